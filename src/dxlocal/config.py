@@ -1,0 +1,63 @@
+"""One frozen settings object, built from flags and ``DXLOCAL_*`` environment variables."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+DEFAULT_STATE = os.path.join(
+    os.environ.get("XDG_STATE_HOME") or os.path.expanduser("~/.local/state"), "dxlocal", "dxlocal.sqlite3"
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 4599
+    # Where records live: a file path (durable), ":memory:" (throwaway) or a postgresql:// URL.
+    state: str = DEFAULT_STATE
+    # "normal": nothing acknowledged is lost if the process dies; "full": fsync each commit.
+    durability: str = "normal"
+    default_account: str = "123456789012"
+    default_region: str = "us-east-1"
+    # Lifecycle progression: "auto" advances transitional states after `delay` seconds each;
+    # "manual" waits for POST /_dxlocal/advance.
+    progress: str = "auto"
+    delay: float = 0.2
+    # The customer's side of BGP: "sim" = a healthy simulated router (peers come up),
+    # "absent" = nobody answers (peers stay down), "live" = real BGP sessions.
+    bgp: str = "sim"
+    # Deleted VIFs stay visible this long (DescribeVirtualInterfaces doc: 15 minutes).
+    deleted_retention: float = 900.0
+    max_body: int = 1024 * 1024
+    quotas: dict[str, int] = field(default_factory=dict)
+
+    def with_(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+
+_ENV = {
+    "host": str,
+    "port": int,
+    "state": str,
+    "durability": str,
+    "default_account": str,
+    "default_region": str,
+    "progress": str,
+    "delay": float,
+    "bgp": str,
+    "deleted_retention": float,
+    "max_body": int,
+}
+
+
+def from_env(**overrides: Any) -> Settings:
+    """Settings from ``DXLOCAL_<NAME>`` variables, then explicit overrides (flags)."""
+    values: dict[str, Any] = {}
+    for name, kind in _ENV.items():
+        raw = os.environ.get(f"DXLOCAL_{name.upper()}")
+        if raw is not None:
+            values[name] = kind(raw)
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return Settings(**values)

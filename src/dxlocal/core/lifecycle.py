@@ -1,0 +1,97 @@
+"""Declared lifecycles: which state may follow which, and the timers that move them.
+
+Each resource kind has a transition table (AWS's states, dx-behavior.md §3); ``advance``
+refuses any move the table does not list, so a bug cannot put a record in a state AWS
+never shows. Progression is a timer per record and event, stored with the records: the
+``progress`` policy of the settings decides when timers fire (after ``delay`` seconds, or
+only when the control API says so). Handlers are registered by the provider modules with
+``@on_timer(kind, event)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from dxlocal.core.context import RequestContext
+
+Record = dict[str, Any]
+TimerHandler = Callable[[RequestContext, Record], None]
+
+TRANSITIONS: dict[str, dict[str, set[str]]] = {
+    # dx-behavior.md §3.1
+    "connection": {
+        "ordering": {"pending", "rejected", "deleted", "deleting"},
+        "requested": {"pending", "deleting", "deleted", "available", "down"},
+        "pending": {"available", "down", "deleting", "deleted"},
+        "available": {"down", "deleting", "deleted", "requested"},
+        "down": {"available", "deleting", "deleted", "requested"},
+        "deleting": {"deleted"},
+        "deleted": set(),
+        "rejected": set(),
+        "unknown": {"available", "down", "deleting", "deleted"},
+    },
+    # §3.4
+    "virtualInterface": {
+        "confirming": {"pending", "verifying", "rejected", "deleting", "deleted"},
+        "verifying": {"pending", "deleting", "deleted", "down", "available"},
+        "pending": {"available", "down", "deleting", "deleted", "testing"},
+        "available": {"down", "testing", "deleting", "pending"},
+        "down": {"available", "testing", "deleting", "pending"},
+        "testing": {"available", "down", "deleting"},
+        "deleting": {"deleted"},
+        "deleted": set(),
+        "rejected": set(),
+        "unknown": {"available", "down", "deleting"},
+    },
+    # §3.5
+    "bgpPeer": {
+        "verifying": {"pending", "available", "deleting"},
+        "pending": {"available", "deleting"},
+        "available": {"deleting"},
+        "deleting": {"deleted"},
+        "deleted": set(),
+    },
+}
+
+STATE_FIELD = {
+    "connection": "connectionState",
+    "virtualInterface": "virtualInterfaceState",
+    "bgpPeer": "bgpPeerState",
+}
+
+
+class IllegalTransition(RuntimeError):
+    pass
+
+
+def advance(kind: str, record: Record, new_state: str) -> None:
+    """Move ``record`` to ``new_state`` if its lifecycle allows it."""
+    field = STATE_FIELD[kind]
+    old = record.get(field)
+    if old == new_state:
+        return
+    allowed = TRANSITIONS[kind].get(old, set())
+    if new_state not in allowed:
+        raise IllegalTransition(f"{kind} cannot go from {old!r} to {new_state!r}")
+    record[field] = new_state
+
+
+def can_advance(kind: str, record: Record, new_state: str) -> bool:
+    old = record.get(STATE_FIELD[kind])
+    return old == new_state or new_state in TRANSITIONS[kind].get(old, set())
+
+
+_HANDLERS: dict[tuple[str, str], TimerHandler] = {}
+
+
+def on_timer(kind: str, event: str) -> Callable[[TimerHandler], TimerHandler]:
+    def register(fn: TimerHandler) -> TimerHandler:
+        _HANDLERS[(kind, event)] = fn
+        return fn
+
+    return register
+
+
+def handler(kind: str, event: str) -> TimerHandler | None:
+    return _HANDLERS.get((kind, event))

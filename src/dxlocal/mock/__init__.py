@@ -1,0 +1,144 @@
+"""In-process mode: Direct Connect calls never leave the process.
+
+``mock_directconnect`` (decorator or context manager) starts a ``Service`` with a fresh
+in-memory store and answers every botocore request for the ``directconnect`` service from
+it, through a ``before-send`` hook: the same request path as the server, no port. Clients
+created before or inside the block are both covered, whatever their ``endpoint_url``.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import os
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import botocore.handlers
+from botocore.awsrequest import AWSResponse
+from botocore.compat import HTTPHeaders
+
+from dxlocal.config import Settings, from_env
+from dxlocal.server.service import Service
+
+F = TypeVar("F", bound=Callable[..., Any])
+_ACTIVE: list[mock_directconnect] = []
+_EVENT = "before-send.directconnect"
+_FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "dxlocal-testing",
+    "AWS_SECRET_ACCESS_KEY": "dxlocal-testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+
+
+class _Raw:
+    """The raw-stream side of a botocore response."""
+
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    def stream(self, **_: Any) -> Any:
+        yield self._body
+
+    def read(self, *_: Any) -> bytes:
+        return self._body
+
+
+def _before_send(request: Any, **_: Any) -> AWSResponse | None:
+    if not _ACTIVE:
+        return None
+    service = _ACTIVE[-1].service
+    body = request.body or b""
+    if hasattr(body, "read"):
+        body = body.read()
+    if isinstance(body, str):
+        body = body.encode()
+    headers = {k.lower(): (v.decode() if isinstance(v, bytes) else str(v)) for k, v in request.headers.items()}
+    path = request.url.split("://", 1)[-1]
+    path = "/" + path.split("/", 1)[1] if "/" in path else "/"
+    status, out_headers, payload = service.handle(request.method, path, headers, body)
+    response_headers = HTTPHeaders()
+    for key, value in out_headers:
+        response_headers[key] = value
+    return AWSResponse(request.url, status, response_headers, _Raw(payload))
+
+
+# New botocore sessions register the hook (it is inert while no mock is active).
+if (_EVENT, _before_send) not in botocore.handlers.BUILTIN_HANDLERS:
+    botocore.handlers.BUILTIN_HANDLERS.append((_EVENT, _before_send))
+
+
+class mock_directconnect:  # noqa: N801 - named like moto's mock_aws, as users expect
+    """Route Direct Connect calls to an in-process dxlocal.
+
+    >>> with mock_directconnect() as dx:
+    ...     client = boto3.client("directconnect", region_name="us-east-1")
+    ...     client.describe_locations()
+    """
+
+    def __init__(self, settings: Settings | None = None, **overrides: Any) -> None:
+        base = settings or from_env()
+        self.settings = base.with_(state=":memory:", **overrides)
+        self.service: Service | None = None
+        self._saved_env: dict[str, str | None] = {}
+
+    @property
+    def control(self) -> Any:
+        assert self.service is not None, "the mock is not started"
+        return self.service.control
+
+    def start(self) -> mock_directconnect:
+        self.service = Service(self.settings)
+        for key, value in _FAKE_CREDENTIALS.items():
+            if key not in os.environ:
+                self._saved_env[key] = None
+                os.environ[key] = value
+        _register_on_existing_sessions()
+        _ACTIVE.append(self)
+        return self
+
+    def stop(self) -> None:
+        if self in _ACTIVE:
+            _ACTIVE.remove(self)
+        for key, old in self._saved_env.items():
+            if old is None:
+                os.environ.pop(key, None)
+        self._saved_env.clear()
+        if self.service is not None:
+            self.service.close()
+            self.service = None
+
+    def __enter__(self) -> mock_directconnect:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def __call__(self, func: F) -> F:
+        if inspect.iscoroutinefunction(func):
+
+            @functools.wraps(func)
+            async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
+                with mock_directconnect(self.settings):
+                    return await func(*args, **kwargs)
+
+            return async_wrapper  # type: ignore[return-value]
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with mock_directconnect(self.settings):
+                return func(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+
+def _register_on_existing_sessions() -> None:
+    """boto3's default session may predate this module; give it the hook too."""
+    try:
+        import boto3
+    except ImportError:
+        return
+    session = getattr(boto3, "DEFAULT_SESSION", None)
+    if session is not None:
+        session._session.unregister(_EVENT, _before_send)
+        session._session.register(_EVENT, _before_send)

@@ -1,0 +1,27 @@
+"""pytest fixtures, installed with the package:
+
+- ``dxlocal_mock``: a started ``mock_directconnect`` (fresh in-memory store per test);
+- ``dx_client``: a boto3 Direct Connect client answered by it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from dxlocal.mock import mock_directconnect
+
+
+@pytest.fixture
+def dxlocal_mock() -> Iterator[mock_directconnect]:
+    with mock_directconnect(delay=0.0) as mock:
+        yield mock
+
+
+@pytest.fixture
+def dx_client(dxlocal_mock: mock_directconnect) -> Any:
+    import boto3
+
+    return boto3.client("directconnect", region_name="us-east-1")

@@ -1,0 +1,387 @@
+"""Virtual interfaces: create (private, public, transit), describe, delete, and their
+lifecycle (dx-behavior.md §3.4, §5.2 "Virtual interfaces", §7 quotas).
+
+Lifecycle, one progression delay per step:
+    private/transit  pending ──▶ peers available ──▶ BGP up: available (or down)
+    public           verifying ──▶ pending ──▶ …
+    delete           deleting ──▶ deleted ──(15 min)──▶ gone
+The customer's router decides ``bgpStatus``: simulated healthy (peers come up), absent
+(they stay down), or live BGP sessions (the speaker reports).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dxlocal.core import addressing, errors, ids, lifecycle
+from dxlocal.core import tags as tagging
+from dxlocal.core.context import RequestContext
+from dxlocal.core.errors import ClientError
+from dxlocal.core.pagination import page
+from dxlocal.provider import bgp_peers, virtual_gateways
+from dxlocal.provider._registry import operation
+from dxlocal.provider.connections import get_connection, get_parent
+
+KIND = "virtualInterface"
+PUBLIC_AMAZON_ASN = 7224
+MTUS = {"private": (1500, 8500, 9001), "transit": (1500, 8500), "public": (1500,)}
+GONE = {"deleted", "rejected"}
+PARENT_OK = {"requested", "pending", "available", "down"}
+# User guide quotas (dx-behavior.md §7).
+QUOTA_PRIVATE_PUBLIC = 50
+QUOTA_TRANSIT = 4
+QUOTA_TOTAL_DEDICATED = 51
+QUOTA_HOSTED = 1
+QUOTA_LAG = 51
+MAX_PUBLIC_PREFIXES = 1000
+DX_GATEWAY = "directConnectGateway"
+
+
+def visible(ctx: RequestContext, vif: dict[str, Any] | None) -> bool:
+    return (
+        vif is not None
+        and vif.get("region") == ctx.region
+        and ctx.account in (vif.get("ownerAccount"), vif.get("_connectionOwner"))
+    )
+
+
+def get_vif(ctx: RequestContext, vif_id: str) -> dict[str, Any]:
+    """A VIF the caller owns or whose connection it owns (hosted VIFs)."""
+    vif = ctx.tx.get(KIND, vif_id) if vif_id else None
+    if not visible(ctx, vif):
+        raise errors.vif_not_found(vif_id)
+    return vif
+
+
+def active_vifs(ctx: RequestContext, parent_id: str) -> list[dict[str, Any]]:
+    return [v for v in ctx.tx.list(KIND, parent=parent_id) if v["virtualInterfaceState"] not in GONE]
+
+
+def check_name(name: str | None) -> str:
+    if not name or len(name) > 100:
+        raise ClientError("virtualInterfaceName must be 1 to 100 characters.")
+    return name
+
+
+def check_vlan_free(ctx: RequestContext, parent_id: str, vlan: int, *, exclude: str = "") -> None:
+    if not 1 <= vlan <= 4094:
+        raise ClientError(f"VLAN {vlan} is not valid: use 1 to 4094.")
+    for other in active_vifs(ctx, parent_id):
+        if other["vlan"] == vlan and other["virtualInterfaceId"] != exclude:
+            raise ClientError(
+                f"VLAN {vlan} is already in use on {parent_id} by virtual interface "
+                f"{other['virtualInterfaceId']}."
+            )
+
+
+def check_quota(ctx: RequestContext, parent_kind: str, parent: dict[str, Any], vif_type: str) -> None:
+    parent_id = parent.get("connectionId") or parent.get("lagId")
+    existing = active_vifs(ctx, parent_id)
+    if parent.get("_hosted"):
+        limits = {"total": QUOTA_HOSTED}
+    elif parent_kind == "lag":
+        limits = {"total": QUOTA_LAG, "transit": QUOTA_TRANSIT, "private/public": QUOTA_PRIVATE_PUBLIC}
+    else:
+        limits = {"total": QUOTA_TOTAL_DEDICATED, "transit": QUOTA_TRANSIT,
+                  "private/public": QUOTA_PRIVATE_PUBLIC}
+    same = [v for v in existing if (v["virtualInterfaceType"] == "transit") == (vif_type == "transit")]
+    key = "transit" if vif_type == "transit" else "private/public"
+    if key in limits and len(same) >= limits[key]:
+        raise ClientError(f"{parent_id} already has the maximum of {limits[key]} {key} virtual interfaces.")
+    if len(existing) >= limits["total"]:
+        raise ClientError(f"{parent_id} already has the maximum of {limits['total']} virtual interfaces.")
+
+
+def dx_gateway(ctx: RequestContext, gateway_id: str) -> dict[str, Any]:
+    if not ids.matches("uuid", gateway_id):
+        raise errors.invalid_dxgw_format(gateway_id)
+    gw = ctx.tx.get(DX_GATEWAY, gateway_id)
+    if gw is None or gw.get("ownerAccount") != ctx.account or gw.get("directConnectGatewayState") in (
+        "deleting",
+        "deleted",
+    ):
+        raise ClientError(f"Direct Connect gateway {gateway_id} does not exist.")
+    return gw
+
+
+def gateway_fields(ctx: RequestContext, vif_type: str, spec: dict[str, Any]) -> dict[str, Any]:
+    """Which gateway the VIF reaches and the Amazon side ASN that follows from it."""
+    vgw_id = spec.get("virtualGatewayId")
+    dxgw_id = spec.get("directConnectGatewayId")
+    if vif_type == "public":
+        return {"virtualGatewayId": "", "directConnectGatewayId": "", "amazonSideAsn": PUBLIC_AMAZON_ASN}
+    if vif_type == "transit":
+        if vgw_id:
+            raise ClientError("A transit virtual interface attaches to a Direct Connect gateway, not a virtual gateway.")
+        if not dxgw_id:
+            raise ClientError("directConnectGatewayId is required for a transit virtual interface.")
+    elif bool(vgw_id) == bool(dxgw_id):
+        raise ClientError("Specify exactly one of virtualGatewayId and directConnectGatewayId.")
+    if dxgw_id:
+        gw = dx_gateway(ctx, dxgw_id)
+        return {"virtualGatewayId": "", "directConnectGatewayId": dxgw_id, "amazonSideAsn": gw["amazonSideAsn"]}
+    vgw = virtual_gateways.ensure(ctx, vgw_id)
+    return {"virtualGatewayId": vgw_id, "directConnectGatewayId": "", "amazonSideAsn": vgw["_amazonSideAsn"]}
+
+
+def build_vif(
+    ctx: RequestContext,
+    vif_type: str,
+    parent_kind: str,
+    parent: dict[str, Any],
+    spec: dict[str, Any],
+    *,
+    owner: str,
+    state: str,
+    gateway: dict[str, Any],
+) -> dict[str, Any]:
+    """Validate a New*VirtualInterface(+Allocation) and build the record with its first peer."""
+    parent_id = parent.get("connectionId") or parent.get("lagId")
+    if parent.get(f"{parent_kind}State", parent.get("connectionState")) not in PARENT_OK:
+        raise ClientError(f"{parent_id} is not in a state that accepts new virtual interfaces.")
+    name = check_name(spec.get("virtualInterfaceName"))
+    vlan = spec.get("vlan")
+    if vlan is None:
+        raise ClientError("vlan is required.")
+    if parent.get("_hosted") and vlan != parent.get("vlan"):
+        raise ClientError(f"VLAN {vlan} does not match VLAN {parent.get('vlan')} of hosted connection {parent_id}.")
+    check_vlan_free(ctx, parent_id, vlan)
+    check_quota(ctx, parent_kind, parent, vif_type)
+    mtu = spec.get("mtu", 1500)
+    if mtu not in MTUS[vif_type]:
+        raise ClientError(f"MTU {mtu} is not supported on a {vif_type} virtual interface: use {', '.join(map(str, MTUS[vif_type]))}.")
+    prefixes = spec.get("routeFilterPrefixes") or []
+    if vif_type == "public":
+        prefixes = check_public_prefixes(prefixes, spec.get("addressFamily") or "ipv4")
+    tag_list = tagging.check(spec.get("tags"))
+    if spec.get("enableSiteLink") and not (vif_type == "transit" or gateway.get("directConnectGatewayId")):
+        raise ClientError("SiteLink needs a transit virtual interface or a private one on a Direct Connect gateway.")
+    device = parent.get("awsDeviceV2") or ids.device(parent["location"])
+    vif: dict[str, Any] = {
+        "ownerAccount": owner,
+        "virtualInterfaceId": ids.mint("dxvif"),
+        "location": parent["location"],
+        "connectionId": parent_id,
+        "virtualInterfaceType": vif_type,
+        "virtualInterfaceName": name,
+        "vlan": vlan,
+        "amazonSideAsn": gateway["amazonSideAsn"],
+        "virtualInterfaceState": state,
+        "mtu": mtu,
+        "jumboFrameCapable": bool(parent.get("jumboFrameCapable")) or mtu > 1500,
+        "virtualGatewayId": gateway["virtualGatewayId"],
+        "directConnectGatewayId": gateway["directConnectGatewayId"],
+        "routeFilterPrefixes": prefixes,
+        "bgpPeers": [],
+        "region": ctx.region,
+        "awsDeviceV2": device,
+        "awsLogicalDeviceId": device,
+        "tags": tag_list,
+        "siteLinkEnabled": bool(spec.get("enableSiteLink")),
+        "_created": ctx.now,
+    }
+    for extra in ("rateLimit", "prefixPoolAllocatedCountIpv4", "prefixPoolAllocatedCountIpv6"):
+        if spec.get(extra) is not None:
+            vif[extra] = spec[extra]
+    peer = bgp_peers.new_peer(ctx, vif, spec, first=True)
+    vif["bgpPeers"].append(peer)
+    # The top-level BGP fields mirror the first peer and never change afterwards.
+    for key in ("asn", "asnLong", "authKey", "amazonAddress", "customerAddress", "addressFamily"):
+        vif[key] = peer[key]
+    if vif_type == "public":
+        vif["_asnAllowList"] = [peer["asnLong"]]
+    if peer["asnLong"] == vif["amazonSideAsn"]:
+        raise ClientError(f"The customer ASN {peer['asnLong']} must differ from the Amazon side ASN.")
+    return vif
+
+
+def check_public_prefixes(prefixes: list[dict[str, Any]], family: str) -> list[dict[str, str]]:
+    import ipaddress
+
+    if family == "ipv4" and not prefixes:
+        raise ClientError("A public virtual interface needs at least one route filter prefix to advertise.")
+    if len(prefixes) > MAX_PUBLIC_PREFIXES:
+        raise ClientError(f"At most {MAX_PUBLIC_PREFIXES} route filter prefixes are allowed.")
+    out = []
+    for item in prefixes:
+        cidr = item.get("cidr", "")
+        try:
+            net = ipaddress.ip_network(cidr, strict=True)
+        except ValueError:
+            raise ClientError(f"Route filter prefix {cidr!r} is not a valid CIDR.") from None
+        if net.version == 6 and net.prefixlen > 64:
+            raise ClientError(f"IPv6 route filter prefix {cidr} must be /64 or shorter.")
+        out.append({"cidr": str(net)})
+    return out
+
+
+def save_new(ctx: RequestContext, vif: dict[str, Any], *, connection_owner: str | None = None) -> None:
+    vif["customerRouterConfig"] = bgp_peers.customer_router_config(vif)
+    if connection_owner and connection_owner != vif["ownerAccount"]:
+        vif["_connectionOwner"] = connection_owner
+    ctx.tx.insert(
+        KIND,
+        vif["virtualInterfaceId"],
+        vif,
+        account=vif["ownerAccount"],
+        region=vif["region"],
+        parent=vif["connectionId"],
+        peer_account=vif.get("_connectionOwner"),
+    )
+
+
+def _create(ctx: RequestContext, vif_type: str, connection_id: str, spec: dict[str, Any] | None) -> dict[str, Any]:
+    if not spec:
+        raise ClientError(f"The new {vif_type} virtual interface's details are required.")
+    parent_kind, parent = get_parent(ctx, connection_id)
+    gateway = gateway_fields(ctx, vif_type, spec)
+    state = "verifying" if vif_type == "public" else "pending"
+    vif = build_vif(ctx, vif_type, parent_kind, parent, spec, owner=ctx.account, state=state, gateway=gateway)
+    save_new(ctx, vif)
+    ctx.schedule(KIND, vif["virtualInterfaceId"], "progress")
+    return vif
+
+
+@operation("CreatePrivateVirtualInterface")
+def create_private_virtual_interface(
+    ctx: RequestContext, *, connection_id: str, new_private_virtual_interface: dict[str, Any]
+) -> dict[str, Any]:
+    return _create(ctx, "private", connection_id, new_private_virtual_interface)
+
+
+@operation("CreatePublicVirtualInterface")
+def create_public_virtual_interface(
+    ctx: RequestContext, *, connection_id: str, new_public_virtual_interface: dict[str, Any]
+) -> dict[str, Any]:
+    return _create(ctx, "public", connection_id, new_public_virtual_interface)
+
+
+@operation("CreateTransitVirtualInterface")
+def create_transit_virtual_interface(
+    ctx: RequestContext, *, connection_id: str, new_transit_virtual_interface: dict[str, Any]
+) -> dict[str, Any]:
+    # Transit answers are wrapped: {"virtualInterface": …} (model output shape).
+    return {"virtualInterface": _create(ctx, "transit", connection_id, new_transit_virtual_interface)}
+
+
+@operation("DescribeVirtualInterfaces")
+def describe_virtual_interfaces(
+    ctx: RequestContext,
+    *,
+    connection_id: str | None = None,
+    virtual_interface_id: str | None = None,
+    max_results: int | None = None,
+    next_token: str | None = None,
+) -> dict[str, Any]:
+    if virtual_interface_id:
+        vif = get_vif(ctx, virtual_interface_id)
+        if connection_id and vif["connectionId"] != connection_id:
+            return {"virtualInterfaces": []}
+        return {"virtualInterfaces": [vif]}
+    if connection_id:
+        if connection_id.startswith("dxlag-"):
+            get_parent(ctx, connection_id)
+        else:
+            get_connection(ctx, connection_id, owner=False)
+        records = [v for v in ctx.tx.list(KIND, parent=connection_id) if visible(ctx, v)]
+    else:
+        records = ctx.tx.list(KIND, account=ctx.account, region=ctx.region, include_peer=True)
+    items, token = page(records, "virtualInterfaceId", max_results, next_token)
+    return {"virtualInterfaces": items, "nextToken": token}
+
+
+@operation("DeleteVirtualInterface")
+def delete_virtual_interface(ctx: RequestContext, *, virtual_interface_id: str) -> dict[str, Any]:
+    vif = get_vif(ctx, virtual_interface_id)
+    state = vif["virtualInterfaceState"]
+    if state in GONE:
+        raise errors.vif_not_found(virtual_interface_id)
+    if state == "confirming" and ctx.account == vif["ownerAccount"]:
+        # The owner of a hosted VIF rejects it by deleting it (dx-behavior.md §6).
+        lifecycle.advance(KIND, vif, "rejected")
+    elif state != "deleting":
+        lifecycle.advance(KIND, vif, "deleting")
+        for peer in vif["bgpPeers"]:
+            peer["bgpStatus"] = "down"
+        ctx.tx.cancel(KIND, virtual_interface_id)
+        ctx.schedule(KIND, virtual_interface_id, "progress")
+    ctx.tx.update(KIND, virtual_interface_id, vif)
+    return {"virtualInterfaceState": vif["virtualInterfaceState"]}
+
+
+# --- lifecycle --------------------------------------------------------------------------
+
+
+def derive_state(vif: dict[str, Any]) -> None:
+    """Once no peer is provisioning, the VIF is ``available`` if any session is up, else ``down``."""
+    if vif["virtualInterfaceState"] not in ("pending", "available", "down"):
+        return
+    peers = bgp_peers.live_peers(vif)
+    if any(p["bgpPeerState"] in ("pending", "verifying") for p in peers):
+        return
+    up = any(p["bgpStatus"] == "up" for p in peers)
+    lifecycle.advance(KIND, vif, "available" if up else "down")
+
+
+def _step_peers(ctx: RequestContext, vif: dict[str, Any]) -> bool:
+    """One provisioning step for the VIF's peers; True if more steps follow."""
+    more = False
+    keep = []
+    for peer in vif["bgpPeers"]:
+        state = peer["bgpPeerState"]
+        if state in ("verifying", "pending"):
+            lifecycle.advance("bgpPeer", peer, "available")
+            more = True
+        elif state == "deleting":
+            lifecycle.advance("bgpPeer", peer, "deleted")
+            more = True
+        elif state == "deleted":
+            if peer["addressFamily"] == "ipv4":
+                addressing.release_ipv4(ctx.tx, vif["ownerAccount"], vif["region"], peer["amazonAddress"])
+            continue
+        keep.append(peer)
+    vif["bgpPeers"] = keep
+    return more
+
+
+def _simulated_router(ctx: RequestContext, vif: dict[str, Any]) -> None:
+    """The default customer router: every provisioned session comes up, unless a test or the
+    control API holds it down."""
+    if ctx.settings.bgp != "sim" or vif["virtualInterfaceState"] not in ("pending", "available", "down"):
+        return
+    for peer in vif["bgpPeers"]:
+        if peer["bgpPeerState"] == "available" and not peer.get("_heldDown"):
+            peer["bgpStatus"] = "up"
+
+
+@lifecycle.on_timer(KIND, "progress")
+def _progress(ctx: RequestContext, vif: dict[str, Any]) -> None:
+    vif_id = vif["virtualInterfaceId"]
+    state = vif["virtualInterfaceState"]
+    if state == "verifying":
+        lifecycle.advance(KIND, vif, "pending")
+        ctx.schedule(KIND, vif_id, "progress")
+    elif state == "deleting":
+        lifecycle.advance(KIND, vif, "deleted")
+        for peer in vif["bgpPeers"]:
+            if lifecycle.can_advance("bgpPeer", peer, "deleting"):
+                lifecycle.advance("bgpPeer", peer, "deleting")
+            if peer["addressFamily"] == "ipv4":
+                addressing.release_ipv4(ctx.tx, vif["ownerAccount"], vif["region"], peer["amazonAddress"])
+        ctx.schedule(KIND, vif_id, "purge", ctx.settings.deleted_retention)
+    elif state in ("pending", "available", "down", "testing"):
+        if _step_peers(ctx, vif):
+            ctx.schedule(KIND, vif_id, "progress")
+        else:
+            _simulated_router(ctx, vif)
+            derive_state(vif)
+    else:
+        return
+    bgp_peers.save(ctx, vif)
+
+
+@lifecycle.on_timer(KIND, "purge")
+def _purge(ctx: RequestContext, vif: dict[str, Any]) -> None:
+    """Deleted VIFs stay visible for 15 minutes (DescribeVirtualInterfaces doc)."""
+    if vif["virtualInterfaceState"] in ("deleted", "rejected"):
+        ctx.tx.delete(KIND, vif["virtualInterfaceId"])

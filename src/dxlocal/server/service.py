@@ -1,0 +1,188 @@
+"""The request path shared by the server and the in-process mode.
+
+    handle(method, path, headers, body)
+      ├─ /_dxlocal/…            control API (health, reset, advance, records)
+      └─ POST /                 X-Amz-Target: OvertureService.<Op>
+           size limit ─▶ target ─▶ account/region ─▶ JSON ─▶ input shape
+           ─▶ due lifecycle timers ─▶ provider in one transaction ─▶ output shape
+
+Only ``ApiError`` (a 4xx the client caused) and our own bugs (500 ``InternalFailure``,
+logged with the request id) leave this module.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import time
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from dxlocal import spec
+from dxlocal.config import Settings
+from dxlocal.core import errors, ids, lifecycle
+from dxlocal.core.context import RequestContext
+from dxlocal.core.errors import ApiError
+from dxlocal.protocol import awsjson
+from dxlocal.provider import _registry, load_all
+from dxlocal.store import Store, open_store
+
+log = logging.getLogger("dxlocal")
+
+Response = tuple[int, list[tuple[str, str]], bytes]
+ChangeListener = Callable[[set[tuple[str, str]]], None]
+
+_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/\d{8}/([a-z0-9-]+)/")
+_ACCOUNT = re.compile(r"^\d{12}$")
+
+
+class Service:
+    def __init__(self, settings: Settings, store: Store | None = None) -> None:
+        load_all()
+        self.settings = settings
+        self.store = store or open_store(settings.state)
+        self.model = spec.service_model()
+        self.listeners: list[ChangeListener] = []
+        self._next_due = -math.inf
+        self._kwargs: dict[str, dict[str, str]] = {}
+        from dxlocal.server.control import Control
+
+        self.control = Control(self)
+
+    # --- the API ---------------------------------------------------------------------------
+
+    def handle(self, method: str, path: str, headers: Mapping[str, str], body: bytes) -> Response:
+        request_id = ids.request_id()
+        try:
+            if path.startswith("/_dxlocal"):
+                status, payload = self.control.dispatch(method, path, body)
+                return status, _headers(request_id, "application/json"), payload
+            return 200, _headers(request_id), self._call(method, path, headers, body, request_id)
+        except ApiError as exc:
+            return exc.status, _headers(request_id), awsjson.error_body(exc)
+        except Exception:
+            log.exception("internal error, request id %s", request_id)
+            body = b'{"__type":"InternalFailure","message":"The request processing has failed because of an unknown error."}'
+            return 500, _headers(request_id), body
+
+    def _call(self, method: str, path: str, headers: Mapping[str, str], body: bytes, request_id: str) -> bytes:
+        if len(body) > self.settings.max_body:
+            raise errors.RequestTooLarge(
+                f"Request body of {len(body)} bytes exceeds the {self.settings.max_body}-byte limit."
+            )
+        target = headers.get("x-amz-target", "")
+        prefix, _, name = target.partition(".")
+        if method != "POST" or prefix != spec.TARGET_PREFIX or name not in self.model.operation_names:
+            what = f"operation {target!r}" if target else "a request without X-Amz-Target"
+            raise errors.UnknownOperationException(f"dxlocal does not serve {what}.")
+        op = spec.operation(name)
+        params = awsjson.parse_input(op.input_shape, awsjson.parse_body(body))
+        handler = _registry.lookup(name)
+        if handler is None:
+            raise errors.not_implemented(name)
+        account, region = self._caller(headers)
+        now = time.time()
+        self.run_due(now)
+        kwargs = self._snake(name, params)
+        with self.store.transaction() as tx:
+            ctx = RequestContext(account, region, request_id, now, tx, self.settings, name)
+            result = handler(ctx, **kwargs)
+            changed = getattr(tx, "changed", None)
+        self._after_commit(tx)
+        if changed:
+            self._notify(changed)
+        return awsjson.serialize(op.output_shape, result)
+
+    def _caller(self, headers: Mapping[str, str]) -> tuple[str, str]:
+        match = _CREDENTIAL.search(headers.get("authorization", ""))
+        if not match:
+            return self.settings.default_account, self.settings.default_region
+        key, region = match.groups()
+        return (key if _ACCOUNT.match(key) else self.settings.default_account), region
+
+    def _snake(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        names = self._kwargs.get(operation)
+        if names is None:
+            shape = spec.operation(operation).input_shape
+            members = shape.members if shape is not None else {}
+            names = self._kwargs[operation] = {m: _registry.snake(m) for m in members}
+        return {names[k]: v for k, v in params.items()}
+
+    # --- lifecycle timers ----------------------------------------------------------------
+
+    def run_due(self, now: float | None = None, *, horizon: float = 0.0, single_pass: bool = False) -> int:
+        """Fire every timer due by ``now + horizon``, each in its own transaction.
+
+        ``single_pass`` fires only what is due at the start (one lifecycle step each), which
+        is what the control API's ``advance`` does."""
+        now = time.time() if now is None else now
+        if now + horizon < self._next_due:
+            return 0
+        fired = 0
+        while True:
+            with self.store.transaction() as tx:
+                due = tx.due_timers(now + horizon, limit=10_000 if single_pass else 200)
+            if not due:
+                break
+            for when, kind, rid, event in due:
+                fired += self._fire(kind, rid, event, now, when)
+            if single_pass:
+                break
+        with self.store.transaction() as tx:
+            nxt = tx.next_due()
+        self._next_due = nxt if nxt is not None else math.inf
+        return fired
+
+    def _fire(self, kind: str, rid: str, event: str, now: float, when: float) -> int:
+        try:
+            with self.store.transaction() as tx:
+                tx.cancel(kind, rid, event)
+                record = tx.get(kind, rid)
+                fn = lifecycle.handler(kind, event)
+                if record is None or fn is None:
+                    return 0
+                ctx = RequestContext(
+                    record.get("ownerAccount", self.settings.default_account),
+                    record.get("region", self.settings.default_region),
+                    f"timer-{event}",
+                    max(now, when) if math.isfinite(when) else now,
+                    tx,
+                    self.settings,
+                )
+                fn(ctx, record)
+                changed = getattr(tx, "changed", None)
+        except Exception:
+            log.exception("timer %s on %s %s failed; dropped", event, kind, rid)
+            with self.store.transaction() as tx:
+                tx.cancel(kind, rid, event)
+            return 0
+        self._after_commit(tx)
+        if changed:
+            self._notify(changed)
+        return 1
+
+    def _after_commit(self, tx: Any) -> None:
+        soonest = getattr(tx, "soonest", math.inf)
+        if soonest < self._next_due:
+            self._next_due = soonest
+
+    def _notify(self, changed: Iterable[tuple[str, str]]) -> None:
+        changed = set(changed)
+        for listener in self.listeners:
+            try:
+                listener(changed)
+            except Exception:
+                log.exception("change listener failed")
+
+    def reset(self) -> None:
+        self.store.reset()
+        self._next_due = math.inf
+        self._notify({("*", "*")})
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def _headers(request_id: str, content_type: str = awsjson.CONTENT_TYPE) -> list[tuple[str, str]]:
+    return [("content-type", content_type), ("x-amzn-requestid", request_id)]

@@ -1,0 +1,227 @@
+"""SQLite backend, the embedded default.
+
+Durability: WAL journal with ``synchronous=NORMAL``. A commit is written to the WAL before
+the call returns, so a process killed with SIGKILL loses nothing it acknowledged; only an
+operating-system crash or power loss can drop the last commits (use ``full`` durability,
+``PRAGMA synchronous=FULL``, to close that too, at the price of an fsync per call).
+
+One connection is shared by the process behind a lock: a transaction is ``BEGIN IMMEDIATE``
+… ``COMMIT``, so writers are serialized and readers never see half a call.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from dxlocal.store.base import Record
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS records (
+    kind TEXT NOT NULL,
+    id TEXT NOT NULL,
+    account TEXT NOT NULL,
+    region TEXT NOT NULL,
+    parent TEXT,
+    peer_account TEXT,
+    data TEXT NOT NULL,
+    PRIMARY KEY (kind, id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS records_owner ON records (kind, account, region);
+CREATE INDEX IF NOT EXISTS records_parent ON records (kind, parent) WHERE parent IS NOT NULL;
+CREATE INDEX IF NOT EXISTS records_peer ON records (kind, peer_account, region)
+    WHERE peer_account IS NOT NULL;
+CREATE TABLE IF NOT EXISTS timers (
+    kind TEXT NOT NULL,
+    id TEXT NOT NULL,
+    event TEXT NOT NULL,
+    due REAL NOT NULL,
+    PRIMARY KEY (kind, id, event)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS timers_due ON timers (due);
+"""
+
+_dumps = json.JSONEncoder(separators=(",", ":")).encode
+_loads = json.loads
+
+
+class SqliteTx:
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+        # What this transaction touched, for listeners (the BGP speaker) after commit.
+        self.changed: set[tuple[str, str]] = set()
+        self.soonest = math.inf
+
+    def get(self, kind: str, id: str) -> Record | None:
+        row = self._db.execute(
+            "SELECT data FROM records WHERE kind=? AND id=?", (kind, id)
+        ).fetchone()
+        return _loads(row[0]) if row else None
+
+    def insert(
+        self,
+        kind: str,
+        id: str,
+        data: Record,
+        *,
+        account: str,
+        region: str,
+        parent: str | None = None,
+        peer_account: str | None = None,
+    ) -> None:
+        self._db.execute(
+            "INSERT INTO records (kind, id, account, region, parent, peer_account, data)"
+            " VALUES (?,?,?,?,?,?,?)",
+            (kind, id, account, region, parent, peer_account, _dumps(data)),
+        )
+        self.changed.add((kind, id))
+
+    def update(self, kind: str, id: str, data: Record, **columns: Any) -> None:
+        sets = ["data=?"]
+        args: list[Any] = [_dumps(data)]
+        for name in ("parent", "peer_account", "account"):
+            if name in columns:
+                sets.append(f"{name}=?")
+                args.append(columns[name])
+        cur = self._db.execute(
+            f"UPDATE records SET {', '.join(sets)} WHERE kind=? AND id=?", (*args, kind, id)
+        )
+        if cur.rowcount != 1:
+            raise KeyError(f"{kind} {id} is not in the store")
+        self.changed.add((kind, id))
+
+    def delete(self, kind: str, id: str) -> None:
+        self._db.execute("DELETE FROM records WHERE kind=? AND id=?", (kind, id))
+        self._db.execute("DELETE FROM timers WHERE kind=? AND id=?", (kind, id))
+        self.changed.add((kind, id))
+
+    def list(
+        self,
+        kind: str,
+        *,
+        account: str | None = None,
+        region: str | None = None,
+        parent: str | None = None,
+        include_peer: bool = False,
+    ) -> list[Record]:
+        where = ["kind=?"]
+        args: list[Any] = [kind]
+        if parent is not None:
+            where.append("parent=?")
+            args.append(parent)
+        if account is not None:
+            if include_peer:
+                where.append("(account=? OR peer_account=?)")
+                args += [account, account]
+            else:
+                where.append("account=?")
+                args.append(account)
+        if region is not None:
+            where.append("region=?")
+            args.append(region)
+        sql = f"SELECT data FROM records WHERE {' AND '.join(where)} ORDER BY id"
+        if include_peer and account is not None and region is not None and parent is None:
+            # Two index lookups beat one OR scan on a large table.
+            sql = (
+                "SELECT data FROM records WHERE kind=? AND account=? AND region=? UNION ALL "
+                "SELECT data FROM records WHERE kind=? AND peer_account=? AND region=? "
+                "AND account<>?"
+            )
+            args = [kind, account, region, kind, account, region, account]
+        return [_loads(r[0]) for r in self._db.execute(sql, args)]
+
+    def count(self, kind: str, *, account: str | None = None, region: str | None = None) -> int:
+        where = ["kind=?"]
+        args: list[Any] = [kind]
+        if account is not None:
+            where.append("account=?")
+            args.append(account)
+        if region is not None:
+            where.append("region=?")
+            args.append(region)
+        return self._db.execute(
+            f"SELECT count(*) FROM records WHERE {' AND '.join(where)}", args
+        ).fetchone()[0]
+
+    def schedule(self, due: float, kind: str, id: str, event: str) -> None:
+        due = min(due, 1e18)  # "never" (manual progression) still sorts last
+        self._db.execute(
+            "INSERT OR REPLACE INTO timers (kind, id, event, due) VALUES (?,?,?,?)",
+            (kind, id, event, due),
+        )
+        self.soonest = min(self.soonest, due)
+
+    def cancel(self, kind: str, id: str, event: str | None = None) -> None:
+        if event is None:
+            self._db.execute("DELETE FROM timers WHERE kind=? AND id=?", (kind, id))
+        else:
+            self._db.execute(
+                "DELETE FROM timers WHERE kind=? AND id=? AND event=?", (kind, id, event)
+            )
+
+    def due_timers(self, now: float, limit: int = 500) -> list[tuple[float, str, str, str]]:
+        return self._db.execute(
+            "SELECT due, kind, id, event FROM timers WHERE due<=? ORDER BY due LIMIT ?",
+            (now, limit),
+        ).fetchall()
+
+    def next_due(self) -> float | None:
+        row = self._db.execute("SELECT min(due) FROM timers").fetchone()
+        return row[0] if row else None
+
+
+class SqliteStore:
+    def __init__(self, location: str, durability: str = "normal") -> None:
+        self.location = location
+        if location != ":memory:":
+            parent = os.path.dirname(os.path.abspath(location))
+            os.makedirs(parent, exist_ok=True)
+        self._db = sqlite3.connect(location, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute(f"PRAGMA synchronous={'FULL' if durability == 'full' else 'NORMAL'}")
+        self._db.execute("PRAGMA temp_store=MEMORY")
+        self._db.executescript(_SCHEMA)
+        self._lock = threading.RLock()
+        self._depth = 0
+
+    @contextmanager
+    def transaction(self) -> Iterator[SqliteTx]:
+        with self._lock:
+            if self._depth:  # nested: join the outer transaction
+                self._depth += 1
+                try:
+                    yield SqliteTx(self._db)
+                finally:
+                    self._depth -= 1
+                return
+            self._db.execute("BEGIN IMMEDIATE")
+            self._depth = 1
+            try:
+                yield SqliteTx(self._db)
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            else:
+                self._db.execute("COMMIT")
+            finally:
+                self._depth = 0
+
+    def reset(self) -> None:
+        with self._lock:
+            self._db.execute("DELETE FROM records")
+            self._db.execute("DELETE FROM timers")
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def iter_kinds(self) -> Iterator[str]:
+        with self._lock:
+            rows = self._db.execute("SELECT DISTINCT kind FROM records").fetchall()
+        yield from (r[0] for r in rows)
