@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from botocore.utils import xform_name
+from botocore import xform_name
 
 Handler = Callable[..., dict[str, Any] | None]
 
