@@ -12,6 +12,8 @@ Quirks handled:
 - JSON ``null`` members are treated as absent, as AWS's JSON front end does;
 - booleans are not integers here, although Python says they are;
 - members the input shape does not know are ignored (forward compatibility, as AWS does);
+- lists the model gives a minimum length (``TagList``) are left out when empty rather than
+  answered as ``[]``, so every answer validates against the output shape;
 - the model marks few members required; those it does are enforced here with a modelled
   ``DirectConnectClientException``, everything else is the providers' business.
 
@@ -159,8 +161,9 @@ class _OutputWalker:
         out: dict[str, Any] = {}
         for name, member in shape.members.items():
             item = value.get(name)
-            if item is not None:
-                out[name] = self.walk(member, item)
+            if item is None or (item == [] and member.metadata.get("min")):
+                continue  # a list the model says is never empty is left out when it is
+            out[name] = self.walk(member, item)
         return out
 
     def _list(self, shape: Any, value: list[Any]) -> list[Any]:

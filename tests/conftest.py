@@ -1,0 +1,180 @@
+"""Shared fixtures: the ``dx`` fixture runs a functional test in-process (mock) and against
+a live ``dxlocal serve``, by one switch: ``--dx-mode=inprocess,server`` (default both) or
+``DXLOCAL_TEST_MODE``.
+
+Every successful response seen by a ``dx`` client is checked against the operation's output
+shape of the pinned model, so a malformed answer fails the test that caused it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.validate import ParamValidator
+
+from dxlocal.mock import mock_directconnect
+
+DEFAULT_ACCOUNT = "123456789012"
+TEST_DELAY = "0.05"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--dx-mode",
+        default=os.environ.get("DXLOCAL_TEST_MODE", "inprocess,server"),
+        help="comma-separated modes for functional tests: inprocess, server",
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "dx" in metafunc.fixturenames:
+        modes = [m.strip() for m in metafunc.config.getoption("--dx-mode").split(",") if m.strip()]
+        metafunc.parametrize("dx", modes, indirect=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    """A ``dxlocal serve`` subprocess."""
+
+    def __init__(self, state: Path | str, *extra: str, delay: str = TEST_DELAY) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.state = str(state)
+        self.args = [sys.executable, "-m", "dxlocal.cli", "serve", "--port", str(self.port),
+                     "--state", self.state, "--delay", delay, *extra]
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 15.0) -> LiveServer:
+        self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                out = self.proc.stdout.read().decode() if self.proc.stdout else ""
+                raise RuntimeError(f"dxlocal serve exited: {out}")
+            try:
+                with urllib.request.urlopen(self.url + "/_dxlocal/health", timeout=1) as r:
+                    if r.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("dxlocal serve did not become ready")
+
+    def kill(self) -> None:
+        """SIGKILL: what a crash looks like."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+
+    def control(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        req = urllib.request.Request(
+            self.url + "/_dxlocal" + path, data=json.dumps(body or {}).encode(), method=method,
+            headers={"content-type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                return json.loads(r.read())
+        except urllib.error.HTTPError as exc:
+            raise AssertionError(f"control {method} {path}: {exc.code} {exc.read()!r}") from None
+
+
+_VALIDATOR = ParamValidator()
+
+
+def _check_output(**kwargs: Any) -> None:
+    parsed, op = kwargs.get("parsed"), kwargs.get("model")
+    http = kwargs.get("http_response")
+    if op is None or parsed is None or http is None or http.status_code >= 300 or op.output_shape is None:
+        return
+    body = {k: v for k, v in parsed.items() if k != "ResponseMetadata"}
+    report = _VALIDATOR.validate(body, op.output_shape)
+    if report.has_errors():
+        raise AssertionError(f"{op.name} answer does not match its output shape:\n{report.generate_report()}")
+
+
+class DX:
+    """What a functional test gets: clients for any account, and the control API."""
+
+    def __init__(self, mode: str, endpoint: str | None, control: Callable[..., Any]) -> None:
+        self.mode = mode
+        self.endpoint = endpoint
+        self._control = control
+
+    def client(self, account: str = DEFAULT_ACCOUNT, region: str = "us-east-1") -> Any:
+        client = boto3.client(
+            "directconnect",
+            region_name=region,
+            endpoint_url=self.endpoint or "http://dxlocal.invalid",
+            aws_access_key_id=account,
+            aws_secret_access_key="dxlocal",
+            config=Config(retries={"total_max_attempts": 1}),
+        )
+        client.meta.events.register("after-call.directconnect", _check_output)
+        return client
+
+    def control(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        return self._control(method, path, body)
+
+    def advance(self, seconds: float | None = None) -> int:
+        return self.control("POST", "/advance", {} if seconds is None else {"seconds": seconds})["fired"]
+
+    @staticmethod
+    def wait(fetch: Callable[[], Any], until: Callable[[Any], bool], timeout: float = 10.0) -> Any:
+        """Poll like a client would until ``until(fetch())`` holds."""
+        deadline = time.monotonic() + timeout
+        while True:
+            value = fetch()
+            if until(value):
+                return value
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out waiting; last value: {value!r}")
+            time.sleep(0.02)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    server = LiveServer(tmp_path_factory.mktemp("dxlocal") / "state.sqlite3").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def dx(request: pytest.FixtureRequest) -> Iterator[DX]:
+    mode = request.param
+    if mode == "inprocess":
+        with mock_directconnect(delay=float(TEST_DELAY)) as mock:
+            def control(method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+                return mock.control.call(method, "/_dxlocal" + path, body)
+
+            yield DX(mode, None, control)
+    elif mode == "server":
+        server = request.getfixturevalue("live_server")
+        server.control("POST", "/reset")
+        yield DX(mode, server.url, server.control)
+    else:
+        raise ValueError(f"unknown mode {mode}")
