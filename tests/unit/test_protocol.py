@@ -1,0 +1,62 @@
+"""The model-driven codec, without a server."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+
+from dxlocal import spec
+from dxlocal.core.errors import ClientError, SerializationException
+from dxlocal.protocol import awsjson
+
+
+def parse(op: str, body: bytes):
+    return awsjson.parse_input(spec.operation(op).input_shape, awsjson.parse_body(body))
+
+
+def test_model_is_pinned():
+    assert spec.BOTOCORE_VERSION == "1.44.8"
+    assert len(spec.operation_names()) == 73
+
+
+def test_empty_body_is_empty_input():
+    assert parse("DescribeLocations", b"") == {}
+    assert parse("DescribeConnections", b"  ") == {}
+
+
+def test_nested_structures_and_lists_are_checked():
+    body = json.dumps({"connectionId": "dxcon-f1234567", "newPrivateVirtualInterface": {
+        "virtualInterfaceName": "v", "vlan": 5, "tags": [{"key": "a", "value": "b"}], "unknown": 1}}).encode()
+    out = parse("CreatePrivateVirtualInterface", body)
+    assert out["newPrivateVirtualInterface"]["tags"] == [{"key": "a", "value": "b"}]
+    assert "unknown" not in out["newPrivateVirtualInterface"]
+    with pytest.raises(SerializationException, match="newPrivateVirtualInterface.vlan"):
+        parse("CreatePrivateVirtualInterface", body.replace(b'"vlan": 5', b'"vlan": "5"'))
+    with pytest.raises(SerializationException):
+        parse("CreatePrivateVirtualInterface", body.replace(b'"tags": [', b'"tags": {"x": [').replace(b"}], ", b"}]}, "))
+
+
+def test_booleans_are_not_integers_and_nulls_are_absent():
+    with pytest.raises(SerializationException):
+        parse("CreatePrivateVirtualInterface", b'{"connectionId": "x", "newPrivateVirtualInterface": {"virtualInterfaceName": "v", "vlan": true}}')
+    assert parse("DescribeConnections", b'{"connectionId": null}') == {}
+
+
+def test_required_members_are_client_errors():
+    with pytest.raises(ClientError, match="connectionName"):
+        parse("CreateConnection", b'{"location": "EqDC2", "bandwidth": "1Gbps"}')
+
+
+def test_serializer_keeps_modelled_members_only():
+    shape = spec.operation("DescribeLoa").output_shape
+    out = json.loads(awsjson.serialize(shape, {"loaContent": b"%PDF-1.4", "loaContentType": "application/pdf", "_secret": 1}))
+    assert out == {"loaContent": base64.b64encode(b"%PDF-1.4").decode(), "loaContentType": "application/pdf"}
+    conn = json.loads(awsjson.serialize(spec.operation("CreateConnection").output_shape,
+                                        {"connectionId": "dxcon-f1234567", "tags": [], "loaIssueTime": 12.5, "_x": 1}))
+    assert conn == {"connectionId": "dxcon-f1234567", "loaIssueTime": 12.5}
+
+
+def test_error_body():
+    assert json.loads(awsjson.error_body(ClientError("nope"))) == {"__type": "DirectConnectClientException", "message": "nope"}
