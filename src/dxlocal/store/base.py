@@ -62,7 +62,16 @@ class Tx(Protocol):
         include_peer: bool = False,
     ) -> list[Record]: ...
 
-    def count(self, kind: str, *, account: str | None = None, region: str | None = None) -> int: ...
+    def count(
+        self,
+        kind: str,
+        *,
+        account: str | None = None,
+        region: str | None = None,
+        parent: str | None = None,
+        where: dict[str, Any] | None = None,
+        exclude: dict[str, Any] | None = None,
+    ) -> int: ...
 
     def schedule(self, due: float, kind: str, id: str, event: str) -> None: ...
 

@@ -136,17 +136,34 @@ class SqliteTx:
             args = [kind, account, region, kind, account, region, account]
         return [_loads(r[0]) for r in self._db.execute(sql, args)]
 
-    def count(self, kind: str, *, account: str | None = None, region: str | None = None) -> int:
-        where = ["kind=?"]
+    def count(
+        self,
+        kind: str,
+        *,
+        account: str | None = None,
+        region: str | None = None,
+        parent: str | None = None,
+        where: dict[str, Any] | None = None,
+        exclude: dict[str, Any] | None = None,
+    ) -> int:
+        """Count records; ``where``/``exclude`` test top-level members inside the JSON
+        (``exclude={"connectionState": ["deleted", "rejected"]}``) without decoding rows."""
+        clauses = ["kind=?"]
         args: list[Any] = [kind]
-        if account is not None:
-            where.append("account=?")
-            args.append(account)
-        if region is not None:
-            where.append("region=?")
-            args.append(region)
+        for column, value in (("account", account), ("region", region), ("parent", parent)):
+            if value is not None:
+                clauses.append(f"{column}=?")
+                args.append(value)
+        for member, value in (where or {}).items():
+            clauses.append("json_extract(data, ?)=?")
+            args += [f"$.{member}", value]
+        for member, values in (exclude or {}).items():
+            values = list(values) if isinstance(values, list | tuple | set) else [values]
+            marks = ",".join("?" * len(values))
+            clauses.append(f"coalesce(json_extract(data, ?), '') NOT IN ({marks})")
+            args += [f"$.{member}", *values]
         return self._db.execute(
-            f"SELECT count(*) FROM records WHERE {' AND '.join(where)}", args
+            f"SELECT count(*) FROM records WHERE {' AND '.join(clauses)}", args
         ).fetchone()[0]
 
     def schedule(self, due: float, kind: str, id: str, event: str) -> None:
