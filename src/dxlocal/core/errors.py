@@ -113,3 +113,51 @@ def allocate_to_owner() -> ClientError:
 
 def not_implemented(operation: str) -> DirectConnectServerException:
     return DirectConnectServerException(f"{operation} is not implemented by dxlocal yet.")
+
+
+def dxgw_not_found(gateway_id: str) -> ClientError:
+    return ClientError(f"Direct Connect gateway {gateway_id} does not exist.")
+
+
+def association_not_found(association_id: str) -> ClientError:
+    return ClientError(f"Direct Connect gateway association {association_id} does not exist.")
+
+
+def proposal_not_found(proposal_id: str) -> ClientError:
+    return ClientError(f"Direct Connect gateway association proposal {proposal_id} does not exist.")
+
+
+def proposal_accepted() -> ClientError:
+    # The double space is AWS's (terraform-provider-aws#14328).
+    return ClientError("Direct Connect Gateway Association Proposal  has been accepted!")
+
+
+def proposal_gateway_not_found(proposal_id: str) -> ClientError:
+    return ClientError(
+        f"The Virtual Gateway in the Direct Connect Gateway Association Proposal {proposal_id} is not found"
+    )
+
+
+# --- connections, LAGs, interconnects, hosted connections (dx-behavior.md §3.1-3.3, §10) ---
+
+
+def confirm_connection_state(connection_id: str, state: str) -> ClientError:
+    return ClientError(f"ConfirmConnection failed. {connection_id} is in state {state}")
+
+
+def not_a_partner(account: str, region: str) -> ClientError:
+    return ClientError(f"Account {account} is not an authorized Direct Connect partner in {region}.")
+
+
+def hosted_parent_missing(account: str, connection_id: str) -> ClientError:
+    return ClientError(
+        f"{account} DescribeHostedConnections failed for connection {connection_id} doesn't exist."
+    )
+
+
+def interconnect_not_found(interconnect_id: str) -> ClientError:
+    return ClientError(f"Could not find Interconnect with ID {interconnect_id}")
+
+
+def resiliency_group_not_found(group_id: str) -> ClientError:
+    return ClientError(f"Resiliency group {group_id} does not exist.")

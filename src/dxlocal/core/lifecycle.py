@@ -52,12 +52,52 @@ TRANSITIONS: dict[str, dict[str, set[str]]] = {
         "deleting": {"deleted"},
         "deleted": set(),
     },
+    # §3.6; a delete refused after acceptance goes back to available (tf PR #10214).
+    "directConnectGateway": {
+        "pending": {"available", "deleting"},
+        "available": {"deleting"},
+        "deleting": {"deleted", "available"},
+        "deleted": set(),
+    },
+    # §3.7
+    "directConnectGatewayAssociation": {
+        "associating": {"associated", "disassociating"},
+        "associated": {"updating", "disassociating"},
+        "updating": {"associated", "disassociating"},
+        "disassociating": {"disassociated"},
+        "disassociated": set(),
+    },
+    # §3.8
+    "directConnectGatewayAssociationProposal": {
+        "requested": {"accepted", "deleted"},
+        "accepted": set(),
+        "deleted": set(),
+    },
+    # §3.9
+    "directConnectGatewayAttachment": {
+        "attaching": {"attached", "detaching"},
+        "attached": {"detaching"},
+        "detaching": {"detached"},
+        "detached": set(),
+    },
+    # §9: a failover test runs until stopped (cancelled) or its duration ends (completed).
+    "virtualInterfaceTest": {
+        "in_progress": {"completed", "cancelled", "failed"},
+        "completed": set(),
+        "cancelled": set(),
+        "failed": set(),
+    },
 }
 
 STATE_FIELD = {
     "connection": "connectionState",
     "virtualInterface": "virtualInterfaceState",
     "bgpPeer": "bgpPeerState",
+    "directConnectGateway": "directConnectGatewayState",
+    "directConnectGatewayAssociation": "associationState",
+    "directConnectGatewayAssociationProposal": "proposalState",
+    "directConnectGatewayAttachment": "attachmentState",
+    "virtualInterfaceTest": "status",
 }
 
 
@@ -95,3 +135,59 @@ def on_timer(kind: str, event: str) -> Callable[[TimerHandler], TimerHandler]:
 
 def handler(kind: str, event: str) -> TimerHandler | None:
     return _HANDLERS.get((kind, event))
+
+
+# --- the physical layer: LAGs, interconnects, MACsec keys, resiliency groups ----------------
+TRANSITIONS.update(
+    {
+        # §3.3: CreateLag answers ``pending``; the LAG then follows its members.
+        "lag": {
+            "requested": {"pending", "available", "down", "deleting", "deleted"},
+            "pending": {"available", "down", "deleting", "deleted"},
+            "available": {"down", "pending", "deleting", "deleted"},
+            "down": {"available", "pending", "deleting", "deleted"},
+            "deleting": {"deleted"},
+            "deleted": set(),
+            "unknown": {"available", "down", "deleting", "deleted"},
+        },
+        # §3.2: the lifecycle of a dedicated connection.
+        "interconnect": {
+            "requested": {"pending", "deleting", "deleted", "available", "down"},
+            "pending": {"available", "down", "deleting", "deleted"},
+            "available": {"down", "deleting", "deleted"},
+            "down": {"available", "deleting", "deleted"},
+            "deleting": {"deleted"},
+            "deleted": set(),
+            "unknown": {"available", "down", "deleting", "deleted"},
+        },
+        # §3.10 (MacSecKey.state doc).
+        "macSecKey": {
+            "associating": {"associated", "disassociating", "disassociated"},
+            "associated": {"disassociating", "disassociated"},
+            "disassociating": {"disassociated"},
+            "disassociated": set(),
+        },
+        # ResiliencyGroup.state and ResiliencyGroupAssociation.state (model enums).
+        "resiliencyGroup": {
+            "pending": {"available", "deleting", "deleted"},
+            "available": {"deleting", "deleted"},
+            "deleting": {"deleted"},
+            "deleted": set(),
+        },
+        "resiliencyGroupAssociation": {
+            "associating": {"associated", "disassociating", "disassociated"},
+            "associated": {"disassociating", "disassociated"},
+            "disassociating": {"disassociated"},
+            "disassociated": set(),
+        },
+    }
+)
+STATE_FIELD.update(
+    {
+        "lag": "lagState",
+        "interconnect": "interconnectState",
+        "macSecKey": "state",
+        "resiliencyGroup": "state",
+        "resiliencyGroupAssociation": "state",
+    }
+)

@@ -18,7 +18,7 @@ from dxlocal.core import tags as tagging
 from dxlocal.core.context import RequestContext
 from dxlocal.core.errors import ClientError
 from dxlocal.core.pagination import page
-from dxlocal.provider import bgp_peers, virtual_gateways
+from dxlocal.provider import bgp_peers, dx_gateways, virtual_gateways
 from dxlocal.provider._registry import operation
 from dxlocal.provider.connections import get_connection, get_parent
 
@@ -34,7 +34,7 @@ QUOTA_TOTAL_DEDICATED = 51
 QUOTA_HOSTED = 1
 QUOTA_LAG = 51
 MAX_PUBLIC_PREFIXES = 1000
-DX_GATEWAY = "directConnectGateway"
+DX_GATEWAY = dx_gateways.KIND
 
 
 def visible(ctx: RequestContext, vif: dict[str, Any] | None) -> bool:
@@ -92,15 +92,10 @@ def check_quota(ctx: RequestContext, parent_kind: str, parent: dict[str, Any], v
         raise ClientError(f"{parent_id} already has the maximum of {limits['total']} virtual interfaces.")
 
 
-def dx_gateway(ctx: RequestContext, gateway_id: str) -> dict[str, Any]:
-    if not ids.matches("uuid", gateway_id):
-        raise errors.invalid_dxgw_format(gateway_id)
-    gw = ctx.tx.get(DX_GATEWAY, gateway_id)
-    if gw is None or gw.get("ownerAccount") != ctx.account or gw.get("directConnectGatewayState") in (
-        "deleting",
-        "deleted",
-    ):
-        raise ClientError(f"Direct Connect gateway {gateway_id} does not exist.")
+def dx_gateway(ctx: RequestContext, gateway_id: str, vif_type: str = "private") -> dict[str, Any]:
+    """The caller's usable Direct Connect gateway, with room for one more VIF of this type."""
+    gw = dx_gateways.owned(ctx, gateway_id, usable=True)
+    dx_gateways.check_attachable(ctx, gw, vif_type)
     return gw
 
 
@@ -118,7 +113,7 @@ def gateway_fields(ctx: RequestContext, vif_type: str, spec: dict[str, Any]) -> 
     elif bool(vgw_id) == bool(dxgw_id):
         raise ClientError("Specify exactly one of virtualGatewayId and directConnectGatewayId.")
     if dxgw_id:
-        gw = dx_gateway(ctx, dxgw_id)
+        gw = dx_gateway(ctx, dxgw_id, vif_type)
         return {"virtualGatewayId": "", "directConnectGatewayId": dxgw_id, "amazonSideAsn": gw["amazonSideAsn"]}
     vgw = virtual_gateways.ensure(ctx, vgw_id)
     return {"virtualGatewayId": vgw_id, "directConnectGatewayId": "", "amazonSideAsn": vgw["_amazonSideAsn"]}
@@ -238,6 +233,8 @@ def _create(ctx: RequestContext, vif_type: str, connection_id: str, spec: dict[s
     state = "verifying" if vif_type == "public" else "pending"
     vif = build_vif(ctx, vif_type, parent_kind, parent, spec, owner=ctx.account, state=state, gateway=gateway)
     save_new(ctx, vif)
+    if vif["directConnectGatewayId"]:
+        dx_gateways.attach(ctx, vif)
     ctx.schedule(KIND, vif["virtualInterfaceId"], "progress")
     return vif
 
@@ -305,6 +302,8 @@ def delete_virtual_interface(ctx: RequestContext, *, virtual_interface_id: str) 
             peer["bgpStatus"] = "down"
         ctx.tx.cancel(KIND, virtual_interface_id)
         ctx.schedule(KIND, virtual_interface_id, "progress")
+        if vif.get("directConnectGatewayId"):
+            dx_gateways.detach(ctx, virtual_interface_id)
     ctx.tx.update(KIND, virtual_interface_id, vif)
     return {"virtualInterfaceState": vif["virtualInterfaceState"]}
 
@@ -336,8 +335,7 @@ def _step_peers(ctx: RequestContext, vif: dict[str, Any]) -> bool:
             lifecycle.advance("bgpPeer", peer, "deleted")
             more = True
         elif state == "deleted":
-            if peer["addressFamily"] == "ipv4":
-                addressing.release_ipv4(ctx.tx, vif["ownerAccount"], vif["region"], peer["amazonAddress"])
+            release_address(ctx, vif, peer)
             continue
         keep.append(peer)
     vif["bgpPeers"] = keep
@@ -350,8 +348,25 @@ def _simulated_router(ctx: RequestContext, vif: dict[str, Any]) -> None:
     if ctx.settings.bgp != "sim" or vif["virtualInterfaceState"] not in ("pending", "available", "down"):
         return
     for peer in vif["bgpPeers"]:
-        if peer["bgpPeerState"] == "available" and not peer.get("_heldDown"):
+        if peer["bgpPeerState"] == "available" and not held_down(peer):
             peer["bgpStatus"] = "up"
+
+
+def held_down(peer: dict[str, Any]) -> bool:
+    """A session the simulated router must not bring up: held by the control API, by a
+    running failover test, or idle after too many announced routes (quotas, §7)."""
+    return bool(peer.get("_heldDown") or peer.get("_failoverTest") or peer.get("_overLimit"))
+
+
+def release_address(ctx: RequestContext, vif: dict[str, Any], peer: dict[str, Any]) -> None:
+    """Free an auto-assigned /30 unless a live peer still uses it (a re-provisioned peer
+    keeps its addresses, AssociateVirtualInterface)."""
+    if peer["addressFamily"] != "ipv4":
+        return
+    if any(p is not peer and addressing.same_address(p["amazonAddress"], peer["amazonAddress"])
+           for p in bgp_peers.live_peers(vif)):
+        return
+    addressing.release_ipv4(ctx.tx, vif["ownerAccount"], vif["region"], peer["amazonAddress"])
 
 
 @lifecycle.on_timer(KIND, "progress")
@@ -368,6 +383,8 @@ def _progress(ctx: RequestContext, vif: dict[str, Any]) -> None:
                 lifecycle.advance("bgpPeer", peer, "deleting")
             if peer["addressFamily"] == "ipv4":
                 addressing.release_ipv4(ctx.tx, vif["ownerAccount"], vif["region"], peer["amazonAddress"])
+        if vif.get("directConnectGatewayId"):
+            dx_gateways.detach(ctx, vif_id)
         ctx.schedule(KIND, vif_id, "purge", ctx.settings.deleted_retention)
     elif state in ("pending", "available", "down", "testing"):
         if _step_peers(ctx, vif):

@@ -1,0 +1,130 @@
+"""Direct Connect gateways and their VIF attachments (dx-behavior.md §3.6, §3.9), through
+boto3, in both modes."""
+
+from __future__ import annotations
+
+import pytest
+
+from functional.helpers import make_connection, make_private_vif, wait_vif
+
+
+def error_of(client, call, **kwargs) -> str:
+    with pytest.raises(client.exceptions.DirectConnectClientException) as info:
+        call(**kwargs)
+    return info.value.response["Error"]["Message"]
+
+
+def make_gateway(dx, client, name: str = "gw", **kw):
+    gw = client.create_direct_connect_gateway(directConnectGatewayName=name, **kw)["directConnectGateway"]
+    return dx.wait(
+        lambda: client.describe_direct_connect_gateways(
+            directConnectGatewayId=gw["directConnectGatewayId"])["directConnectGateways"][0],
+        lambda g: g["directConnectGatewayState"] == "available",
+    )
+
+
+def test_create_pending_then_available_with_default_asn(dx):
+    client = dx.client()
+    gw = client.create_direct_connect_gateway(directConnectGatewayName="first")["directConnectGateway"]
+    assert gw["directConnectGatewayState"] == "pending"
+    assert gw["amazonSideAsn"] == 64512 and gw["ownerAccount"] == "123456789012"
+    assert len(gw["directConnectGatewayId"]) == 36 and gw["directConnectGatewayId"].count("-") == 4
+    final = make_gateway(dx, client, "second", amazonSideAsn=4200000000)
+    assert final["amazonSideAsn"] == 4200000000
+    # Global: another Region sees the same gateways.
+    other = dx.client(region="eu-west-1").describe_direct_connect_gateways()["directConnectGateways"]
+    assert {g["directConnectGatewayName"] for g in other} == {"first", "second"}
+
+
+@pytest.mark.parametrize("asn", [1, 64511, 65535, 4199999999, 4294967295])
+def test_amazon_side_asn_must_be_private(dx, asn):
+    client = dx.client()
+    assert "not valid" in error_of(client, client.create_direct_connect_gateway,
+                                   directConnectGatewayName="x", amazonSideAsn=asn)
+
+
+def test_describe_update_and_other_accounts(dx):
+    client = dx.client()
+    gw = make_gateway(dx, client, "old", tags=[{"key": "team", "value": "net"}])
+    gw_id = gw["directConnectGatewayId"]
+    assert gw["tags"] == [{"key": "team", "value": "net"}]
+    out = client.update_direct_connect_gateway(directConnectGatewayId=gw_id,
+                                               newDirectConnectGatewayName="new")
+    assert out["directConnectGateway"]["directConnectGatewayName"] == "new"
+    other = dx.client(account="111122223333")
+    assert other.describe_direct_connect_gateways()["directConnectGateways"] == []
+    assert "does not exist" in error_of(other, other.describe_direct_connect_gateways,
+                                        directConnectGatewayId=gw_id)
+    assert "invalid format" in error_of(client, client.describe_direct_connect_gateways,
+                                        directConnectGatewayId="dxcon-myid")
+    assert "does not exist" in error_of(other, other.update_direct_connect_gateway,
+                                        directConnectGatewayId=gw_id, newDirectConnectGatewayName="x")
+
+
+def test_pagination(dx):
+    client = dx.client()
+    for i in range(3):
+        client.create_direct_connect_gateway(directConnectGatewayName=f"gw{i}")
+    first = client.describe_direct_connect_gateways(maxResults=2)
+    assert len(first["directConnectGateways"]) == 2 and first["nextToken"]
+    rest = client.describe_direct_connect_gateways(maxResults=2, nextToken=first["nextToken"])
+    assert len(rest["directConnectGateways"]) == 1 and "nextToken" not in rest
+
+
+def test_delete_goes_deleting_then_disappears(dx):
+    client = dx.client()
+    gw_id = make_gateway(dx, client)["directConnectGatewayId"]
+    out = client.delete_direct_connect_gateway(directConnectGatewayId=gw_id)["directConnectGateway"]
+    assert out["directConnectGatewayState"] == "deleting"
+    dx.wait(lambda: client.describe_direct_connect_gateways()["directConnectGateways"], lambda g: g == [])
+    assert "does not exist" in error_of(client, client.delete_direct_connect_gateway,
+                                        directConnectGatewayId=gw_id)
+
+
+def test_attachment_follows_the_vif_and_blocks_delete(dx):
+    client = dx.client()
+    gw_id = make_gateway(dx, client, amazonSideAsn=65100)["directConnectGatewayId"]
+    conn = make_connection(dx, client)
+    vif = make_private_vif(client, conn["connectionId"], directConnectGatewayId=gw_id)
+    assert vif["directConnectGatewayId"] == gw_id and vif["virtualGatewayId"] == ""
+    assert vif["amazonSideAsn"] == 65100
+    vif_id = vif["virtualInterfaceId"]
+
+    def attachment():
+        return client.describe_direct_connect_gateway_attachments(
+            directConnectGatewayId=gw_id)["directConnectGatewayAttachments"][0]
+
+    first = attachment()
+    assert first["attachmentState"] in ("attaching", "attached")
+    assert first["attachmentType"] == "PrivateVirtualInterface"
+    assert first["virtualInterfaceRegion"] == "us-east-1"
+    assert first["virtualInterfaceOwnerAccount"] == "123456789012"
+    dx.wait(attachment, lambda a: a["attachmentState"] == "attached")
+    by_vif = client.describe_direct_connect_gateway_attachments(virtualInterfaceId=vif_id)
+    assert by_vif["directConnectGatewayAttachments"][0]["directConnectGatewayId"] == gw_id
+    wait_vif(dx, client, vif_id)
+    assert "virtual interfaces attached" in error_of(client, client.delete_direct_connect_gateway,
+                                                     directConnectGatewayId=gw_id)
+    client.delete_virtual_interface(virtualInterfaceId=vif_id)
+    assert attachment()["attachmentState"] == "detaching"
+    dx.wait(attachment, lambda a: a["attachmentState"] == "detached")
+    client.delete_direct_connect_gateway(directConnectGatewayId=gw_id)
+
+
+def test_attachments_need_a_gateway_or_a_vif(dx):
+    client = dx.client()
+    assert "Specify" in error_of(client, client.describe_direct_connect_gateway_attachments)
+    assert "does not exist" in error_of(client, client.describe_direct_connect_gateway_attachments,
+                                        virtualInterfaceId="dxvif-fabcdefg")
+
+
+def test_vif_on_unknown_or_deleting_gateway_is_refused(dx):
+    client = dx.client()
+    conn = make_connection(dx, client)
+    conn_id = conn["connectionId"]
+    assert "invalid format" in error_of(
+        client, lambda: make_private_vif(client, conn_id, directConnectGatewayId="dxcon-myid"))
+    gw_id = make_gateway(dx, client)["directConnectGatewayId"]
+    client.delete_direct_connect_gateway(directConnectGatewayId=gw_id)
+    assert "does not exist" in error_of(
+        client, lambda: make_private_vif(client, conn_id, directConnectGatewayId=gw_id))
