@@ -23,7 +23,6 @@ queue (see ``connection.py``) and its timers, and returns the next state:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import ipaddress
 import logging
 import struct
@@ -151,10 +150,9 @@ class Session:
     async def stop(self, notification: Notification, reason: str) -> None:
         """Send ``notification`` if a connection is open, close everything, go Idle."""
         task, self._task = self._task, None
-        if task is not None:
+        while task is not None and not task.done():
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await asyncio.wait([task], timeout=1.0)  # re-cancel if a cancel got lost
         self._reset(notification)
         self._enter(State.IDLE, reason)
 
@@ -329,8 +327,11 @@ class Session:
     async def _next_event(self, deadline: float | None) -> Event | None:
         if deadline is None:
             return await self._events.get()
+        # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that
+        # races with a completed get(), which would make stop() hang.
         try:
-            return await asyncio.wait_for(self._events.get(), max(0.0, deadline - time.monotonic()))
+            async with asyncio.timeout(max(0.0, deadline - time.monotonic())):
+                return await self._events.get()
         except TimeoutError:
             return None
 
