@@ -15,32 +15,43 @@ def error_of(client, call, **kwargs) -> str:
 
 
 def make_gateway(dx, client, name: str = "gw", **kw):
-    gw = client.create_direct_connect_gateway(directConnectGatewayName=name, **kw)["directConnectGateway"]
+    gw = client.create_direct_connect_gateway(directConnectGatewayName=name, **kw)[
+        "directConnectGateway"
+    ]
     return dx.wait(
         lambda: client.describe_direct_connect_gateways(
-            directConnectGatewayId=gw["directConnectGatewayId"])["directConnectGateways"][0],
+            directConnectGatewayId=gw["directConnectGatewayId"]
+        )["directConnectGateways"][0],
         lambda g: g["directConnectGatewayState"] == "available",
     )
 
 
 def test_create_pending_then_available_with_default_asn(dx):
     client = dx.client()
-    gw = client.create_direct_connect_gateway(directConnectGatewayName="first")["directConnectGateway"]
+    gw = client.create_direct_connect_gateway(directConnectGatewayName="first")[
+        "directConnectGateway"
+    ]
     assert gw["directConnectGatewayState"] == "pending"
     assert gw["amazonSideAsn"] == 64512 and gw["ownerAccount"] == "123456789012"
     assert len(gw["directConnectGatewayId"]) == 36 and gw["directConnectGatewayId"].count("-") == 4
     final = make_gateway(dx, client, "second", amazonSideAsn=4200000000)
     assert final["amazonSideAsn"] == 4200000000
     # Global: another Region sees the same gateways.
-    other = dx.client(region="eu-west-1").describe_direct_connect_gateways()["directConnectGateways"]
+    other = dx.client(region="eu-west-1").describe_direct_connect_gateways()[
+        "directConnectGateways"
+    ]
     assert {g["directConnectGatewayName"] for g in other} == {"first", "second"}
 
 
 @pytest.mark.parametrize("asn", [1, 64511, 65535, 4199999999, 4294967295])
 def test_amazon_side_asn_must_be_private(dx, asn):
     client = dx.client()
-    assert "not valid" in error_of(client, client.create_direct_connect_gateway,
-                                   directConnectGatewayName="x", amazonSideAsn=asn)
+    assert "not valid" in error_of(
+        client,
+        client.create_direct_connect_gateway,
+        directConnectGatewayName="x",
+        amazonSideAsn=asn,
+    )
 
 
 def test_describe_update_and_other_accounts(dx):
@@ -48,17 +59,24 @@ def test_describe_update_and_other_accounts(dx):
     gw = make_gateway(dx, client, "old", tags=[{"key": "team", "value": "net"}])
     gw_id = gw["directConnectGatewayId"]
     assert gw["tags"] == [{"key": "team", "value": "net"}]
-    out = client.update_direct_connect_gateway(directConnectGatewayId=gw_id,
-                                               newDirectConnectGatewayName="new")
+    out = client.update_direct_connect_gateway(
+        directConnectGatewayId=gw_id, newDirectConnectGatewayName="new"
+    )
     assert out["directConnectGateway"]["directConnectGatewayName"] == "new"
     other = dx.client(account="111122223333")
     assert other.describe_direct_connect_gateways()["directConnectGateways"] == []
-    assert "does not exist" in error_of(other, other.describe_direct_connect_gateways,
-                                        directConnectGatewayId=gw_id)
-    assert "invalid format" in error_of(client, client.describe_direct_connect_gateways,
-                                        directConnectGatewayId="dxcon-myid")
-    assert "does not exist" in error_of(other, other.update_direct_connect_gateway,
-                                        directConnectGatewayId=gw_id, newDirectConnectGatewayName="x")
+    assert "does not exist" in error_of(
+        other, other.describe_direct_connect_gateways, directConnectGatewayId=gw_id
+    )
+    assert "invalid format" in error_of(
+        client, client.describe_direct_connect_gateways, directConnectGatewayId="dxcon-myid"
+    )
+    assert "does not exist" in error_of(
+        other,
+        other.update_direct_connect_gateway,
+        directConnectGatewayId=gw_id,
+        newDirectConnectGatewayName="x",
+    )
 
 
 def test_pagination(dx):
@@ -76,9 +94,13 @@ def test_delete_goes_deleting_then_disappears(dx):
     gw_id = make_gateway(dx, client)["directConnectGatewayId"]
     out = client.delete_direct_connect_gateway(directConnectGatewayId=gw_id)["directConnectGateway"]
     assert out["directConnectGatewayState"] == "deleting"
-    dx.wait(lambda: client.describe_direct_connect_gateways()["directConnectGateways"], lambda g: g == [])
-    assert "does not exist" in error_of(client, client.delete_direct_connect_gateway,
-                                        directConnectGatewayId=gw_id)
+    dx.wait(
+        lambda: client.describe_direct_connect_gateways()["directConnectGateways"],
+        lambda g: g == [],
+    )
+    assert "does not exist" in error_of(
+        client, client.delete_direct_connect_gateway, directConnectGatewayId=gw_id
+    )
 
 
 def test_attachment_follows_the_vif_and_blocks_delete(dx):
@@ -91,8 +113,9 @@ def test_attachment_follows_the_vif_and_blocks_delete(dx):
     vif_id = vif["virtualInterfaceId"]
 
     def attachment():
-        return client.describe_direct_connect_gateway_attachments(
-            directConnectGatewayId=gw_id)["directConnectGatewayAttachments"][0]
+        return client.describe_direct_connect_gateway_attachments(directConnectGatewayId=gw_id)[
+            "directConnectGatewayAttachments"
+        ][0]
 
     first = attachment()
     assert first["attachmentState"] in ("attaching", "attached")
@@ -103,8 +126,9 @@ def test_attachment_follows_the_vif_and_blocks_delete(dx):
     by_vif = client.describe_direct_connect_gateway_attachments(virtualInterfaceId=vif_id)
     assert by_vif["directConnectGatewayAttachments"][0]["directConnectGatewayId"] == gw_id
     wait_vif(dx, client, vif_id)
-    assert "virtual interfaces attached" in error_of(client, client.delete_direct_connect_gateway,
-                                                     directConnectGatewayId=gw_id)
+    assert "virtual interfaces attached" in error_of(
+        client, client.delete_direct_connect_gateway, directConnectGatewayId=gw_id
+    )
     client.delete_virtual_interface(virtualInterfaceId=vif_id)
     assert attachment()["attachmentState"] == "detaching"
     dx.wait(attachment, lambda a: a["attachmentState"] == "detached")
@@ -114,8 +138,11 @@ def test_attachment_follows_the_vif_and_blocks_delete(dx):
 def test_attachments_need_a_gateway_or_a_vif(dx):
     client = dx.client()
     assert "Specify" in error_of(client, client.describe_direct_connect_gateway_attachments)
-    assert "does not exist" in error_of(client, client.describe_direct_connect_gateway_attachments,
-                                        virtualInterfaceId="dxvif-fabcdefg")
+    assert "does not exist" in error_of(
+        client,
+        client.describe_direct_connect_gateway_attachments,
+        virtualInterfaceId="dxvif-fabcdefg",
+    )
 
 
 def test_vif_on_unknown_or_deleting_gateway_is_refused(dx):
@@ -123,8 +150,10 @@ def test_vif_on_unknown_or_deleting_gateway_is_refused(dx):
     conn = make_connection(dx, client)
     conn_id = conn["connectionId"]
     assert "invalid format" in error_of(
-        client, lambda: make_private_vif(client, conn_id, directConnectGatewayId="dxcon-myid"))
+        client, lambda: make_private_vif(client, conn_id, directConnectGatewayId="dxcon-myid")
+    )
     gw_id = make_gateway(dx, client)["directConnectGatewayId"]
     client.delete_direct_connect_gateway(directConnectGatewayId=gw_id)
     assert "does not exist" in error_of(
-        client, lambda: make_private_vif(client, conn_id, directConnectGatewayId=gw_id))
+        client, lambda: make_private_vif(client, conn_id, directConnectGatewayId=gw_id)
+    )

@@ -71,11 +71,19 @@ def check_name(name: str | None) -> str:
 
 
 def live_attachments(ctx: RequestContext, gateway_id: str) -> list[dict[str, Any]]:
-    return [a for a in ctx.tx.list(ATTACHMENT, parent=gateway_id) if a["attachmentState"] in LIVE_ATTACHMENT]
+    return [
+        a
+        for a in ctx.tx.list(ATTACHMENT, parent=gateway_id)
+        if a["attachmentState"] in LIVE_ATTACHMENT
+    ]
 
 
 def live_associations(ctx: RequestContext, gateway_id: str) -> list[dict[str, Any]]:
-    return [a for a in ctx.tx.list(ASSOCIATION, parent=gateway_id) if a["associationState"] in LIVE_ASSOCIATION]
+    return [
+        a
+        for a in ctx.tx.list(ASSOCIATION, parent=gateway_id)
+        if a["associationState"] in LIVE_ASSOCIATION
+    ]
 
 
 def _save(ctx: RequestContext, gw: dict[str, Any]) -> None:
@@ -94,8 +102,11 @@ def create_direct_connect_gateway(
     asn = check_asn(DEFAULT_ASN if amazon_side_asn is None else amazon_side_asn)
     tag_list = tagging.check(tags)
     limit = ctx.settings.quotas.get("dx_gateways", MAX_GATEWAYS)
-    existing = [g for g in ctx.tx.list(KIND, account=ctx.account, region=GLOBAL)
-                if g["directConnectGatewayState"] != "deleted"]
+    existing = [
+        g
+        for g in ctx.tx.list(KIND, account=ctx.account, region=GLOBAL)
+        if g["directConnectGatewayState"] != "deleted"
+    ]
     if len(existing) >= limit:
         raise ClientError(f"Direct Connect gateway limit exceeded: an account can have {limit}.")
     gw = {
@@ -123,8 +134,11 @@ def describe_direct_connect_gateways(
     if direct_connect_gateway_id:
         records = [owned(ctx, direct_connect_gateway_id)]
     else:
-        records = [g for g in ctx.tx.list(KIND, account=ctx.account, region=GLOBAL)
-                   if g["directConnectGatewayState"] != "deleted"]
+        records = [
+            g
+            for g in ctx.tx.list(KIND, account=ctx.account, region=GLOBAL)
+            if g["directConnectGatewayState"] != "deleted"
+        ]
     items, token = page(records, "directConnectGatewayId", max_results, next_token)
     return {"directConnectGateways": items, "nextToken": token}
 
@@ -140,7 +154,9 @@ def update_direct_connect_gateway(
 
 
 @operation("DeleteDirectConnectGateway")
-def delete_direct_connect_gateway(ctx: RequestContext, *, direct_connect_gateway_id: str) -> dict[str, Any]:
+def delete_direct_connect_gateway(
+    ctx: RequestContext, *, direct_connect_gateway_id: str
+) -> dict[str, Any]:
     """Refused while VIFs are attached or gateways associated (DeleteDirectConnectGateway doc)."""
     gw = owned(ctx, direct_connect_gateway_id)
     if gw["directConnectGatewayState"] == "deleting":
@@ -183,7 +199,9 @@ def check_attachable(ctx: RequestContext, gw: dict[str, Any], vif_type: str) -> 
     gw_id = gw["directConnectGatewayId"]
     limit = ctx.settings.quotas.get("vifs_per_dx_gateway", MAX_VIFS_PER_GATEWAY)
     if len(live_attachments(ctx, gw_id)) >= limit:
-        raise ClientError(f"Direct Connect gateway {gw_id} already has the maximum of {limit} virtual interfaces.")
+        raise ClientError(
+            f"Direct Connect gateway {gw_id} already has the maximum of {limit} virtual interfaces."
+        )
     wanted = "transitGateway" if vif_type == "transit" else "virtualPrivateGateway"
     for assoc in live_associations(ctx, gw_id):
         if assoc["associatedGateway"]["type"] != wanted:
@@ -206,8 +224,14 @@ def attach(ctx: RequestContext, vif: dict[str, Any]) -> dict[str, Any]:
     }
     if ctx.tx.get(ATTACHMENT, vif["virtualInterfaceId"]) is not None:
         ctx.tx.delete(ATTACHMENT, vif["virtualInterfaceId"])
-    ctx.tx.insert(ATTACHMENT, vif["virtualInterfaceId"], record, account=vif["ownerAccount"],
-                  region=GLOBAL, parent=gw_id)
+    ctx.tx.insert(
+        ATTACHMENT,
+        vif["virtualInterfaceId"],
+        record,
+        account=vif["ownerAccount"],
+        region=GLOBAL,
+        parent=gw_id,
+    )
     ctx.schedule(ATTACHMENT, vif["virtualInterfaceId"], "progress")
     return record
 

@@ -57,7 +57,9 @@ def gateway_type(gateway_id: str) -> str:
     return "virtualPrivateGateway" if kind_of(gateway_id) == KIND else "transitGateway"
 
 
-def _new_record(gateway_id: str, account: str, region: str, asn: int, cidrs: list[str]) -> dict[str, Any]:
+def _new_record(
+    gateway_id: str, account: str, region: str, asn: int, cidrs: list[str]
+) -> dict[str, Any]:
     record: dict[str, Any] = {
         "ownerAccount": account,
         "region": region,

@@ -54,7 +54,9 @@ def get_vif(ctx: RequestContext, vif_id: str) -> dict[str, Any]:
 
 
 def active_vifs(ctx: RequestContext, parent_id: str) -> list[dict[str, Any]]:
-    return [v for v in ctx.tx.list(KIND, parent=parent_id) if v["virtualInterfaceState"] not in GONE]
+    return [
+        v for v in ctx.tx.list(KIND, parent=parent_id) if v["virtualInterfaceState"] not in GONE
+    ]
 
 
 def check_name(name: str | None) -> str:
@@ -74,22 +76,37 @@ def check_vlan_free(ctx: RequestContext, parent_id: str, vlan: int, *, exclude: 
             )
 
 
-def check_quota(ctx: RequestContext, parent_kind: str, parent: dict[str, Any], vif_type: str) -> None:
+def check_quota(
+    ctx: RequestContext, parent_kind: str, parent: dict[str, Any], vif_type: str
+) -> None:
     parent_id = parent.get("connectionId") or parent.get("lagId")
     existing = active_vifs(ctx, parent_id)
     if parent.get("_hosted"):
         limits = {"total": QUOTA_HOSTED}
     elif parent_kind == "lag":
-        limits = {"total": QUOTA_LAG, "transit": QUOTA_TRANSIT, "private/public": QUOTA_PRIVATE_PUBLIC}
+        limits = {
+            "total": QUOTA_LAG,
+            "transit": QUOTA_TRANSIT,
+            "private/public": QUOTA_PRIVATE_PUBLIC,
+        }
     else:
-        limits = {"total": QUOTA_TOTAL_DEDICATED, "transit": QUOTA_TRANSIT,
-                  "private/public": QUOTA_PRIVATE_PUBLIC}
-    same = [v for v in existing if (v["virtualInterfaceType"] == "transit") == (vif_type == "transit")]
+        limits = {
+            "total": QUOTA_TOTAL_DEDICATED,
+            "transit": QUOTA_TRANSIT,
+            "private/public": QUOTA_PRIVATE_PUBLIC,
+        }
+    same = [
+        v for v in existing if (v["virtualInterfaceType"] == "transit") == (vif_type == "transit")
+    ]
     key = "transit" if vif_type == "transit" else "private/public"
     if key in limits and len(same) >= limits[key]:
-        raise ClientError(f"{parent_id} already has the maximum of {limits[key]} {key} virtual interfaces.")
+        raise ClientError(
+            f"{parent_id} already has the maximum of {limits[key]} {key} virtual interfaces."
+        )
     if len(existing) >= limits["total"]:
-        raise ClientError(f"{parent_id} already has the maximum of {limits['total']} virtual interfaces.")
+        raise ClientError(
+            f"{parent_id} already has the maximum of {limits['total']} virtual interfaces."
+        )
 
 
 def dx_gateway(ctx: RequestContext, gateway_id: str, vif_type: str = "private") -> dict[str, Any]:
@@ -104,19 +121,33 @@ def gateway_fields(ctx: RequestContext, vif_type: str, spec: dict[str, Any]) -> 
     vgw_id = spec.get("virtualGatewayId")
     dxgw_id = spec.get("directConnectGatewayId")
     if vif_type == "public":
-        return {"virtualGatewayId": "", "directConnectGatewayId": "", "amazonSideAsn": PUBLIC_AMAZON_ASN}
+        return {
+            "virtualGatewayId": "",
+            "directConnectGatewayId": "",
+            "amazonSideAsn": PUBLIC_AMAZON_ASN,
+        }
     if vif_type == "transit":
         if vgw_id:
-            raise ClientError("A transit virtual interface attaches to a Direct Connect gateway, not a virtual gateway.")
+            raise ClientError(
+                "A transit virtual interface attaches to a Direct Connect gateway, not a virtual gateway."
+            )
         if not dxgw_id:
             raise ClientError("directConnectGatewayId is required for a transit virtual interface.")
     elif bool(vgw_id) == bool(dxgw_id):
         raise ClientError("Specify exactly one of virtualGatewayId and directConnectGatewayId.")
     if dxgw_id:
         gw = dx_gateway(ctx, dxgw_id, vif_type)
-        return {"virtualGatewayId": "", "directConnectGatewayId": dxgw_id, "amazonSideAsn": gw["amazonSideAsn"]}
+        return {
+            "virtualGatewayId": "",
+            "directConnectGatewayId": dxgw_id,
+            "amazonSideAsn": gw["amazonSideAsn"],
+        }
     vgw = virtual_gateways.ensure(ctx, vgw_id)
-    return {"virtualGatewayId": vgw_id, "directConnectGatewayId": "", "amazonSideAsn": vgw["_amazonSideAsn"]}
+    return {
+        "virtualGatewayId": vgw_id,
+        "directConnectGatewayId": "",
+        "amazonSideAsn": vgw["_amazonSideAsn"],
+    }
 
 
 def build_vif(
@@ -139,18 +170,26 @@ def build_vif(
     if vlan is None:
         raise ClientError("vlan is required.")
     if parent.get("_hosted") and vlan != parent.get("vlan"):
-        raise ClientError(f"VLAN {vlan} does not match VLAN {parent.get('vlan')} of hosted connection {parent_id}.")
+        raise ClientError(
+            f"VLAN {vlan} does not match VLAN {parent.get('vlan')} of hosted connection {parent_id}."
+        )
     check_vlan_free(ctx, parent_id, vlan)
     check_quota(ctx, parent_kind, parent, vif_type)
     mtu = spec.get("mtu", 1500)
     if mtu not in MTUS[vif_type]:
-        raise ClientError(f"MTU {mtu} is not supported on a {vif_type} virtual interface: use {', '.join(map(str, MTUS[vif_type]))}.")
+        raise ClientError(
+            f"MTU {mtu} is not supported on a {vif_type} virtual interface: use {', '.join(map(str, MTUS[vif_type]))}."
+        )
     prefixes = spec.get("routeFilterPrefixes") or []
     if vif_type == "public":
         prefixes = check_public_prefixes(prefixes, spec.get("addressFamily") or "ipv4")
     tag_list = tagging.check(spec.get("tags"))
-    if spec.get("enableSiteLink") and not (vif_type == "transit" or gateway.get("directConnectGatewayId")):
-        raise ClientError("SiteLink needs a transit virtual interface or a private one on a Direct Connect gateway.")
+    if spec.get("enableSiteLink") and not (
+        vif_type == "transit" or gateway.get("directConnectGatewayId")
+    ):
+        raise ClientError(
+            "SiteLink needs a transit virtual interface or a private one on a Direct Connect gateway."
+        )
     device = parent.get("awsDeviceV2") or ids.device(parent["location"])
     vif: dict[str, Any] = {
         "ownerAccount": owner,
@@ -186,7 +225,9 @@ def build_vif(
     if vif_type == "public":
         vif["_asnAllowList"] = [peer["asnLong"]]
     if peer["asnLong"] == vif["amazonSideAsn"]:
-        raise ClientError(f"The customer ASN {peer['asnLong']} must differ from the Amazon side ASN.")
+        raise ClientError(
+            f"The customer ASN {peer['asnLong']} must differ from the Amazon side ASN."
+        )
     return vif
 
 
@@ -194,7 +235,9 @@ def check_public_prefixes(prefixes: list[dict[str, Any]], family: str) -> list[d
     import ipaddress
 
     if family == "ipv4" and not prefixes:
-        raise ClientError("A public virtual interface needs at least one route filter prefix to advertise.")
+        raise ClientError(
+            "A public virtual interface needs at least one route filter prefix to advertise."
+        )
     if len(prefixes) > MAX_PUBLIC_PREFIXES:
         raise ClientError(f"At most {MAX_PUBLIC_PREFIXES} route filter prefixes are allowed.")
     out = []
@@ -210,7 +253,9 @@ def check_public_prefixes(prefixes: list[dict[str, Any]], family: str) -> list[d
     return out
 
 
-def save_new(ctx: RequestContext, vif: dict[str, Any], *, connection_owner: str | None = None) -> None:
+def save_new(
+    ctx: RequestContext, vif: dict[str, Any], *, connection_owner: str | None = None
+) -> None:
     vif["customerRouterConfig"] = bgp_peers.customer_router_config(vif)
     if connection_owner and connection_owner != vif["ownerAccount"]:
         vif["_connectionOwner"] = connection_owner
@@ -225,13 +270,17 @@ def save_new(ctx: RequestContext, vif: dict[str, Any], *, connection_owner: str 
     )
 
 
-def _create(ctx: RequestContext, vif_type: str, connection_id: str, spec: dict[str, Any] | None) -> dict[str, Any]:
+def _create(
+    ctx: RequestContext, vif_type: str, connection_id: str, spec: dict[str, Any] | None
+) -> dict[str, Any]:
     if not spec:
         raise ClientError(f"The new {vif_type} virtual interface's details are required.")
     parent_kind, parent = get_parent(ctx, connection_id)
     gateway = gateway_fields(ctx, vif_type, spec)
     state = "verifying" if vif_type == "public" else "pending"
-    vif = build_vif(ctx, vif_type, parent_kind, parent, spec, owner=ctx.account, state=state, gateway=gateway)
+    vif = build_vif(
+        ctx, vif_type, parent_kind, parent, spec, owner=ctx.account, state=state, gateway=gateway
+    )
     save_new(ctx, vif)
     if vif["directConnectGatewayId"]:
         dx_gateways.attach(ctx, vif)
@@ -258,7 +307,9 @@ def create_transit_virtual_interface(
     ctx: RequestContext, *, connection_id: str, new_transit_virtual_interface: dict[str, Any]
 ) -> dict[str, Any]:
     # Transit answers are wrapped: {"virtualInterface": …} (model output shape).
-    return {"virtualInterface": _create(ctx, "transit", connection_id, new_transit_virtual_interface)}
+    return {
+        "virtualInterface": _create(ctx, "transit", connection_id, new_transit_virtual_interface)
+    }
 
 
 @operation("DescribeVirtualInterfaces")
@@ -345,7 +396,11 @@ def _step_peers(ctx: RequestContext, vif: dict[str, Any]) -> bool:
 def _simulated_router(ctx: RequestContext, vif: dict[str, Any]) -> None:
     """The default customer router: every provisioned session comes up, unless a test or the
     control API holds it down."""
-    if ctx.settings.bgp != "sim" or vif["virtualInterfaceState"] not in ("pending", "available", "down"):
+    if ctx.settings.bgp != "sim" or vif["virtualInterfaceState"] not in (
+        "pending",
+        "available",
+        "down",
+    ):
         return
     for peer in vif["bgpPeers"]:
         if peer["bgpPeerState"] == "available" and not held_down(peer):
@@ -363,8 +418,10 @@ def release_address(ctx: RequestContext, vif: dict[str, Any], peer: dict[str, An
     keeps its addresses, AssociateVirtualInterface)."""
     if peer["addressFamily"] != "ipv4":
         return
-    if any(p is not peer and addressing.same_address(p["amazonAddress"], peer["amazonAddress"])
-           for p in bgp_peers.live_peers(vif)):
+    if any(
+        p is not peer and addressing.same_address(p["amazonAddress"], peer["amazonAddress"])
+        for p in bgp_peers.live_peers(vif)
+    ):
         return
     addressing.release_ipv4(ctx.tx, vif["ownerAccount"], vif["region"], peer["amazonAddress"])
 
@@ -382,7 +439,9 @@ def _progress(ctx: RequestContext, vif: dict[str, Any]) -> None:
             if lifecycle.can_advance("bgpPeer", peer, "deleting"):
                 lifecycle.advance("bgpPeer", peer, "deleting")
             if peer["addressFamily"] == "ipv4":
-                addressing.release_ipv4(ctx.tx, vif["ownerAccount"], vif["region"], peer["amazonAddress"])
+                addressing.release_ipv4(
+                    ctx.tx, vif["ownerAccount"], vif["region"], peer["amazonAddress"]
+                )
         if vif.get("directConnectGatewayId"):
             dx_gateways.detach(ctx, vif_id)
         ctx.schedule(KIND, vif_id, "purge", ctx.settings.deleted_retention)
