@@ -407,6 +407,12 @@ def _simulated_router(ctx: RequestContext, vif: dict[str, Any]) -> None:
             peer["bgpStatus"] = "up"
 
 
+def restore_bgp(ctx: RequestContext, vif: dict[str, Any]) -> None:
+    """After a hold ends (failover test): sessions come back as the customer router allows."""
+    _simulated_router(ctx, vif)
+    derive_state(vif)
+
+
 def held_down(peer: dict[str, Any]) -> bool:
     """A session the simulated router must not bring up: held by the control API, by a
     running failover test, or idle after too many announced routes (quotas, §7)."""
