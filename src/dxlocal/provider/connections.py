@@ -296,6 +296,10 @@ def _progress(ctx: RequestContext, record: dict[str, Any]) -> None:
     elif state == "pending":
         lifecycle.advance(KIND, record, "available")
         record["jumboFrameCapable"] = True  # provisioned on a port that supports 9001/8500
+        if record.get("macSecCapable"):
+            keys = record.get("macSecKeys", [])
+            up = any(k["state"] == "associated" for k in keys)
+            record["portEncryptionStatus"] = "Encryption Up" if up else "Encryption Down"
     elif state == "deleting":
         lifecycle.advance(KIND, record, "deleted")
     else:
