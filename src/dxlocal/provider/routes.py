@@ -1,0 +1,228 @@
+"""ListVirtualInterfaceRoutes: the routes of a VIF's BGP sessions (model doc), and the control
+route that says what the simulated customer router announces.
+
+- ``accepted``: received from the customer network. They are what each session's peer
+  announces, kept on the peer record as ``_announced`` (read only through ``announced``, so
+  a live BGP speaker can feed the same list). A public VIF accepts only prefixes inside its
+  route filter prefixes. More than 100 prefixes (private/transit) or 1,000 (public) on one
+  session put it idle and DOWN (user guide quotas, dx-behavior.md §7).
+- ``advertised``: sent to the customer network, from what the VIF reaches: a virtual
+  gateway's VPC CIDRs, the allowed prefixes of its Direct Connect gateway's associations,
+  or, on a public VIF, Amazon's public prefixes for the Region.
+
+Only sessions that are up carry routes. Control API:
+
+    POST /_dxlocal/bgp-peers/{peerId}/routes
+         {"prefixes": ["192.0.2.0/24", {"cidr": "198.51.100.0/24", "asPath": [65000, 65010],
+          "communities": ["7224:7100"]}], "virtualInterfaceId": "dxvif-…" (optional)}
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import TYPE_CHECKING, Any
+
+from dxlocal.core.context import RequestContext
+from dxlocal.core.errors import ClientError
+from dxlocal.core.pagination import page
+from dxlocal.core.router_xml import peer_asn
+from dxlocal.provider import bgp_peers, dx_gateways, virtual_gateways
+from dxlocal.provider import virtual_interfaces as vifs
+from dxlocal.provider._registry import operation
+from dxlocal.server.control import route
+
+if TYPE_CHECKING:
+    from dxlocal.server.service import Service
+
+ROUTE_LIMITS = {"private": 100, "transit": 100, "public": 1000}
+MAX_FILTER_CIDRS = 10
+# A few of Amazon's public prefixes, advertised over public VIFs (AS path 7224 16509, the
+# local-Region community 7224:8100).
+AMAZON_PUBLIC = ["3.5.0.0/19", "52.94.0.0/22", "52.95.0.0/16", "54.239.0.0/17", "2600:1f00::/24"]
+PUBLIC_PATH = [7224, 16509]
+PUBLIC_COMMUNITIES = ["7224:8100"]
+
+
+def announced(peer: dict[str, Any]) -> list[dict[str, Any]]:
+    """What the customer's router announces on this session (the one place routes are read)."""
+    return list(peer.get("_announced", []))
+
+
+def family_of(cidr: str) -> str:
+    return "ipv4" if ipaddress.ip_network(cidr).version == 4 else "ipv6"
+
+
+def _route(vif: dict[str, Any], cidr: str, direction: str, path: list[int],
+           communities: list[str], installed: float) -> dict[str, Any]:  # fmt: skip
+    return {
+        "cidr": cidr,
+        "routeDirection": direction,
+        "addressFamily": family_of(cidr),
+        "asPath": [{"pathType": "seq", "path": path}] if path else [],
+        "communities": communities,
+        "awsLogicalDeviceId": vif.get("awsLogicalDeviceId", ""),
+        "routeInstalledAt": installed,
+        "_key": f"{direction}|{family_of(cidr)}|{cidr}",
+    }
+
+
+def accepted(vif: dict[str, Any], peer: dict[str, Any]) -> list[dict[str, Any]]:
+    allowed = [ipaddress.ip_network(p["cidr"]) for p in vif.get("routeFilterPrefixes", [])]
+    out = []
+    for entry in announced(peer):
+        net = ipaddress.ip_network(entry["cidr"])
+        if vif["virtualInterfaceType"] == "public" and not any(
+            net.version == a.version and net.subnet_of(a) for a in allowed
+        ):
+            continue
+        path = entry.get("asPath") or [peer_asn(peer)]
+        installed = entry.get("installedAt", 0.0)
+        out.append(
+            _route(vif, entry["cidr"], "accepted", path, entry.get("communities", []), installed)
+        )
+    return out
+
+
+def reachable(ctx: RequestContext, vif: dict[str, Any]) -> list[tuple[str, float]]:
+    """Prefixes the VIF reaches, with when they became reachable."""
+    if vif["virtualInterfaceType"] == "public":
+        return [(c, vif.get("_created", 0.0)) for c in AMAZON_PUBLIC]
+    if vif.get("virtualGatewayId"):
+        record = virtual_gateways.find(ctx.tx, vif["virtualGatewayId"])
+        return [(c, vif.get("_created", 0.0)) for c in virtual_gateways.vpc_cidrs(record)]
+    out = []
+    for assoc in dx_gateways.live_associations(ctx, vif.get("directConnectGatewayId") or "-"):
+        if assoc["associationState"] in ("associated", "updating"):
+            since = max(assoc.get("_created", 0.0), vif.get("_created", 0.0))
+            out += [(p["cidr"], since) for p in assoc["allowedPrefixesToDirectConnectGateway"]]
+    return out
+
+
+def advertised(ctx: RequestContext, vif: dict[str, Any], family: str) -> list[dict[str, Any]]:
+    public = vif["virtualInterfaceType"] == "public"
+    path = PUBLIC_PATH if public else [int(vif["amazonSideAsn"])]
+    communities = PUBLIC_COMMUNITIES if public else []
+    return [
+        _route(vif, cidr, "advertised", path, list(communities), since)
+        for cidr, since in reachable(ctx, vif)
+        if family_of(cidr) == family
+    ]
+
+
+def vif_routes(ctx: RequestContext, vif: dict[str, Any]) -> list[dict[str, Any]]:
+    routes: dict[str, dict[str, Any]] = {}
+    for peer in bgp_peers.live_peers(vif):
+        if peer["bgpStatus"] != "up":
+            continue
+        for r in accepted(vif, peer) + advertised(ctx, vif, peer["addressFamily"]):
+            routes.setdefault(r["_key"], r)
+    return list(routes.values())
+
+
+def matches(r: dict[str, Any], filters: dict[str, Any]) -> bool:
+    """Every given filter must hold; a CIDR filter matches that prefix and more specific ones."""
+    if filters.get("routeDirection") and r["routeDirection"] != filters["routeDirection"]:
+        return False
+    if filters.get("addressFamily") and r["addressFamily"] != filters["addressFamily"]:
+        return False
+    if filters.get("cidrs"):
+        net = ipaddress.ip_network(r["cidr"])
+        if not any(net.version == f.version and net.subnet_of(f) for f in filters["_nets"]):
+            return False
+    path = [asn for seg in r["asPath"] for asn in seg["path"]]
+    if any(asn not in path for asn in filters.get("asPath") or []):
+        return False
+    return all(c in r["communities"] for c in filters.get("communities") or [])
+
+
+def check_filters(filters: dict[str, Any] | None) -> dict[str, Any]:
+    filters = dict(filters or {})
+    cidrs = filters.get("cidrs") or []
+    if len(cidrs) > MAX_FILTER_CIDRS:
+        raise ClientError(f"Specify at most {MAX_FILTER_CIDRS} CIDRs.")
+    try:
+        filters["_nets"] = [ipaddress.ip_network(c, strict=False) for c in cidrs]
+    except ValueError:
+        raise ClientError("The cidrs filter holds an invalid CIDR.") from None
+    return filters
+
+
+@operation("ListVirtualInterfaceRoutes")
+def list_virtual_interface_routes(
+    ctx: RequestContext,
+    *,
+    virtual_interface_id: str | None = None,
+    filters: dict[str, Any] | None = None,
+    max_results: int | None = None,
+    next_token: str | None = None,
+) -> dict[str, Any]:
+    if not virtual_interface_id:
+        raise ClientError("virtualInterfaceId is required.")
+    vif = vifs.get_vif(ctx, virtual_interface_id)
+    wanted = check_filters(filters)
+    routes = [r for r in vif_routes(ctx, vif) if matches(r, wanted)]
+    items, token = page(routes, "_key", max_results, next_token)
+    return {"virtualInterfaceId": virtual_interface_id, "routes": items, "nextToken": token}
+
+
+# --- control API ------------------------------------------------------------------------
+
+
+def parse_announcements(prefixes: Any, family: str, now: float) -> list[dict[str, Any]]:
+    if not isinstance(prefixes, list):
+        raise ClientError(
+            '"prefixes" must be a list of CIDRs or {"cidr", "asPath", "communities"}.'
+        )
+    out = []
+    for item in prefixes:
+        entry = {"cidr": item} if isinstance(item, str) else dict(item or {})
+        try:
+            cidr = str(ipaddress.ip_network(entry.get("cidr", ""), strict=True))
+        except (TypeError, ValueError):
+            raise ClientError(f"Prefix {entry.get('cidr')!r} is not a valid CIDR.") from None
+        if family_of(cidr) != family:
+            raise ClientError(
+                f"Prefix {cidr} is not {family}: an {family} session carries {family} only."
+            )
+        out.append({"cidr": cidr, "asPath": [int(a) for a in entry.get("asPath") or []],
+                    "communities": [str(c) for c in entry.get("communities") or []],
+                    "installedAt": now})  # fmt: skip
+    return out
+
+
+@route("POST", "/bgp-peers/{peer_id}/routes")
+def announce(service: Service, body: dict[str, Any], peer_id: str) -> dict[str, Any]:
+    """The simulated customer router announces these prefixes (replacing earlier ones)."""
+    import time
+
+    with service.store.transaction() as tx:
+        vif_id = body.get("virtualInterfaceId")
+        candidates = [tx.get(vifs.KIND, vif_id)] if vif_id else tx.list(vifs.KIND)
+        found = [
+            (v, p) for v in candidates if v for p in v["bgpPeers"] if p["bgpPeerId"] == peer_id
+        ]
+        if not found:
+            raise ClientError(f"BGP peer {peer_id} does not exist.")
+        vif, peer = found[0]
+        peer["_announced"] = parse_announcements(
+            body.get("prefixes", []), peer["addressFamily"], time.time()
+        )
+        limit = ROUTE_LIMITS[vif["virtualInterfaceType"]]
+        peer["_overLimit"] = len(peer["_announced"]) > limit
+        if peer["_overLimit"]:
+            peer["bgpStatus"] = "down"
+        elif (
+            service.settings.bgp == "sim"
+            and peer["bgpPeerState"] == "available"
+            and vif["virtualInterfaceState"] in ("pending", "available", "down")
+        ):
+            peer["bgpStatus"] = "down" if vifs.held_down(peer) else "up"
+        vifs.derive_state(vif)
+        tx.update(vifs.KIND, vif["virtualInterfaceId"], vif)
+        changed = set(getattr(tx, "changed", set()))
+    service._notify(changed)
+    return {
+        "bgpPeerId": peer_id,
+        "bgpStatus": peer["bgpStatus"],
+        "prefixes": len(peer["_announced"]),
+    }

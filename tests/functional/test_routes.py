@@ -1,0 +1,161 @@
+"""ListVirtualInterfaceRoutes and the control route for the simulated customer router's
+announcements, through boto3, in both modes."""
+
+from __future__ import annotations
+
+import pytest
+
+from functional.helpers import make_connection, make_private_vif, wait_vif
+
+VGW = "vgw-0a1b2c3d4e5f60718"
+
+
+def error_of(client, call, **kwargs) -> str:
+    with pytest.raises(client.exceptions.DirectConnectClientException) as info:
+        call(**kwargs)
+    return info.value.response["Error"]["Message"]
+
+
+def routes(client, vif_id: str, **filters) -> list[dict]:
+    out = client.list_virtual_interface_routes(virtualInterfaceId=vif_id, filters=filters)
+    assert out["virtualInterfaceId"] == vif_id
+    return out["routes"]
+
+
+@pytest.fixture
+def vgw_vif(dx):
+    dx.control(
+        "POST",
+        "/virtual-gateways",
+        {
+            "virtualGatewayId": VGW,
+            "amazonSideAsn": 64700,
+            "vpcCidrs": ["10.0.0.0/16", "2001:db8:100::/56"],
+        },
+    )
+    client = dx.client()
+    conn = make_connection(dx, client)
+    vif = make_private_vif(client, conn["connectionId"], virtualGatewayId=VGW)
+    return client, wait_vif(dx, client, vif["virtualInterfaceId"])
+
+
+def test_advertised_vpc_cidrs_and_accepted_announcements(dx, vgw_vif):
+    client, v = vgw_vif
+    vif_id = v["virtualInterfaceId"]
+    peer_id = v["bgpPeers"][0]["bgpPeerId"]
+    (adv,) = routes(client, vif_id)
+    assert adv["cidr"] == "10.0.0.0/16" and adv["routeDirection"] == "advertised"
+    assert adv["addressFamily"] == "ipv4" and adv["asPath"] == [
+        {"pathType": "seq", "path": [64700]}
+    ]
+    assert adv["awsLogicalDeviceId"] == v["awsLogicalDeviceId"]
+    out = dx.control(
+        "POST",
+        f"/bgp-peers/{peer_id}/routes",
+        {
+            "prefixes": [
+                "192.0.2.0/24",
+                {"cidr": "198.51.100.0/24", "asPath": [65000, 65010], "communities": ["7224:7100"]},
+            ]
+        },
+    )
+    assert out == {"bgpPeerId": peer_id, "bgpStatus": "up", "prefixes": 2}
+    accepted = routes(client, vif_id, routeDirection="accepted")
+    assert [r["cidr"] for r in accepted] == ["192.0.2.0/24", "198.51.100.0/24"]
+    assert accepted[0]["asPath"][0]["path"] == [65000]
+    assert routes(client, vif_id, communities=["7224:7100"])[0]["cidr"] == "198.51.100.0/24"
+    assert [r["cidr"] for r in routes(client, vif_id, asPath=[65010])] == ["198.51.100.0/24"]
+    assert [r["cidr"] for r in routes(client, vif_id, cidrs=["192.0.0.0/8"])] == ["192.0.2.0/24"]
+    assert routes(client, vif_id, addressFamily="ipv6") == []
+    # An IPv6 session brings the VPC's IPv6 CIDR.
+    client.create_bgp_peer(
+        virtualInterfaceId=vif_id, newBGPPeer={"asn": 65000, "addressFamily": "ipv6"}
+    )
+    wait_vif(dx, client, vif_id)
+    assert [r["cidr"] for r in routes(client, vif_id, addressFamily="ipv6")] == [
+        "2001:db8:100::/56"
+    ]
+    page = client.list_virtual_interface_routes(virtualInterfaceId=vif_id, maxResults=2)
+    assert len(page["routes"]) == 2 and page["nextToken"]
+
+
+def test_too_many_prefixes_take_the_session_down(dx, vgw_vif):
+    client, v = vgw_vif
+    vif_id = v["virtualInterfaceId"]
+    peer_id = v["bgpPeers"][0]["bgpPeerId"]
+    many = [f"10.{i // 256}.{i % 256}.0/24" for i in range(101)]
+    assert (
+        dx.control("POST", f"/bgp-peers/{peer_id}/routes", {"prefixes": many})["bgpStatus"]
+        == "down"
+    )
+    state = client.describe_virtual_interfaces(virtualInterfaceId=vif_id)["virtualInterfaces"][0]
+    assert state["virtualInterfaceState"] == "down"
+    assert routes(client, vif_id) == []
+    dx.control("POST", f"/bgp-peers/{peer_id}/routes", {"prefixes": many[:100]})
+    wait_vif(dx, client, vif_id)
+    assert len(routes(client, vif_id, routeDirection="accepted")) == 100
+
+
+def test_dx_gateway_vif_advertises_allowed_prefixes(dx):
+    client = dx.client()
+    gw = client.create_direct_connect_gateway(directConnectGatewayName="g", amazonSideAsn=65200)
+    gw_id = gw["directConnectGateway"]["directConnectGatewayId"]
+    conn = make_connection(dx, client)
+    vif = make_private_vif(client, conn["connectionId"], directConnectGatewayId=gw_id)
+    vif_id = vif["virtualInterfaceId"]
+    wait_vif(dx, client, vif_id)
+    assert routes(client, vif_id) == []
+    assoc = client.create_direct_connect_gateway_association(
+        directConnectGatewayId=gw_id,
+        gatewayId="vgw-f9eb0c90",
+        addAllowedPrefixesToDirectConnectGateway=[{"cidr": "172.16.0.0/16"}],
+    )["directConnectGatewayAssociation"]
+    dx.wait(lambda: routes(client, vif_id), lambda r: [x["cidr"] for x in r] == ["172.16.0.0/16"])
+    assert routes(client, vif_id)[0]["asPath"][0]["path"] == [65200]
+    client.delete_direct_connect_gateway_association(associationId=assoc["associationId"])
+    assert routes(client, vif_id) == []
+
+
+def test_public_vif_routes(dx):
+    client = dx.client()
+    conn = make_connection(dx, client)
+    vif = client.create_public_virtual_interface(
+        connectionId=conn["connectionId"],
+        newPublicVirtualInterface={
+            "virtualInterfaceName": "pub",
+            "vlan": 300,
+            "asn": 65001,
+            "amazonAddress": "203.0.113.1/30",
+            "customerAddress": "203.0.113.2/30",
+            "routeFilterPrefixes": [{"cidr": "198.51.100.0/24"}],
+        },
+    )
+    vif_id = vif["virtualInterfaceId"]
+    v = wait_vif(dx, client, vif_id)
+    dx.control(
+        "POST",
+        f"/bgp-peers/{v['bgpPeers'][0]['bgpPeerId']}/routes",
+        {"prefixes": ["198.51.100.0/25", "192.0.2.0/24"]},
+    )
+    assert [r["cidr"] for r in routes(client, vif_id, routeDirection="accepted")] == [
+        "198.51.100.0/25"
+    ]
+    adv = routes(client, vif_id, routeDirection="advertised")
+    assert adv and all(r["communities"] == ["7224:8100"] for r in adv)
+
+
+def test_errors(dx, vgw_vif):
+    client, v = vgw_vif
+    assert "required" in error_of(client, client.list_virtual_interface_routes)
+    assert "does not exist" in error_of(
+        client, client.list_virtual_interface_routes, virtualInterfaceId="dxvif-fabcdefg"
+    )
+    other = dx.client(account="111122223333")
+    assert "does not exist" in error_of(
+        other, other.list_virtual_interface_routes, virtualInterfaceId=v["virtualInterfaceId"]
+    )
+    peer_id = v["bgpPeers"][0]["bgpPeerId"]
+    with pytest.raises(Exception, match="ipv4"):
+        dx.control("POST", f"/bgp-peers/{peer_id}/routes", {"prefixes": ["2001:db8::/32"]})
+    with pytest.raises(Exception, match="does not exist"):
+        dx.control("POST", "/bgp-peers/dxpeer-fnothere/routes", {"prefixes": []})
