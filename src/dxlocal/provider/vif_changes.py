@@ -1,0 +1,176 @@
+"""Changing a virtual interface after it exists: AssociateVirtualInterface (move it to another
+connection or LAG) and UpdateVirtualInterfaceAttributes (dx-behavior.md §3.4, §5.2).
+
+AssociateVirtualInterface (model doc): the caller owns the VIF or its current connection,
+and owns the target; same Region; a VIF on a hosted connection cannot move to a LAG; a VLAN
+or IP address already used on the target is refused. Connectivity is interrupted: the VIF
+goes back to ``pending`` and its peers are re-provisioned (the old ones show ``deleting``,
+new ones with the same addresses ``pending``; CLI sample associate-virtual-interface).
+
+UpdateVirtualInterfaceAttributes: a new MTU reconfigures the interface, which goes back to
+``pending`` and comes up again (up to 30 s of disruption in AWS); SiteLink only on transit
+VIFs and private VIFs on a Direct Connect gateway; a name change alone is immediate.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dxlocal.core import addressing, errors, ids, lifecycle
+from dxlocal.core.context import RequestContext
+from dxlocal.core.errors import ClientError
+from dxlocal.core.router_xml import customer_router_config
+from dxlocal.provider import bgp_peers
+from dxlocal.provider import virtual_interfaces as vifs
+from dxlocal.provider._registry import operation
+from dxlocal.provider.connections import get_parent
+
+FIXED = {"deleting", "deleted", "rejected"}
+REPROVISION = {"verifying", "pending", "available", "down"}
+
+
+def parent_of(ctx: RequestContext, parent_id: str) -> dict[str, Any]:
+    return ctx.tx.get("lag" if parent_id.startswith("dxlag-") else "connection", parent_id) or {}
+
+
+def check_addresses_free(ctx: RequestContext, vif: dict[str, Any], target_id: str) -> None:
+    mine = bgp_peers.live_peers(vif)
+    for other in vifs.active_vifs(ctx, target_id):
+        for theirs in bgp_peers.live_peers(other):
+            for peer in mine:
+                if any(
+                    addressing.same_address(peer[f], theirs[g])
+                    for f in ("amazonAddress", "customerAddress")
+                    for g in ("amazonAddress", "customerAddress")
+                ):
+                    raise ClientError(
+                        f"Address {peer['customerAddress']} conflicts with virtual interface "
+                        f"{other['virtualInterfaceId']} on {target_id}."
+                    )
+
+
+def reprovision_peers(vif: dict[str, Any]) -> None:
+    """Old sessions go ``deleting``; new ones with the same addresses start ``pending``."""
+    fresh = []
+    for peer in bgp_peers.live_peers(vif):
+        new = {k: v for k, v in peer.items() if not k.startswith("_")}
+        new.update(
+            bgpPeerId=ids.mint("dxpeer"),
+            bgpPeerState="pending",
+            bgpStatus="down",
+            awsDeviceV2=vif["awsDeviceV2"],
+            awsLogicalDeviceId=vif["awsLogicalDeviceId"],
+        )
+        if peer.get("_announced"):
+            new["_announced"] = peer["_announced"]
+        lifecycle.advance("bgpPeer", peer, "deleting")
+        peer["bgpStatus"] = "down"
+        fresh.append(new)
+    vif["bgpPeers"].extend(fresh)
+
+
+@operation("AssociateVirtualInterface")
+def associate_virtual_interface(
+    ctx: RequestContext, *, virtual_interface_id: str, connection_id: str
+) -> dict[str, Any]:
+    vif = vifs.get_vif(ctx, virtual_interface_id)
+    state = vif["virtualInterfaceState"]
+    if state in FIXED or state == "testing":
+        raise ClientError(
+            f"Virtual interface {virtual_interface_id} is in state {state} and cannot be moved."
+        )
+    target_kind, target = get_parent(ctx, connection_id)
+    target_id = target.get("connectionId") or target.get("lagId")
+    if target_id == vif["connectionId"]:
+        raise ClientError(f"Virtual interface {virtual_interface_id} is already on {target_id}.")
+    if parent_of(ctx, vif["connectionId"]).get("_hosted") and target_kind == "lag":
+        raise ClientError(
+            "A virtual interface on a hosted connection cannot be associated with a LAG; "
+            "move the hosted connection with AssociateHostedConnection."
+        )
+    if target.get(f"{target_kind}State", target.get("connectionState")) not in vifs.PARENT_OK:
+        raise ClientError(f"{target_id} is not in a state that accepts virtual interfaces.")
+    if target.get("_hosted") and vif["vlan"] != target.get("vlan"):
+        raise ClientError(
+            f"VLAN {vif['vlan']} does not match VLAN {target.get('vlan')} of hosted connection {target_id}."
+        )
+    vifs.check_vlan_free(ctx, target_id, vif["vlan"], exclude=virtual_interface_id)
+    vifs.check_quota(ctx, target_kind, target, vif["virtualInterfaceType"])
+    check_addresses_free(ctx, vif, target_id)
+    device = target.get("awsDeviceV2") or ids.device(target["location"])
+    vif.update(connectionId=target_id, location=target["location"], awsDeviceV2=device,
+               awsLogicalDeviceId=device)  # fmt: skip
+    vif["jumboFrameCapable"] = bool(target.get("jumboFrameCapable")) or vif["mtu"] > 1500
+    if state in REPROVISION:
+        reprovision_peers(vif)
+        if state != "verifying":
+            lifecycle.advance(vifs.KIND, vif, "pending")
+        ctx.tx.cancel(vifs.KIND, virtual_interface_id, "progress")
+        ctx.schedule(vifs.KIND, virtual_interface_id, "progress")
+    vif["customerRouterConfig"] = customer_router_config(vif)
+    ctx.tx.update(vifs.KIND, virtual_interface_id, vif, parent=target_id)
+    return vif
+
+
+@operation("UpdateVirtualInterfaceAttributes")
+def update_virtual_interface_attributes(
+    ctx: RequestContext,
+    *,
+    virtual_interface_id: str,
+    mtu: int | None = None,
+    enable_site_link: bool | None = None,
+    virtual_interface_name: str | None = None,
+    prefix_pool_allocated_count_ipv4: int | None = None,
+    prefix_pool_allocated_count_ipv6: int | None = None,
+    rate_limit: str | None = None,
+) -> dict[str, Any]:
+    vif = bgp_peers.owned_vif(ctx, virtual_interface_id)
+    state = vif["virtualInterfaceState"]
+    if state in FIXED:
+        raise errors.vif_not_found(virtual_interface_id)
+    vif_type = vif["virtualInterfaceType"]
+    if virtual_interface_name is not None:
+        vif["virtualInterfaceName"] = vifs.check_name(virtual_interface_name)
+    if enable_site_link is not None:
+        if enable_site_link and not (vif_type == "transit" or vif.get("directConnectGatewayId")):
+            raise ClientError(
+                "SiteLink needs a transit virtual interface or a private one on a Direct Connect gateway."
+            )
+        vif["siteLinkEnabled"] = enable_site_link
+    for name, value in (
+        ("prefixPoolAllocatedCountIpv4", prefix_pool_allocated_count_ipv4),
+        ("prefixPoolAllocatedCountIpv6", prefix_pool_allocated_count_ipv6),
+    ):
+        if value is None:
+            continue
+        if vif_type == "public" or value < 0:
+            raise ClientError(
+                f"{name} must be zero or more, and does not apply to public virtual interfaces."
+            )
+        vif[name] = value
+    if rate_limit is not None:
+        vif["rateLimit"] = rate_limit
+    if mtu is not None and mtu != vif["mtu"]:
+        change_mtu(ctx, vif, mtu)
+    bgp_peers.save(ctx, vif)
+    return vif
+
+
+def change_mtu(ctx: RequestContext, vif: dict[str, Any], mtu: int) -> None:
+    """The interface is reconfigured: sessions drop and come back (UpdateVirtualInterfaceAttributes doc)."""
+    vif_type = vif["virtualInterfaceType"]
+    if mtu not in vifs.MTUS[vif_type]:
+        allowed = ", ".join(map(str, vifs.MTUS[vif_type]))
+        raise ClientError(
+            f"MTU {mtu} is not supported on a {vif_type} virtual interface: use {allowed}."
+        )
+    if vif["virtualInterfaceState"] == "testing":
+        raise ClientError("The MTU cannot change while a failover test runs; stop the test first.")
+    vif["mtu"] = mtu
+    parent = parent_of(ctx, vif["connectionId"])
+    vif["jumboFrameCapable"] = bool(parent.get("jumboFrameCapable")) or mtu > 1500
+    if vif["virtualInterfaceState"] in ("available", "down"):
+        for peer in bgp_peers.live_peers(vif):
+            peer["bgpStatus"] = "down"
+        lifecycle.advance(vifs.KIND, vif, "pending")
+        ctx.schedule(vifs.KIND, vif["virtualInterfaceId"], "progress")
