@@ -236,18 +236,18 @@ def create_connection(
         raise ClientError(f"MACsec is not available for {bandwidth} ports at {location}.")
     if provider_name and provider_name not in loc["availableProviders"]:
         raise ClientError(f"Provider {provider_name} is not available at {location}.")
-    active = [
-        c
-        for c in ctx.tx.list(KIND, account=ctx.account, region=ctx.region)
-        if c["location"] == location
-        and c["connectionState"] not in GONE | {"deleting"}
-        and not c.get("_hosted")
-    ]
+    active = ctx.tx.count(
+        KIND,
+        account=ctx.account,
+        region=ctx.region,
+        where={"location": location},
+        exclude={"connectionState": [*GONE, "deleting"], "_hosted": [1]},
+    )
     limit = ctx.settings.quotas.get("connections_per_location", MAX_PER_LOCATION)
-    if len(active) >= limit:
+    if active >= limit:
         raise ClientError(
             f"Connection limit exceeded: an account can have {limit} active connections "
-            f"per location; {location} already has {len(active)}."
+            f"per location; {location} already has {active}."
         )
     device = None
     if lag_id:
