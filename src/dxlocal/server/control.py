@@ -9,6 +9,11 @@
                                                  must follow the declared lifecycle
     POST   /_dxlocal/bgp-peers/{peerId}         {"bgpStatus": "up"|"down"}: the simulated
                                                  customer router brings a session up/down
+    POST   /_dxlocal/bgp-peers/{peerId}/routes  {"prefixes": [...]}: what the simulated
+                                                 customer router announces (provider/routes.py)
+    POST   /_dxlocal/virtual-gateways           register a VGW with its VPC CIDRs and ASN
+    POST   /_dxlocal/transit-gateways           the same for a transit gateway
+                                                 (provider/virtual_gateways.py)
 
 Provider modules add routes with ``@route(method, pattern)``; the same routes are callable
 in-process through ``Control.call``.
