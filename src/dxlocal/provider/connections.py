@@ -286,26 +286,35 @@ def create_connection(
     return record
 
 
-@lifecycle.on_timer(KIND, "progress")
-def _progress(ctx: RequestContext, record: dict[str, Any]) -> None:
-    """requested -> pending (LOA issued) -> available (cross-connect up); a LAG follows."""
-    state = record["connectionState"]
+_ID_FIELD = {KIND: "connectionId", INTERCONNECT: "interconnectId"}
+
+
+def provision_step(ctx: RequestContext, kind: str, record: dict[str, Any]) -> None:
+    """One provisioning step of a port (a connection or an interconnect, §3.1-3.2):
+    requested -> pending (LOA issued) -> available (cross-connect up); a LAG follows."""
+    rid = record[_ID_FIELD[kind]]
+    state = record[lifecycle.STATE_FIELD[kind]]
     if state == "requested":
-        lifecycle.advance(KIND, record, "pending")
-        ctx.schedule(KIND, record["connectionId"], "progress")
+        lifecycle.advance(kind, record, "pending")
+        ctx.schedule(kind, rid, "progress")
     elif state == "pending":
-        lifecycle.advance(KIND, record, "available")
+        lifecycle.advance(kind, record, "available")
         record["jumboFrameCapable"] = True  # provisioned on a port that supports 9001/8500
         if record.get("macSecCapable"):
             keys = record.get("macSecKeys", [])
             up = any(k["state"] == "associated" for k in keys)
             record["portEncryptionStatus"] = "Encryption Up" if up else "Encryption Down"
     elif state == "deleting":
-        lifecycle.advance(KIND, record, "deleted")
+        lifecycle.advance(kind, record, "deleted")
     else:
         return
-    ctx.tx.update(KIND, record["connectionId"], record)
+    ctx.tx.update(kind, rid, record)
     refresh_lag(ctx, record.get("lagId"))
+
+
+@lifecycle.on_timer(KIND, "progress")
+def _progress(ctx: RequestContext, record: dict[str, Any]) -> None:
+    provision_step(ctx, KIND, record)
 
 
 @lifecycle.on_timer(KIND, "purge")

@@ -123,18 +123,7 @@ def _check_lag(ctx: RequestContext, lag_id: str, location: str, bandwidth: str) 
 
 @lifecycle.on_timer(KIND, "progress")
 def _progress(ctx: RequestContext, record: dict[str, Any]) -> None:
-    """requested -> pending -> available, as a dedicated connection (§3.2)."""
-    state = record["interconnectState"]
-    if state == "requested":
-        lifecycle.advance(KIND, record, "pending")
-        ctx.schedule(KIND, record["interconnectId"], "progress")
-    elif state == "pending":
-        lifecycle.advance(KIND, record, "available")
-        record["jumboFrameCapable"] = True
-    else:
-        return
-    ctx.tx.update(KIND, record["interconnectId"], record)
-    conns.refresh_lag(ctx, record.get("lagId"))
+    conns.provision_step(ctx, KIND, record)  # as a dedicated connection (§3.2)
 
 
 @lifecycle.on_timer(KIND, "purge")
