@@ -1,41 +1,27 @@
 """awsJson1_1 for Direct Connect: requests in, results and errors out.
 
     POST /  X-Amz-Target: OvertureService.<Operation>   Content-Type: application/x-amz-json-1.1
-      body ──parse_request──▶ {member: value} checked against the operation's input shape
+      body ──parse_body──▶ JSON object ──shapes.parse_input──▶ checked input members
       result dict ──serialize──▶ only the output shape's members, epoch-second timestamps,
                                  base64 blobs
       ApiError ──error_body──▶ {"__type": code, "message": text}
 
-Quirks handled:
-- an empty body means ``{}`` (SDKs send ``{}`` for operations without input; raw callers may
-  send nothing);
-- JSON ``null`` members are treated as absent, as AWS's JSON front end does;
-- booleans are not integers here, although Python says they are;
-- members the input shape does not know are ignored (forward compatibility, as AWS does);
-- lists the model gives a minimum length (``TagList``) are left out when empty rather than
-  answered as ``[]``, so every answer validates against the output shape;
-- the model marks few members required; those it does are enforced here with a modelled
-  ``DirectConnectClientException``, everything else is the providers' business.
-
-Walks are chosen by the shape's type name, one small method per type.
+An empty body means ``{}`` (SDKs send ``{}`` for operations without input; raw callers may
+send nothing). Shape walking is shared with the CBOR protocol (``shapes.py``).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import datetime as dt
 import json
 from typing import Any
 
-from botocore.model import Shape, StructureShape
+from botocore.model import StructureShape
 
-from dxlocal.core.errors import ApiError, ClientError, SerializationException
+from dxlocal.core.errors import ApiError, SerializationException
+from dxlocal.protocol.shapes import parse_input, shape_output
 
 CONTENT_TYPE = "application/x-amz-json-1.1"
-
-
-# --- parsing ----------------------------------------------------------------------------
+__all__ = ["CONTENT_TYPE", "error_body", "parse_body", "parse_input", "serialize"]
 
 
 def parse_body(body: bytes) -> dict[str, Any]:
@@ -50,152 +36,8 @@ def parse_body(body: bytes) -> dict[str, Any]:
     return value
 
 
-class _InputWalker:
-    """Checks JSON values against input shapes; returns the cleaned value."""
-
-    def walk(self, shape: Shape, value: Any, path: str) -> Any:
-        return getattr(self, "_" + shape.type_name)(shape, value, path)
-
-    def _structure(self, shape: StructureShape, value: Any, path: str) -> dict[str, Any]:
-        if not isinstance(value, dict):
-            raise _type_error(path, "structure", value)
-        out: dict[str, Any] = {}
-        members = shape.members
-        for name, item in value.items():
-            member = members.get(name)
-            if member is None or item is None:
-                continue
-            out[name] = self.walk(member, item, f"{path}.{name}" if path else name)
-        for name in shape.required_members:
-            if name not in out:
-                where = f"{path}.{name}" if path else name
-                raise ClientError(
-                    f"1 validation error detected: Value null at '{where}' failed to "
-                    "satisfy constraint: Member must not be null"
-                )
-        return out
-
-    def _list(self, shape: Any, value: Any, path: str) -> list[Any]:
-        if not isinstance(value, list):
-            raise _type_error(path, "list", value)
-        return [self.walk(shape.member, item, f"{path}.{i}") for i, item in enumerate(value)]
-
-    def _map(self, shape: Any, value: Any, path: str) -> dict[str, Any]:
-        if not isinstance(value, dict):
-            raise _type_error(path, "map", value)
-        return {
-            self.walk(shape.key, k, path): self.walk(shape.value, v, f"{path}.{k}")
-            for k, v in value.items()
-        }
-
-    def _string(self, shape: Shape, value: Any, path: str) -> str:
-        if not isinstance(value, str):
-            raise _type_error(path, "string", value)
-        return value
-
-    def _integer(self, shape: Shape, value: Any, path: str) -> int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            if isinstance(value, float) and value.is_integer():
-                return int(value)
-            raise _type_error(path, "integer", value)
-        return value
-
-    _long = _integer
-
-    def _boolean(self, shape: Shape, value: Any, path: str) -> bool:
-        if not isinstance(value, bool):
-            raise _type_error(path, "boolean", value)
-        return value
-
-    def _double(self, shape: Shape, value: Any, path: str) -> float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise _type_error(path, "number", value)
-        return float(value)
-
-    _float = _double
-
-    def _timestamp(self, shape: Shape, value: Any, path: str) -> float:
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return float(value)
-        if isinstance(value, str):
-            try:
-                return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
-            except ValueError:
-                pass
-        raise _type_error(path, "timestamp", value)
-
-    def _blob(self, shape: Shape, value: Any, path: str) -> bytes:
-        if not isinstance(value, str):
-            raise _type_error(path, "blob", value)
-        try:
-            return base64.b64decode(value, validate=True)
-        except (binascii.Error, ValueError):
-            raise SerializationException(f"Member {path} is not valid base64.") from None
-
-
-def _type_error(path: str, expected: str, value: Any) -> SerializationException:
-    got = type(value).__name__ if value is not None else "null"
-    where = path or "the request body"
-    return SerializationException(f"Expected {expected} for {where}, got {got}.")
-
-
-_INPUT = _InputWalker()
-
-
-def parse_input(shape: StructureShape | None, params: dict[str, Any]) -> dict[str, Any]:
-    if shape is None:
-        return {}
-    return _INPUT._structure(shape, params, "")
-
-
-# --- serializing --------------------------------------------------------------------------
-
-
-class _OutputWalker:
-    """Keeps only modelled members, in the model's types."""
-
-    def walk(self, shape: Shape, value: Any) -> Any:
-        return getattr(self, "_" + shape.type_name)(shape, value)
-
-    def _structure(self, shape: StructureShape, value: dict[str, Any]) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for name, member in shape.members.items():
-            item = value.get(name)
-            if item is None or (item == [] and member.metadata.get("min")):
-                continue  # a list the model says is never empty is left out when it is
-            out[name] = self.walk(member, item)
-        return out
-
-    def _list(self, shape: Any, value: list[Any]) -> list[Any]:
-        member = shape.member
-        return [self.walk(member, item) for item in value]
-
-    def _map(self, shape: Any, value: dict[str, Any]) -> dict[str, Any]:
-        return {k: self.walk(shape.value, v) for k, v in value.items()}
-
-    def _timestamp(self, shape: Shape, value: Any) -> float:
-        if isinstance(value, dt.datetime):
-            return value.timestamp()
-        return float(value)
-
-    def _blob(self, shape: Shape, value: Any) -> str:
-        if isinstance(value, str):
-            value = value.encode()
-        return base64.b64encode(value).decode("ascii")
-
-    def _scalar(self, shape: Shape, value: Any) -> Any:
-        return value
-
-    _string = _integer = _long = _boolean = _double = _float = _scalar
-
-
-_OUTPUT = _OutputWalker()
-
-
 def serialize(shape: StructureShape | None, result: dict[str, Any] | None) -> bytes:
-    if shape is None or not result:
-        return b"{}"
-    return json.dumps(_OUTPUT._structure(shape, result), separators=(",", ":")).encode()
+    return json.dumps(shape_output(shape, result), separators=(",", ":")).encode()
 
 
 def error_body(error: ApiError) -> bytes:

@@ -2,8 +2,9 @@
 
     handle(method, path, headers, body)
       ├─ /_dxlocal/…            control API (health, reset, advance, records)
-      └─ POST /                 X-Amz-Target: OvertureService.<Op>
-           size limit ─▶ target ─▶ account/region ─▶ JSON ─▶ input shape
+      ├─ POST /                 awsJson1_1, X-Amz-Target: OvertureService.<Op>
+      └─ POST /service/OvertureService/operation/<Op>   Smithy RPC v2 CBOR
+           size limit ─▶ operation ─▶ account/region ─▶ body ─▶ input shape
            ─▶ due lifecycle timers ─▶ provider in one transaction ─▶ output shape
 
 Only ``ApiError`` (a 4xx the client caused) and our own bugs (500 ``InternalFailure``,
@@ -24,7 +25,7 @@ from dxlocal.config import Settings
 from dxlocal.core import errors, ids, lifecycle
 from dxlocal.core.context import RequestContext
 from dxlocal.core.errors import ApiError
-from dxlocal.protocol import awsjson
+from dxlocal.protocol import awsjson, rpcv2cbor
 from dxlocal.provider import _registry, load_all
 from dxlocal.store import Store, open_store
 
@@ -54,30 +55,43 @@ class Service:
 
     def handle(self, method: str, path: str, headers: Mapping[str, str], body: bytes) -> Response:
         request_id = ids.request_id()
+        wire = rpcv2cbor if path.startswith(rpcv2cbor.PATH_PREFIX) else awsjson
         try:
             if path.startswith("/_dxlocal"):
                 status, payload = self.control.dispatch(method, path, body)
                 return status, _headers(request_id, "application/json"), payload
-            return 200, _headers(request_id), self._call(method, path, headers, body, request_id)
+            payload = self._call(wire, method, path, headers, body, request_id)
+            return 200, _headers(request_id, wire), payload
         except ApiError as exc:
-            return exc.status, _headers(request_id), awsjson.error_body(exc)
+            return exc.status, _headers(request_id, wire), wire.error_body(exc)
         except Exception:
             log.exception("internal error, request id %s", request_id)
-            body = b'{"__type":"InternalFailure","message":"The request processing has failed because of an unknown error."}'
-            return 500, _headers(request_id), body
+            failure = errors.DirectConnectServerException(
+                "The request processing has failed because of an unknown error."
+            )
+            failure.code = "InternalFailure"
+            return 500, _headers(request_id, wire), wire.error_body(failure)
 
-    def _call(self, method: str, path: str, headers: Mapping[str, str], body: bytes, request_id: str) -> bytes:
+    def _call(
+        self, wire: Any, method: str, path: str, headers: Mapping[str, str], body: bytes, request_id: str
+    ) -> bytes:
         if len(body) > self.settings.max_body:
             raise errors.RequestTooLarge(
                 f"Request body of {len(body)} bytes exceeds the {self.settings.max_body}-byte limit."
             )
-        target = headers.get("x-amz-target", "")
-        prefix, _, name = target.partition(".")
-        if method != "POST" or prefix != spec.TARGET_PREFIX or name not in self.model.operation_names:
+        if wire is rpcv2cbor:
+            name = rpcv2cbor.operation_from_path(path, spec.TARGET_PREFIX) or ""
+            what = f"operation path {path!r}"
+        else:
+            target = headers.get("x-amz-target", "")
+            prefix, _, name = target.partition(".")
+            if prefix != spec.TARGET_PREFIX:
+                name = ""
             what = f"operation {target!r}" if target else "a request without X-Amz-Target"
+        if method != "POST" or name not in self.model.operation_names:
             raise errors.UnknownOperationException(f"dxlocal does not serve {what}.")
         op = spec.operation(name)
-        params = awsjson.parse_input(op.input_shape, awsjson.parse_body(body))
+        params = wire.parse_input(op.input_shape, wire.parse_body(body))
         handler = _registry.lookup(name)
         if handler is None:
             raise errors.not_implemented(name)
@@ -92,7 +106,7 @@ class Service:
         self._after_commit(tx)
         if changed:
             self._notify(changed)
-        return awsjson.serialize(op.output_shape, result)
+        return wire.serialize(op.output_shape, result)
 
     def _caller(self, headers: Mapping[str, str]) -> tuple[str, str]:
         match = _CREDENTIAL.search(headers.get("authorization", ""))
@@ -184,5 +198,10 @@ class Service:
         self.store.close()
 
 
-def _headers(request_id: str, content_type: str = awsjson.CONTENT_TYPE) -> list[tuple[str, str]]:
-    return [("content-type", content_type), ("x-amzn-requestid", request_id)]
+def _headers(request_id: str, wire: Any) -> list[tuple[str, str]]:
+    if isinstance(wire, str):
+        return [("content-type", wire), ("x-amzn-requestid", request_id)]
+    headers = [("content-type", wire.CONTENT_TYPE), ("x-amzn-requestid", request_id)]
+    if wire is rpcv2cbor:
+        headers.append(("smithy-protocol", "rpc-v2-cbor"))
+    return headers

@@ -1,0 +1,180 @@
+"""Walking the model's shapes, for both wire formats (awsJson1_1 and RPC v2 CBOR).
+
+Input: JSON/CBOR values are checked against the operation's input shape, one small method
+per shape type (botocore's validate.py does the same on the client side). A wrong type is a
+``SerializationException``; a missing required member a modelled client error.
+Output: only the output shape's members are kept, in the model's types; blobs and
+timestamps take the wire's form (base64 text and epoch numbers in JSON, byte strings and
+tag-1 epochs in CBOR).
+
+Quirks handled:
+- ``null`` members are treated as absent, as AWS's front ends do;
+- booleans are not integers here, although Python says they are;
+- members the input shape does not know are ignored (forward compatibility);
+- lists the model gives a minimum length (``TagList``) are left out when empty rather than
+  answered as ``[]``, so every answer validates against the output shape.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+from typing import Any
+
+from botocore.model import Shape, StructureShape
+
+from dxlocal.core.errors import ClientError, SerializationException
+from dxlocal.protocol.cbor import Timestamp
+
+
+class InputWalker:
+    """Checks JSON values against input shapes; returns the cleaned value."""
+
+    def walk(self, shape: Shape, value: Any, path: str) -> Any:
+        return getattr(self, "_" + shape.type_name)(shape, value, path)
+
+    def _structure(self, shape: StructureShape, value: Any, path: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise _type_error(path, "structure", value)
+        out: dict[str, Any] = {}
+        members = shape.members
+        for name, item in value.items():
+            member = members.get(name)
+            if member is None or item is None:
+                continue
+            out[name] = self.walk(member, item, f"{path}.{name}" if path else name)
+        for name in shape.required_members:
+            if name not in out:
+                where = f"{path}.{name}" if path else name
+                raise ClientError(
+                    f"1 validation error detected: Value null at '{where}' failed to "
+                    "satisfy constraint: Member must not be null"
+                )
+        return out
+
+    def _list(self, shape: Any, value: Any, path: str) -> list[Any]:
+        if not isinstance(value, list):
+            raise _type_error(path, "list", value)
+        return [self.walk(shape.member, item, f"{path}.{i}") for i, item in enumerate(value)]
+
+    def _map(self, shape: Any, value: Any, path: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise _type_error(path, "map", value)
+        return {
+            self.walk(shape.key, k, path): self.walk(shape.value, v, f"{path}.{k}")
+            for k, v in value.items()
+        }
+
+    def _string(self, shape: Shape, value: Any, path: str) -> str:
+        if not isinstance(value, str):
+            raise _type_error(path, "string", value)
+        return value
+
+    def _integer(self, shape: Shape, value: Any, path: str) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            if isinstance(value, float) and value.is_integer():
+                return int(value)
+            raise _type_error(path, "integer", value)
+        return value
+
+    _long = _integer
+
+    def _boolean(self, shape: Shape, value: Any, path: str) -> bool:
+        if not isinstance(value, bool):
+            raise _type_error(path, "boolean", value)
+        return value
+
+    def _double(self, shape: Shape, value: Any, path: str) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise _type_error(path, "number", value)
+        return float(value)
+
+    _float = _double
+
+    def _timestamp(self, shape: Shape, value: Any, path: str) -> float:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+        if isinstance(value, str):
+            try:
+                return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+            except ValueError:
+                pass
+        raise _type_error(path, "timestamp", value)
+
+    def _blob(self, shape: Shape, value: Any, path: str) -> bytes:
+        if isinstance(value, bytes):  # CBOR carries blobs as byte strings
+            return value
+        if not isinstance(value, str):
+            raise _type_error(path, "blob", value)
+        try:
+            return base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            raise SerializationException(f"Member {path} is not valid base64.") from None
+
+
+def _type_error(path: str, expected: str, value: Any) -> SerializationException:
+    got = type(value).__name__ if value is not None else "null"
+    where = path or "the request body"
+    return SerializationException(f"Expected {expected} for {where}, got {got}.")
+
+
+def parse_input(shape: StructureShape | None, params: dict[str, Any]) -> dict[str, Any]:
+    if shape is None:
+        return {}
+    return _INPUT._structure(shape, params, "")
+
+
+_INPUT = InputWalker()
+
+
+class OutputWalker:
+    """Keeps only modelled members, in the model's types (``binary``: the CBOR form)."""
+
+    def __init__(self, binary: bool = False) -> None:
+        self.binary = binary
+
+    def walk(self, shape: Shape, value: Any) -> Any:
+        return getattr(self, "_" + shape.type_name)(shape, value)
+
+    def _structure(self, shape: StructureShape, value: dict[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name, member in shape.members.items():
+            item = value.get(name)
+            if item is None or (item == [] and member.metadata.get("min")):
+                continue  # a list the model says is never empty is left out when it is
+            out[name] = self.walk(member, item)
+        return out
+
+    def _list(self, shape: Any, value: list[Any]) -> list[Any]:
+        member = shape.member
+        return [self.walk(member, item) for item in value]
+
+    def _map(self, shape: Any, value: dict[str, Any]) -> dict[str, Any]:
+        return {k: self.walk(shape.value, v) for k, v in value.items()}
+
+    def _timestamp(self, shape: Shape, value: Any) -> float:
+        seconds = value.timestamp() if isinstance(value, dt.datetime) else float(value)
+        return Timestamp(seconds) if self.binary else seconds
+
+    def _blob(self, shape: Shape, value: Any) -> str | bytes:
+        if isinstance(value, str):
+            value = value.encode()
+        return bytes(value) if self.binary else base64.b64encode(value).decode("ascii")
+
+    def _scalar(self, shape: Shape, value: Any) -> Any:
+        return value
+
+    _string = _integer = _long = _boolean = _double = _float = _scalar
+
+
+def shape_output(
+    shape: StructureShape | None, result: dict[str, Any] | None, *, binary: bool = False
+) -> dict[str, Any]:
+    if shape is None or not result:
+        return {}
+    return (_BINARY if binary else _TEXT)._structure(shape, result)
+
+
+_TEXT = OutputWalker()
+_BINARY = OutputWalker(binary=True)
