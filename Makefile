@@ -7,12 +7,12 @@ serve:
 
 test:
 	scripts/bootstrap.sh test
-	.venv/bin/ruff check src tests benchmarks
+	.venv/bin/ruff check .
 	.venv/bin/pytest -q $(ARGS)
 
 lint:
-	.venv/bin/ruff check src tests benchmarks
-	.venv/bin/ruff format --check src tests benchmarks
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
 
 bench:
 	bash benchmarks/run.sh
