@@ -1,0 +1,623 @@
+"""dxlocal vs moto_server, side by side, in one run (see benchmarks/README.md).
+
+Each server is started on loopback on a free port, loaded with wrk, and stopped. The
+results go to stdout as a table and to benchmarks/results/ as JSON and Markdown. The exit
+status is non-zero if any measured request was answered with a non-2xx status.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import random
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import traceback
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import seed  # noqa: E402
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+RESULTS = BENCH / "results"
+WORK = RESULTS / "work"
+LUA = BENCH / "lua"
+DXLOCAL = ROOT / ".venv" / "bin" / "dxlocal"
+MOTO = BENCH / ".venv-moto" / "bin" / "moto_server"
+MIB = 1024 * 1024
+
+
+@dataclass
+class Options:
+    threads: int
+    connections: int
+    duration: int
+    warmup: int
+    pin: bool
+    server_cpu: str
+    load_cpu: str
+    connections_seed: int
+    vifs_large: int
+    memory_vifs: int
+    cold_runs: int
+
+
+class Failure(Exception):
+    pass
+
+
+# --- processes -----------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def pinned(cmd: list[str], cpu: str, opts: Options) -> list[str]:
+    return ["taskset", "-c", cpu, *cmd] if opts.pin else cmd
+
+
+def post(
+    port: int,
+    account: str,
+    operation: str,
+    body: dict[str, Any],
+    conn: http.client.HTTPConnection | None = None,
+) -> tuple[int, dict[str, Any]]:
+    own = conn is None
+    conn = conn or http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("POST", "/", json.dumps(body), seed.headers(account, operation))
+        resp = conn.getresponse()
+        payload = resp.read()
+    finally:
+        if own:
+            conn.close()
+    try:
+        data = json.loads(payload) if payload else {}
+    except ValueError:
+        data = {"raw": payload[:300].decode("latin-1")}
+    return resp.status, data
+
+
+class Server:
+    def __init__(self, name: str, cmd: list[str], opts: Options) -> None:
+        self.name = name
+        self.port = free_port()
+        self.log = WORK / f"{name}-{self.port}.log"
+        full = [c.replace("{port}", str(self.port)) for c in cmd]
+        self.started = time.perf_counter()
+        with open(self.log, "wb") as out:
+            self.proc = subprocess.Popen(
+                pinned(full, opts.server_cpu, opts), stdout=out, stderr=subprocess.STDOUT
+            )
+
+    def wait_ready(self, timeout: float = 30.0) -> float:
+        """Seconds from process start to the first answered API request (polled flat out)."""
+        body = json.dumps({}).encode()
+        hdrs = seed.headers("999999999999", "DescribeConnections")
+        request = (
+            f"POST / HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\nContent-Length: {len(body)}\r\n"
+            + "".join(f"{k}: {v}\r\n" for k, v in hdrs.items())
+            + "Connection: close\r\n\r\n"
+        ).encode() + body
+        deadline = self.started + timeout
+        while time.perf_counter() < deadline:
+            if self.proc.poll() is not None:
+                raise Failure(f"{self.name} exited with {self.proc.returncode}; see {self.log}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=5) as s:
+                    s.sendall(request)
+                    head = s.recv(64)
+                if head.startswith(b"HTTP/1.1 200") or head.startswith(b"HTTP/1.0 200"):
+                    return time.perf_counter() - self.started
+                raise Failure(f"{self.name} answered {head!r}")
+            except (ConnectionRefusedError, ConnectionResetError):
+                time.sleep(0.001)
+        raise Failure(f"{self.name} did not answer within {timeout} s; see {self.log}")
+
+    def rss(self) -> dict[str, float]:
+        fields = {}
+        with open(f"/proc/{self.proc.pid}/status") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                if key in ("VmRSS", "VmHWM"):
+                    fields[key] = int(value.split()[0]) * 1024 / MIB
+        return fields
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def __enter__(self) -> Server:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def dxlocal(state: str, opts: Options) -> Server:
+    return Server(
+        "dxlocal",
+        [str(DXLOCAL), "serve", "--host", "127.0.0.1", "--port", "{port}", "--state", state],
+        opts,
+    )
+
+
+def moto(opts: Options) -> Server:
+    return Server("moto", [str(MOTO), "-H", "127.0.0.1", "-p", "{port}"], opts)
+
+
+# --- load ----------------------------------------------------------------------------------
+
+
+def wrk(port: int, script: str, args: list[str], seconds: int, opts: Options) -> dict[str, Any]:
+    cmd = [
+        "wrk",
+        f"-t{opts.threads}",
+        f"-c{opts.connections}",
+        f"-d{seconds}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(LUA / script),
+        f"http://127.0.0.1:{port}/",
+        "--",
+        *args,
+    ]
+    out = subprocess.run(
+        pinned(cmd, opts.load_cpu, opts), capture_output=True, text=True, check=False
+    )
+    for line in out.stdout.splitlines():
+        if line.startswith("WRK_JSON "):
+            raw = json.loads(line[len("WRK_JSON ") :])
+            break
+    else:
+        raise Failure(f"wrk gave no summary:\n{out.stdout}\n{out.stderr}")
+    secs = raw["duration_us"] / 1e6
+    return {
+        "rps": round(raw["requests"] / secs, 1),
+        "requests": raw["requests"],
+        "non2xx": raw["non2xx"],
+        "socket_errors": raw["connect"] + raw["read"] + raw["write"] + raw["timeout"],
+        "p50_ms": round(raw["p50_us"] / 1000, 2),
+        "p90_ms": round(raw["p90_us"] / 1000, 2),
+        "p99_ms": round(raw["p99_us"] / 1000, 2),
+        "max_ms": round(raw["max_us"] / 1000, 2),
+    }
+
+
+def measure(
+    server: Server,
+    script: str,
+    args: list[str],
+    opts: Options,
+    *,
+    warm_args: list[str] | None = None,
+) -> dict[str, Any]:
+    wrk(server.port, script, warm_args if warm_args is not None else args, opts.warmup, opts)
+    result = wrk(server.port, script, args, opts.duration, opts)
+    if result["non2xx"]:
+        raise Failure(f"{server.name}: {result['non2xx']} non-2xx answers under load ({script})")
+    return result
+
+
+def replay_file(name: str, operation: str, items: list[tuple[str, dict[str, Any]]]) -> str:
+    path = WORK / f"{name}.tsv"
+    with open(path, "w") as f:
+        for account, body in items:
+            f.write(f"{account}\t{operation}\t{json.dumps(body, separators=(',', ':'))}\n")
+    return str(path)
+
+
+def check(server: Server, account: str, operation: str, body: dict[str, Any], expect: str) -> None:
+    """One real answer before measuring: 200 and the expected id in it."""
+    status, data = post(server.port, account, operation, body)
+    if status != 200 or expect not in json.dumps(data):
+        raise Failure(f"{server.name} {operation}: {status} {json.dumps(data)[:300]}")
+
+
+# --- scenarios -----------------------------------------------------------------------------
+
+
+def describe_connections(opts: Options, out: dict[str, Any]) -> str:
+    n = opts.connections_seed
+    state = str(WORK / "connections.sqlite3")
+    made, report = seed.seed_connections(state, n)
+    account, cid = made[n // 2]
+    body = {"connectionId": cid}
+    row: dict[str, Any] = {
+        "store": f"{n} connections",
+        "dxlocal_seed_per_s": round(n / report.seconds, 1),
+    }
+    with dxlocal(state, opts) as server:
+        server.wait_ready()
+        check(server, account, "DescribeConnections", body, cid)
+        row["dxlocal"] = measure(
+            server,
+            "replay.lua",
+            [replay_file("dc-dxlocal", "DescribeConnections", [(account, body)])],
+            opts,
+        )
+    with moto(opts) as server:
+        server.wait_ready()
+        start = time.perf_counter()
+        ids = moto_seed_connections(server.port, n)
+        row["moto_seed_per_s"] = round(n / (time.perf_counter() - start), 1)
+        mid = ids[n // 2]
+        check(server, account, "DescribeConnections", {"connectionId": mid}, mid)
+        row["moto"] = measure(
+            server,
+            "replay.lua",
+            [replay_file("dc-moto", "DescribeConnections", [(account, {"connectionId": mid})])],
+            opts,
+        )
+        post(server.port, account, "DescribeConnections", {"connectionId": mid})
+        row["moto_rss_mib"] = round(server.rss()["VmRSS"], 1)
+    out["describe_connections"] = row
+    return state
+
+
+def moto_seed_connections(port: int, n: int) -> list[str]:
+    def batch(part: int) -> list[str]:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        ids = []
+        for i in range(part, n, 4):
+            body = {
+                "location": seed.LOCATIONS[i % 6],
+                "bandwidth": "1Gbps",
+                "connectionName": f"seed-{i}",
+            }
+            status, data = post(
+                port, seed.account_for(i, 100_000_000_000), "CreateConnection", body, conn
+            )
+            if status != 200:
+                raise Failure(f"moto CreateConnection: {status} {data}")
+            ids.append((i, data["connectionId"]))
+        conn.close()
+        return ids  # type: ignore[return-value]
+
+    with ThreadPoolExecutor(4) as pool:
+        pairs = [p for part in pool.map(batch, range(4)) for p in part]
+    ids = [cid for _, cid in sorted(pairs)]  # type: ignore[misc]
+    if len(set(ids)) != n:
+        raise Failure(f"moto made {len(set(ids))} distinct connections out of {n}")
+    return ids
+
+
+def create_connection(opts: Options, out: dict[str, Any]) -> None:
+    row: dict[str, Any] = {"store": "empty file (default durability)"}
+    state = str(WORK / "create.sqlite3")
+    seed.remove_state(state)
+    probe = "199999999999"
+    for name in ("dxlocal", "moto"):
+        with dxlocal(state, opts) if name == "dxlocal" else moto(opts) as server:
+            server.wait_ready()
+            check(
+                server,
+                probe,
+                "CreateConnection",
+                {"location": "EqDC2", "bandwidth": "1Gbps", "connectionName": "probe"},
+                "requested" if name == "dxlocal" else "probe",
+            )
+            row[name] = measure(
+                server, "create_connection.lua", ["500000000000"], opts, warm_args=["400000000000"]
+            )
+    out["create_connection"] = row
+    row["dxlocal_store_after"] = count_records(state, "connection")
+
+
+def count_records(state: str, kind: str) -> int:
+    import sqlite3
+
+    db = sqlite3.connect(state)
+    try:
+        return int(db.execute("SELECT count(*) FROM records WHERE kind=?", (kind,)).fetchone()[0])
+    finally:
+        db.close()
+
+
+def describe_vifs(opts: Options, out: dict[str, Any]) -> None:
+    rows: dict[str, Any] = {}
+    for n in (100, opts.vifs_large):
+        state = str(WORK / f"vifs-{n}.sqlite3")
+        made, report = seed.seed_vifs(state, n, analyze_after=2000 if n > 2000 else None)
+        sample = made if len(made) <= 1000 else random.Random(7).sample(made, 1000)
+        items = [(account, {"virtualInterfaceId": vif}) for account, vif in sample]
+        row: dict[str, Any] = {
+            "store": f"{n} VIFs",
+            "distinct_ids": len(items),
+            "seed": {
+                "vifs": report.vifs,
+                "connections": report.connections,
+                "seconds": round(report.seconds, 1),
+                "phases": report.phases,
+                "retried_500": report.retried_500,
+            },
+        }
+        with dxlocal(state, opts) as server:
+            server.wait_ready()
+            check(
+                server,
+                items[0][0],
+                "DescribeVirtualInterfaces",
+                items[0][1],
+                items[0][1]["virtualInterfaceId"],
+            )
+            row["dxlocal"] = measure(
+                server,
+                "replay.lua",
+                [replay_file(f"dvif-{n}", "DescribeVirtualInterfaces", items)],
+                opts,
+            )
+        rows[str(n)] = row
+    out["describe_vifs"] = rows
+
+
+def cold_start(opts: Options, out: dict[str, Any], existing: str) -> None:
+    runs: dict[str, list[float]] = {"dxlocal_memory": [], "dxlocal_file": [], "moto": []}
+    for _ in range(opts.cold_runs):
+        for key in ("dxlocal_memory", "dxlocal_file"):
+            with dxlocal(":memory:" if key == "dxlocal_memory" else existing, opts) as server:
+                runs[key].append(server.wait_ready())
+    for _ in range(max(1, opts.cold_runs // 2)):
+        with moto(opts) as server:
+            runs["moto"].append(server.wait_ready(60))
+    out["cold_start"] = {
+        k: {"median_s": round(statistics.median(v), 3), "runs_s": [round(x, 3) for x in v]}
+        for k, v in runs.items()
+    }
+    out["cold_start"]["dxlocal_file"]["state"] = (
+        f"{count_records(existing, 'connection')} connections"
+    )
+
+
+def memory(opts: Options, out: dict[str, Any]) -> None:
+    n = opts.memory_vifs
+    state = str(WORK / "memory.sqlite3")
+    made, report = seed.seed_vifs(
+        state, n, ipv6_share=0.8, analyze_after=2000 if n > 2000 else None
+    )
+    row: dict[str, Any] = {
+        "store": f"{n} VIFs, {n} IPv4 + {report.ipv6_peers} IPv6 peers",
+        "seed": {
+            "seconds": round(report.seconds, 1),
+            "phases": report.phases,
+            "retried_500": report.retried_500,
+        },
+    }
+    with dxlocal(state, opts) as server:
+        server.wait_ready()
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        for account, vif in random.Random(3).sample(made, 200):
+            status, _ = post(
+                server.port, account, "DescribeVirtualInterfaces", {"virtualInterfaceId": vif}, conn
+            )
+            if status != 200:
+                raise Failure(f"DescribeVirtualInterfaces: {status}")
+        account = made[0][0]
+        status, data = post(server.port, account, "DescribeVirtualInterfaces", {}, conn)
+        row["listed_by_one_account"] = len(data.get("virtualInterfaces", []))
+        conn.close()
+        row["dxlocal"] = {k: round(v, 1) for k, v in server.rss().items()}
+    out["memory"] = row
+
+
+# --- report --------------------------------------------------------------------------------
+
+
+def table(out: dict[str, Any], opts: Options) -> str:
+    lines = [
+        "| benchmark | dxlocal | moto | ratio / figure | target | met |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+
+    def load(r: dict[str, Any]) -> str:
+        return f"{r['rps']:,.0f} req/s (p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms)"
+
+    if "describe_connections" in out:
+        r = out["describe_connections"]
+        ratio = r["dxlocal"]["rps"] / r["moto"]["rps"]
+        lines.append(
+            f"| DescribeConnections by id, {r['store']} | {load(r['dxlocal'])} | {load(r['moto'])} "
+            f"| {ratio:.1f}x | >= 20x | {'yes' if ratio >= 20 else 'NO'} |"
+        )
+    if "create_connection" in out:
+        r = out["create_connection"]
+        ratio = r["dxlocal"]["rps"] / r["moto"]["rps"]
+        lines.append(
+            f"| CreateConnection, durable SQLite file | {load(r['dxlocal'])} | {load(r['moto'])} "
+            f"| {ratio:.1f}x | >= 10x | {'yes' if ratio >= 10 else 'NO'} |"
+        )
+    if "describe_vifs" in out:
+        small, large = (out["describe_vifs"][k] for k in out["describe_vifs"])
+        ratio = large["dxlocal"]["rps"] / small["dxlocal"]["rps"]
+        lines.append(
+            f"| DescribeVirtualInterfaces by id, {small['store']} | {load(small['dxlocal'])} | n/a | | | |"
+        )
+        lines.append(
+            f"| DescribeVirtualInterfaces by id, {large['store']} | {load(large['dxlocal'])} | n/a "
+            f"| {ratio:.2f} of the 100-VIF rate | within 20% | {'yes' if abs(1 - ratio) <= 0.2 else 'NO'} |"
+        )
+        seeded = large["seed"]
+        lines.append(
+            f"| seeding {large['store']} in-process | {seeded['vifs'] / seeded['seconds']:,.0f} VIFs/s "
+            f"({seeded['seconds']} s) | n/a | "
+            + "; ".join(f"{p['phase']}: {p['calls_per_s']:,.0f} calls/s" for p in seeded["phases"])
+            + (
+                f"; {seeded['retried_500']} InternalFailure retried"
+                if seeded["retried_500"]
+                else ""
+            )
+            + " | a few minutes | "
+            + ("yes" if seeded["seconds"] < 300 else "NO")
+            + " |"
+        )
+    if "cold_start" in out:
+        c = out["cold_start"]
+        worst = max(c["dxlocal_memory"]["median_s"], c["dxlocal_file"]["median_s"])
+        lines.append(
+            f"| cold start to first answer (median) | :memory: {c['dxlocal_memory']['median_s']} s; "
+            f"file with {c['dxlocal_file']['state']} {c['dxlocal_file']['median_s']} s "
+            f"| {c['moto']['median_s']} s | | < 0.5 s | {'yes' if worst < 0.5 else 'NO'} |"
+        )
+    if "memory" in out:
+        m = out["memory"]
+        rss = m["dxlocal"]["VmRSS"]
+        dc = out.get("describe_connections", {})
+        moto_rss = dc.get("moto_rss_mib")
+        moto_mem = f"{moto_rss} MiB holding {dc.get('store')}" if moto_rss else "n/a"
+        lines.append(
+            f"| resident memory, {m['store']} | {rss} MiB (peak {m['dxlocal']['VmHWM']} MiB) "
+            f"| {moto_mem} | | < 100 MiB "
+            f"| {'yes' if rss < 100 else 'NO'} |"
+        )
+    return "\n".join(lines)
+
+
+def machine(opts: Options) -> dict[str, Any]:
+    cpu = ""
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    wrk_version = subprocess.run(
+        ["wrk", "-v"], capture_output=True, text=True, check=False
+    ).stdout.splitlines()[:1]
+    moto_version = subprocess.run(
+        [str(MOTO.parent / "python"), "-c", "import moto; print(moto.__version__)"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    dx_version = subprocess.run(
+        [str(DXLOCAL), "version"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    return {
+        "cpus": os.cpu_count(),
+        "cpu": cpu,
+        "load_average_at_start": os.getloadavg(),
+        "python": platform.python_version(),
+        "dxlocal": dx_version,
+        "moto": moto_version,
+        "wrk": wrk_version[0] if wrk_version else "",
+        "wrk_settings": f"-t{opts.threads} -c{opts.connections} -d{opts.duration}s after a {opts.warmup} s warm-up, keep-alive",
+        "pinning": f"server on CPU {opts.server_cpu}, wrk on CPU {opts.load_cpu} (taskset)"
+        if opts.pin
+        else "none",
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--threads", type=int, default=1, help="wrk threads (default 1)")
+    p.add_argument(
+        "--connections", type=int, default=16, help="wrk keep-alive connections (default 16)"
+    )
+    p.add_argument(
+        "--duration", type=int, default=10, help="seconds measured per figure (default 10)"
+    )
+    p.add_argument(
+        "--warmup", type=int, default=3, help="seconds of warm-up before each (default 3)"
+    )
+    p.add_argument("--no-pin", action="store_true", help="do not pin the server and wrk to CPUs")
+    p.add_argument("--server-cpu", default="0")
+    p.add_argument("--load-cpu", default="1")
+    p.add_argument(
+        "--quick", action="store_true", help="small stores and short runs, to try the scripts"
+    )
+    p.add_argument(
+        "--only",
+        default="dc,cc,vif,cold,mem",
+        help="comma list of dc,cc,vif,cold,mem (default: all)",
+    )
+    a = p.parse_args(argv)
+    opts = Options(
+        threads=a.threads,
+        connections=a.connections,
+        duration=2 if a.quick else a.duration,
+        warmup=1 if a.quick else a.warmup,
+        pin=not a.no_pin and shutil.which("taskset") is not None and (os.cpu_count() or 1) >= 2,
+        server_cpu=a.server_cpu,
+        load_cpu=a.load_cpu,
+        connections_seed=1000 if a.quick else 10_000,
+        vifs_large=5000 if a.quick else 100_000,
+        memory_vifs=1000 if a.quick else 10_000,
+        cold_runs=3 if a.quick else 7,
+    )
+    for tool, path in (("wrk", shutil.which("wrk")), ("dxlocal", DXLOCAL), ("moto_server", MOTO)):
+        if not path or not Path(path).exists():
+            print(f"missing {tool}: run benchmarks/run.sh, which installs it", file=sys.stderr)
+            return 2
+    WORK.mkdir(parents=True, exist_ok=True)
+    only = set(a.only.split(","))
+    out: dict[str, Any] = {"machine": machine(opts), "quick": a.quick}
+    started = time.perf_counter()
+    status = 0
+    existing = str(WORK / "connections.sqlite3")
+    steps = [
+        ("dc", "DescribeConnections", lambda: describe_connections(opts, out)),
+        ("cc", "CreateConnection", lambda: create_connection(opts, out)),
+        ("vif", "DescribeVirtualInterfaces", lambda: describe_vifs(opts, out)),
+        ("cold", "cold start", lambda: cold_start(opts, out, existing)),
+        ("mem", "resident memory", lambda: memory(opts, out)),
+    ]
+    for key, title, step in steps:
+        if key not in only:
+            continue
+        if key == "cold" and not Path(existing).exists():
+            seed.seed_connections(existing, opts.connections_seed)
+        t = time.perf_counter()
+        print(f"== {title} ...", flush=True)
+        try:
+            step()
+        except Exception as exc:  # one failed figure must not lose the others
+            traceback.print_exc()
+            print(f"FAILED: {exc}", file=sys.stderr, flush=True)
+            out.setdefault("failures", []).append(f"{title}: {exc}")
+            status = 1
+        print(f"   {time.perf_counter() - t:.0f} s", flush=True)
+    out["seconds"] = round(time.perf_counter() - started, 1)
+    md = (
+        f"# dxlocal vs moto_server\n\n{table(out, opts)}\n\n"
+        f"- machine: {out['machine']['cpus']} CPUs ({out['machine']['cpu']}), load average at start "
+        f"{', '.join(f'{x:.2f}' for x in out['machine']['load_average_at_start'])}\n"
+        f"- versions: {out['machine']['dxlocal']}, moto {out['machine']['moto']}, {out['machine']['wrk']}, "
+        f"Python {out['machine']['python']}\n"
+        f"- wrk: {out['machine']['wrk_settings']}; pinning: {out['machine']['pinning']}\n"
+        f"- whole run: {out['seconds']} s\n"
+    )
+    if out.get("failures"):
+        md += "\nFAILED:\n" + "".join(f"- {f}\n" for f in out["failures"])
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    RESULTS.mkdir(exist_ok=True)
+    for name in (stamp, "latest"):
+        (RESULTS / f"{name}.json").write_text(json.dumps(out, indent=2) + "\n")
+        (RESULTS / f"{name}.md").write_text(md)
+    print("\n" + md)
+    print(f"written to {RESULTS}/{stamp}.json and .md")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
