@@ -1,4 +1,4 @@
-"""``dxlocal serve | reset | version``."""
+"""``dxlocal serve | reset | lab | version``."""
 
 from __future__ import annotations
 
@@ -23,7 +23,13 @@ def _serve(args: argparse.Namespace) -> int:
         progress=args.progress,
         delay=args.delay,
         durability=args.durability,
+        bgp_netns=args.bgp_netns,
+        bgp_hold_time=args.bgp_hold_time,
+        bgp_connect_retry=args.bgp_connect_retry,
+        bgp_loopback_port=args.bgp_loopback_port,
     )
+    if settings.bgp == "live":
+        import dxlocal.bgp.live  # noqa: F401  (registers its server hooks and control routes)
     app = create_app(settings)
     where = "memory (throwaway)" if settings.state == ":memory:" else settings.state
     print(
@@ -45,6 +51,38 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _lab(args: argparse.Namespace) -> int:
+    """``dxlocal lab``: talks to the running server, which owns the speaker and namespaces."""
+    import json
+
+    from dxlocal.bgp import lab
+
+    try:
+        if args.lab_command == "attach":
+            if bool(args.netns) == bool(args.loopback):
+                raise RuntimeError("give exactly one of --netns NAME and --loopback")
+            body = {"virtualInterfaceId": args.vif, "netns": args.netns, "loopback": args.loopback}
+            print(json.dumps(lab.call(args.endpoint, "POST", "/lab/attach", body), indent=2))
+        elif args.lab_command == "detach":
+            if not (args.vif or args.netns):
+                raise RuntimeError("give VIF_ID or --netns NAME")
+            body = {"virtualInterfaceId": args.vif, "netns": args.netns}
+            print(json.dumps(lab.call(args.endpoint, "POST", "/lab/detach", body), indent=2))
+        elif args.lab_command == "show":
+            path = f"/lab/{args.vif}" if args.vif else "/lab"
+            print(json.dumps(lab.call(args.endpoint, "GET", path), indent=2))
+        else:  # config
+            info = lab.call(args.endpoint, "GET", f"/lab/{args.vif}")
+            account = args.account or info["ownerAccount"]
+            region = args.region or info["region"]
+            vif = lab.describe_vif(args.endpoint, account, region, args.vif)
+            print(lab.render(args.format, vif, info, args.peer, args.announce), end="")
+    except (RuntimeError, ValueError, OSError) as exc:
+        print(f"dxlocal lab {args.lab_command}: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def _reset(args: argparse.Namespace) -> int:
     path = args.state
     removed = False
@@ -63,21 +101,108 @@ def _has(module: str) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="dxlocal", description="AWS Direct Connect on one machine.")
+    parser = argparse.ArgumentParser(
+        prog="dxlocal", description="AWS Direct Connect on one machine."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="serve the Direct Connect API")
     serve.add_argument("--host", default=None, help="bind address (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=None, help="port (default 4599)")
-    serve.add_argument("--state", default=None, help=f"SQLite file or :memory: (default {DEFAULT_STATE})")
-    serve.add_argument("--bgp", choices=("sim", "absent", "live"), default=None,
-                       help="customer router: simulated healthy (default), absent, or live BGP")
-    serve.add_argument("--progress", choices=("auto", "manual"), default=None,
-                       help="advance transitional states on their own (default) or via /_dxlocal/advance")
-    serve.add_argument("--delay", type=float, default=None, help="seconds per lifecycle step (default 0.2)")
-    serve.add_argument("--durability", choices=("normal", "full"), default=None,
-                       help="normal: survives kill -9 (default); full: fsync every call")
+    serve.add_argument(
+        "--state", default=None, help=f"SQLite file or :memory: (default {DEFAULT_STATE})"
+    )
+    serve.add_argument(
+        "--bgp",
+        choices=("sim", "absent", "live"),
+        default=None,
+        help="customer router: simulated healthy (default), absent, or live BGP",
+    )
+    serve.add_argument(
+        "--progress",
+        choices=("auto", "manual"),
+        default=None,
+        help="advance transitional states on their own (default) or via /_dxlocal/advance",
+    )
+    serve.add_argument(
+        "--delay", type=float, default=None, help="seconds per lifecycle step (default 0.2)"
+    )
+    serve.add_argument(
+        "--durability",
+        choices=("normal", "full"),
+        default=None,
+        help="normal: survives kill -9 (default); full: fsync every call",
+    )
+    serve.add_argument(
+        "--bgp-netns",
+        default=None,
+        help='live BGP: namespace for the Amazon side (default dxlocal-aws; "" = loopback)',
+    )
+    serve.add_argument(
+        "--bgp-hold-time",
+        type=int,
+        default=None,
+        help="live BGP: hold time offered, seconds (default 90; 9 for fast tests)",
+    )
+    serve.add_argument(
+        "--bgp-connect-retry",
+        type=float,
+        default=None,
+        help="live BGP: connect retry, seconds (default 2)",
+    )
+    serve.add_argument(
+        "--bgp-loopback-port",
+        type=int,
+        default=None,
+        help="live BGP: first port of the loopback transports (default 11790)",
+    )
     serve.set_defaults(func=_serve)
+
+    lab = sub.add_parser("lab", help="wire a customer router to a VIF of a running live-BGP server")
+    lab.set_defaults(func=_lab)
+    lab_sub = lab.add_subparsers(dest="lab_command", required=True)
+    endpoint = argparse.ArgumentParser(add_help=False)
+    endpoint.add_argument(
+        "--endpoint",
+        default=f"http://127.0.0.1:{os.environ.get('DXLOCAL_PORT', '4599')}",
+        help="the dxlocal server (default http://127.0.0.1:$DXLOCAL_PORT or :4599)",
+    )
+    attach = lab_sub.add_parser(
+        "attach",
+        parents=[endpoint],
+        help="create namespace NAME holding the customer side of VIF_ID",
+    )
+    attach.add_argument("vif", metavar="VIF_ID")
+    attach.add_argument("--netns", help="namespace for the customer side (created if missing)")
+    attach.add_argument(
+        "--loopback",
+        action="store_true",
+        help="no namespaces: loopback transport addresses and ports (see lab show)",
+    )
+    detach = lab_sub.add_parser("detach", parents=[endpoint], help="undo lab attach")
+    detach.add_argument("vif", metavar="VIF_ID", nargs="?")
+    detach.add_argument("--netns", help="detach every VIF attached in this namespace")
+    show = lab_sub.add_parser(
+        "show", parents=[endpoint], help="how VIFs are wired, with transports"
+    )
+    show.add_argument("vif", metavar="VIF_ID", nargs="?")
+    config = lab_sub.add_parser(
+        "config", parents=[endpoint], help="print a customer-side router configuration for VIF_ID"
+    )
+    config.add_argument("vif", metavar="VIF_ID")
+    config.add_argument(
+        "--peer", action="append", metavar="PEER_ID", help="only these peers (default all)"
+    )
+    config.add_argument("--format", choices=("bird", "frr"), default="bird")
+    config.add_argument(
+        "--announce",
+        action="append",
+        metavar="CIDR",
+        default=[],
+        help="a prefix the customer router announces (repeat)",
+    )
+    config.add_argument("--account", help="the VIF owner's account (default: from the server)")
+    config.add_argument("--region", help="the VIF's Region (default: from the server)")
 
     reset = sub.add_parser("reset", help="delete the state file")
     reset.add_argument("--state", default=from_env().state)

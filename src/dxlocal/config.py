@@ -7,7 +7,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 DEFAULT_STATE = os.path.join(
-    os.environ.get("XDG_STATE_HOME") or os.path.expanduser("~/.local/state"), "dxlocal", "dxlocal.sqlite3"
+    os.environ.get("XDG_STATE_HOME") or os.path.expanduser("~/.local/state"),
+    "dxlocal",
+    "dxlocal.sqlite3",
 )
 
 
@@ -28,6 +30,14 @@ class Settings:
     # The customer's side of BGP: "sim" = a healthy simulated router (peers come up),
     # "absent" = nobody answers (peers stay down), "live" = real BGP sessions.
     bgp: str = "sim"
+    # Live BGP (bgp == "live"): the network namespace dxlocal creates for the Amazon side of
+    # every VIF ("" = no namespaces: loopback transport, bgp-lab.md §6), the timers it offers
+    # (RFC 4271 §4.2, §10: hold 90 s as Direct Connect uses, connect retry), and the first
+    # port of the loopback transports (Amazon side even, customer side odd).
+    bgp_netns: str = "dxlocal-aws"
+    bgp_hold_time: int = 90
+    bgp_connect_retry: float = 2.0
+    bgp_loopback_port: int = 11790
     # Deleted VIFs stay visible this long (DescribeVirtualInterfaces doc: 15 minutes).
     deleted_retention: float = 900.0
     max_body: int = 1024 * 1024
@@ -47,6 +57,10 @@ _ENV = {
     "progress": str,
     "delay": float,
     "bgp": str,
+    "bgp_netns": str,
+    "bgp_hold_time": int,
+    "bgp_connect_retry": float,
+    "bgp_loopback_port": int,
     "deleted_retention": float,
     "max_body": int,
 }
