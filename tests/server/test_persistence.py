@@ -7,7 +7,7 @@ from __future__ import annotations
 import boto3
 from botocore.config import Config
 
-from conftest import LiveServer
+from dxtest import LiveServer
 
 
 def client_for(server: LiveServer):

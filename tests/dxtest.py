@@ -1,0 +1,77 @@
+"""Test support shared across test folders: a live ``dxlocal serve`` subprocess.
+
+(Kept out of conftest.py so that test modules can import it by a unique name.)
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+TEST_DELAY = "0.05"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    """A ``dxlocal serve`` subprocess."""
+
+    def __init__(self, state: Path | str, *extra: str, delay: str = TEST_DELAY) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.state = str(state)
+        self.args = [sys.executable, "-m", "dxlocal.cli", "serve", "--port", str(self.port),
+                     "--state", self.state, "--delay", delay, *extra]
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 15.0) -> LiveServer:
+        self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                out = self.proc.stdout.read().decode() if self.proc.stdout else ""
+                raise RuntimeError(f"dxlocal serve exited: {out}")
+            try:
+                with urllib.request.urlopen(self.url + "/_dxlocal/health", timeout=1) as r:
+                    if r.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("dxlocal serve did not become ready")
+
+    def kill(self) -> None:
+        """SIGKILL: what a crash looks like."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+
+    def control(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        req = urllib.request.Request(
+            self.url + "/_dxlocal" + path, data=json.dumps(body or {}).encode(), method=method,
+            headers={"content-type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                return json.loads(r.read())
+        except urllib.error.HTTPError as exc:
+            raise AssertionError(f"control {method} {path}: {exc.code} {exc.read()!r}") from None
