@@ -28,6 +28,7 @@ from dxlocal.core.errors import ApiError
 from dxlocal.protocol import awsjson, rpcv2cbor
 from dxlocal.provider import _registry, load_all
 from dxlocal.store import Store, open_store
+from dxlocal.store.sqlite import IdTaken
 
 log = logging.getLogger("dxlocal")
 
@@ -73,7 +74,13 @@ class Service:
             return 500, _headers(request_id, wire), wire.error_body(failure)
 
     def _call(
-        self, wire: Any, method: str, path: str, headers: Mapping[str, str], body: bytes, request_id: str
+        self,
+        wire: Any,
+        method: str,
+        path: str,
+        headers: Mapping[str, str],
+        body: bytes,
+        request_id: str,
     ) -> bytes:
         if len(body) > self.settings.max_body:
             raise errors.RequestTooLarge(
@@ -99,10 +106,18 @@ class Service:
         now = time.time()
         self.run_due(now)
         kwargs = self._snake(name, params)
-        with self.store.transaction() as tx:
-            ctx = RequestContext(account, region, request_id, now, tx, self.settings, name)
-            result = handler(ctx, **kwargs)
-            changed = getattr(tx, "changed", None)
+        for attempt in range(3):
+            try:
+                with self.store.transaction() as tx:
+                    ctx = RequestContext(account, region, request_id, now, tx, self.settings, name)
+                    result = handler(ctx, **kwargs)
+                    changed = getattr(tx, "changed", None)
+                break
+            except IdTaken:
+                # A minted id (8 characters, AWS's form) collided: the call rolled back
+                # whole; run it again with fresh ids.
+                if attempt == 2:
+                    raise
         self._after_commit(tx)
         if changed:
             self._notify(changed)
@@ -125,8 +140,11 @@ class Service:
 
     # --- lifecycle timers ----------------------------------------------------------------
 
-    def run_due(self, now: float | None = None, *, horizon: float = 0.0, single_pass: bool = False) -> int:
-        """Fire every timer due by ``now + horizon``, each in its own transaction.
+    def run_due(
+        self, now: float | None = None, *, horizon: float = 0.0, single_pass: bool = False
+    ) -> int:
+        """Fire every timer due by ``now + horizon`` in one transaction, each in a savepoint
+        of its own (a failing timer is logged and dropped; the others still apply).
 
         ``single_pass`` fires only what is due at the start (one lifecycle step each), which
         is what the control API's ``advance`` does."""
@@ -134,23 +152,26 @@ class Service:
         if now + horizon < self._next_due:
             return 0
         fired = 0
-        while True:
-            with self.store.transaction() as tx:
-                due = tx.due_timers(now + horizon, limit=10_000 if single_pass else 200)
-            if not due:
-                break
-            for when, kind, rid, event in due:
-                fired += self._fire(kind, rid, event, now, when)
-            if single_pass:
-                break
+        changed: set[tuple[str, str]] = set()
         with self.store.transaction() as tx:
+            while True:
+                due = tx.due_timers(now + horizon, limit=10_000 if single_pass else 500)
+                if not due:
+                    break
+                for when, kind, rid, event in due:
+                    fired += self._fire(tx, kind, rid, event, now, when)
+                if single_pass:
+                    break
             nxt = tx.next_due()
+            changed = set(getattr(tx, "changed", ()))
         self._next_due = nxt if nxt is not None else math.inf
+        if changed:
+            self._notify(changed)
         return fired
 
-    def _fire(self, kind: str, rid: str, event: str, now: float, when: float) -> int:
+    def _fire(self, tx: Any, kind: str, rid: str, event: str, now: float, when: float) -> int:
         try:
-            with self.store.transaction() as tx:
+            with tx.savepoint():
                 tx.cancel(kind, rid, event)
                 record = tx.get(kind, rid)
                 fn = lifecycle.handler(kind, event)
@@ -165,15 +186,10 @@ class Service:
                     self.settings,
                 )
                 fn(ctx, record)
-                changed = getattr(tx, "changed", None)
         except Exception:
             log.exception("timer %s on %s %s failed; dropped", event, kind, rid)
-            with self.store.transaction() as tx:
-                tx.cancel(kind, rid, event)
+            tx.cancel(kind, rid, event)
             return 0
-        self._after_commit(tx)
-        if changed:
-            self._notify(changed)
         return 1
 
     def _after_commit(self, tx: Any) -> None:

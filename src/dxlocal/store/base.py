@@ -47,7 +47,13 @@ class Tx(Protocol):
     ) -> None: ...
 
     def update(
-        self, kind: str, id: str, data: Record, *, parent: str | None = ..., peer_account: str | None = ...
+        self,
+        kind: str,
+        id: str,
+        data: Record,
+        *,
+        parent: str | None = ...,
+        peer_account: str | None = ...,
     ) -> None: ...
 
     def delete(self, kind: str, id: str) -> None: ...
@@ -80,6 +86,8 @@ class Tx(Protocol):
     def due_timers(self, now: float, limit: int = 500) -> list[tuple[float, str, str, str]]: ...
 
     def next_due(self) -> float | None: ...
+
+    def savepoint(self) -> AbstractContextManager[None]: ...
 
 
 class Store(Protocol):

@@ -51,12 +51,39 @@ _dumps = json.JSONEncoder(separators=(",", ":")).encode
 _loads = json.loads
 
 
+class IdTaken(Exception):
+    """A freshly minted id collided with an existing record; the caller retries the call."""
+
+
 class SqliteTx:
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self._db = db
+    """One call's view of the store. Reads run as they come; the write transaction
+    (``BEGIN IMMEDIATE``) opens at the first write, so read-only calls never take it."""
+
+    def __init__(self, store: SqliteStore) -> None:
+        self._store = store
+        self._db = store._db
         # What this transaction touched, for listeners (the BGP speaker) after commit.
         self.changed: set[tuple[str, str]] = set()
         self.soonest = math.inf
+
+    def _write(self) -> sqlite3.Connection:
+        if not self._store._begun:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._store._begun = True
+        return self._db
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A nested unit that can fail alone (a lifecycle timer among several)."""
+        db = self._write()
+        db.execute("SAVEPOINT step")
+        try:
+            yield
+        except BaseException:
+            db.execute("ROLLBACK TO step")
+            db.execute("RELEASE step")
+            raise
+        db.execute("RELEASE step")
 
     def get(self, kind: str, id: str) -> Record | None:
         row = self._db.execute(
@@ -75,11 +102,14 @@ class SqliteTx:
         parent: str | None = None,
         peer_account: str | None = None,
     ) -> None:
-        self._db.execute(
-            "INSERT INTO records (kind, id, account, region, parent, peer_account, data)"
-            " VALUES (?,?,?,?,?,?,?)",
-            (kind, id, account, region, parent, peer_account, _dumps(data)),
-        )
+        try:
+            self._write().execute(
+                "INSERT INTO records (kind, id, account, region, parent, peer_account, data)"
+                " VALUES (?,?,?,?,?,?,?)",
+                (kind, id, account, region, parent, peer_account, _dumps(data)),
+            )
+        except sqlite3.IntegrityError:
+            raise IdTaken(f"{kind} {id}") from None
         self.changed.add((kind, id))
 
     def update(self, kind: str, id: str, data: Record, **columns: Any) -> None:
@@ -89,7 +119,7 @@ class SqliteTx:
             if name in columns:
                 sets.append(f"{name}=?")
                 args.append(columns[name])
-        cur = self._db.execute(
+        cur = self._write().execute(
             f"UPDATE records SET {', '.join(sets)} WHERE kind=? AND id=?", (*args, kind, id)
         )
         if cur.rowcount != 1:
@@ -97,8 +127,9 @@ class SqliteTx:
         self.changed.add((kind, id))
 
     def delete(self, kind: str, id: str) -> None:
-        self._db.execute("DELETE FROM records WHERE kind=? AND id=?", (kind, id))
-        self._db.execute("DELETE FROM timers WHERE kind=? AND id=?", (kind, id))
+        db = self._write()
+        db.execute("DELETE FROM records WHERE kind=? AND id=?", (kind, id))
+        db.execute("DELETE FROM timers WHERE kind=? AND id=?", (kind, id))
         self.changed.add((kind, id))
 
     def list(
@@ -125,13 +156,14 @@ class SqliteTx:
         if region is not None:
             where.append("region=?")
             args.append(region)
-        sql = f"SELECT data FROM records WHERE {' AND '.join(where)} ORDER BY id"
+        sql = f"SELECT data FROM records {_index(parent, account, include_peer)} WHERE {' AND '.join(where)} ORDER BY id"
         if include_peer and account is not None and region is not None and parent is None:
             # Two index lookups beat one OR scan on a large table.
             sql = (
-                "SELECT data FROM records WHERE kind=? AND account=? AND region=? UNION ALL "
-                "SELECT data FROM records WHERE kind=? AND peer_account=? AND region=? "
-                "AND account<>?"
+                "SELECT data FROM records INDEXED BY records_owner"
+                " WHERE kind=? AND account=? AND region=? UNION ALL "
+                "SELECT data FROM records INDEXED BY records_peer"
+                " WHERE kind=? AND peer_account=? AND region=? AND account<>?"
             )
             args = [kind, account, region, kind, account, region, account]
         return [_loads(r[0]) for r in self._db.execute(sql, args)]
@@ -163,12 +195,14 @@ class SqliteTx:
             clauses.append(f"coalesce(json_extract(data, ?), '') NOT IN ({marks})")
             args += [f"$.{member}", *values]
         return self._db.execute(
-            f"SELECT count(*) FROM records WHERE {' AND '.join(clauses)}", args
+            f"SELECT count(*) FROM records {_index(parent, account, False)} "
+            f"WHERE {' AND '.join(clauses)}",
+            args,
         ).fetchone()[0]
 
     def schedule(self, due: float, kind: str, id: str, event: str) -> None:
         due = min(due, 1e18)  # "never" (manual progression) still sorts last
-        self._db.execute(
+        self._write().execute(
             "INSERT OR REPLACE INTO timers (kind, id, event, due) VALUES (?,?,?,?)",
             (kind, id, event, due),
         )
@@ -176,9 +210,9 @@ class SqliteTx:
 
     def cancel(self, kind: str, id: str, event: str | None = None) -> None:
         if event is None:
-            self._db.execute("DELETE FROM timers WHERE kind=? AND id=?", (kind, id))
+            self._write().execute("DELETE FROM timers WHERE kind=? AND id=?", (kind, id))
         else:
-            self._db.execute(
+            self._write().execute(
                 "DELETE FROM timers WHERE kind=? AND id=? AND event=?", (kind, id, event)
             )
 
@@ -191,6 +225,16 @@ class SqliteTx:
     def next_due(self) -> float | None:
         row = self._db.execute("SELECT min(due) FROM timers").fetchone()
         return row[0] if row else None
+
+
+def _index(parent: str | None, account: str | None, include_peer: bool) -> str:
+    """Name the index a filtered query must use: without planner statistics SQLite would
+    otherwise walk the primary key over every record of the kind."""
+    if parent is not None:
+        return "INDEXED BY records_parent"
+    if account is not None and not include_peer:
+        return "INDEXED BY records_owner"
+    return ""
 
 
 class SqliteStore:
@@ -206,6 +250,7 @@ class SqliteStore:
         self._db.executescript(_SCHEMA)
         self._lock = threading.RLock()
         self._depth = 0
+        self._begun = False
 
     @contextmanager
     def transaction(self) -> Iterator[SqliteTx]:
@@ -213,21 +258,23 @@ class SqliteStore:
             if self._depth:  # nested: join the outer transaction
                 self._depth += 1
                 try:
-                    yield SqliteTx(self._db)
+                    yield SqliteTx(self)
                 finally:
                     self._depth -= 1
                 return
-            self._db.execute("BEGIN IMMEDIATE")
             self._depth = 1
             try:
-                yield SqliteTx(self._db)
+                yield SqliteTx(self)
             except BaseException:
-                self._db.execute("ROLLBACK")
+                if self._begun:
+                    self._db.execute("ROLLBACK")
                 raise
             else:
-                self._db.execute("COMMIT")
+                if self._begun:
+                    self._db.execute("COMMIT")
             finally:
                 self._depth = 0
+                self._begun = False
 
     def reset(self) -> None:
         with self._lock:
