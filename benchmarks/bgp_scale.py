@@ -1,0 +1,385 @@
+"""Live BGP at scale: N concurrent established sessions against ``dxlocal serve --bgp live``.
+
+    python benchmarks/bgp_scale.py [--sessions 1000] [--hold 9] [--duration 10]
+
+1. ``dxlocal serve --bgp live --bgp-netns ""`` (loopback transport: one Amazon listener per
+   peer on 127.1.x.y, bgp-lab.md §6) on a fresh state file, pinned to CPU 0.
+2. N private VIFs with one IPv4 peer each (MD5 on), created over HTTP.
+3. API rate idle: ``wrk -t1 -c16`` DescribeVirtualInterfaces by id, cycling over the N VIFs
+   with each owner's credentials, while every session is configured but none is up.
+4. The customers: a load tool of our own (``customers`` below, a separate process pinned to
+   CPU 1) built on dxlocal's wire codec opens N sessions, one new TCP connection every
+   ``--ramp-ms``, each with TCP-MD5 and its own source address; it measures first SYN
+   (``connect()``) to Established (our KEEPALIVE answered by the peer's after the OPENs).
+5. The API rate again with N sessions up (keepalives every hold/3 s both ways), then a check
+   that every session is still up and that DescribeVirtualInterfaces says so.
+
+Prints the figures; the exit status is 1 if a target is missed (N sessions up, loaded rate
+>= half the idle rate, p99 SYN -> Established < 1 s) or wrk saw a non-2xx answer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import http.client
+import json
+import os
+import re
+import resource
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv").exists() else sys.executable
+AMAZON_ASN = 64512
+CUSTOMER_ASN = 65000
+KEY = "bench-md5-key"
+LUA = r"""
+local reqs, i, bad = {}, 0, 0
+function init(args)
+  for line in io.lines(args[1]) do
+    local account, id = line:match("^(%S+)%s+(%S+)$")
+    if account then
+      reqs[#reqs + 1] = wrk.format("POST", "/", {
+        ["Content-Type"] = "application/x-amz-json-1.1",
+        ["X-Amz-Target"] = "OvertureService.DescribeVirtualInterfaces",
+        ["Authorization"] = "AWS4-HMAC-SHA256 Credential=" .. account ..
+          "/20260101/us-east-1/directconnect/aws4_request, SignedHeaders=host, Signature=0",
+      }, '{"virtualInterfaceId":"' .. id .. '"}')
+    end
+  end
+  i = math.random(#reqs) - 1
+end
+function request() i = i % #reqs + 1; return reqs[i] end
+"""
+
+
+def _limits() -> None:
+    hard = max(resource.getrlimit(resource.RLIMIT_NOFILE)[1], 65536)
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    except (ValueError, OSError):
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def _pinned(cpu: int):  # type: ignore[no-untyped-def]
+    def pre() -> None:
+        _limits()
+        if os.cpu_count() and os.cpu_count() > cpu:  # type: ignore[operator]
+            os.sched_setaffinity(0, {cpu})
+
+    return pre
+
+
+class Api:
+    """awsJson1_1 over one keep-alive connection (no boto3: seeding 1,000 VIFs stays fast)."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+
+    def _send(self, method: str, path: str, body: str, headers: dict) -> http.client.HTTPResponse:
+        for attempt in (1, 2):
+            try:
+                self.conn.request(method, path, body, headers)
+                return self.conn.getresponse()
+            except (ConnectionError, http.client.HTTPException):
+                if attempt == 2:
+                    raise
+                self.conn.close()  # the server closed an idle keep-alive connection
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        raise AssertionError
+
+    def call(self, account: str, op: str, body: dict) -> dict:
+        auth = (f"AWS4-HMAC-SHA256 Credential={account}/20260101/us-east-1/directconnect/"
+                "aws4_request, SignedHeaders=host, Signature=0")  # fmt: skip
+        headers = {"content-type": "application/x-amz-json-1.1", "authorization": auth,
+                   "x-amz-target": f"OvertureService.{op}"}  # fmt: skip
+        resp = self._send("POST", "/", json.dumps(body), headers)
+        data = json.loads(resp.read() or b"{}")
+        if resp.status != 200:
+            raise RuntimeError(f"{op}: {resp.status} {data}")
+        return data
+
+    def control(self, method: str, path: str, body: dict | None = None) -> dict:
+        resp = self._send(method, "/_dxlocal" + path, json.dumps(body or {}),
+                          {"content-type": "application/json"})  # fmt: skip
+        data = json.loads(resp.read())
+        if resp.status != 200:
+            raise RuntimeError(f"{path}: {resp.status} {data}")
+        return data
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def seed(api: Api, n: int) -> list[tuple[str, str]]:
+    """N private VIFs, 50 per connection, 10 connections per account (the quotas)."""
+    out: list[tuple[str, str]] = []
+    acct_no = 0
+    while len(out) < n:
+        account = f"{210000000000 + acct_no:012d}"
+        vgw = f"vgw-{acct_no:08x}"
+        api.control("POST", "/virtual-gateways", {"virtualGatewayId": vgw, "account": account,
+                                                  "vpcCidrs": ["10.100.0.0/16"]})  # fmt: skip
+        for c in range(10):
+            if len(out) >= n:
+                break
+            con = api.call(account, "CreateConnection",
+                           {"location": "EqDC2", "bandwidth": "10Gbps", "connectionName": f"c{c}"})  # fmt: skip
+            for v in range(min(50, n - len(out))):
+                spec = {"virtualInterfaceName": f"v{v}", "vlan": 100 + v, "asn": CUSTOMER_ASN,
+                        "authKey": KEY, "addressFamily": "ipv4", "virtualGatewayId": vgw}  # fmt: skip
+                vif = api.call(account, "CreatePrivateVirtualInterface",
+                               {"connectionId": con["connectionId"],
+                                "newPrivateVirtualInterface": spec})  # fmt: skip
+                out.append((account, vif["virtualInterfaceId"]))
+        acct_no += 1
+    return out
+
+
+def wrk(port: int, ids_file: Path, lua: Path, duration: int) -> tuple[float, int]:
+    argv = ["wrk", "-t1", "-c16", f"-d{duration}s", "-s", str(lua),
+            f"http://127.0.0.1:{port}/", "--", str(ids_file)]  # fmt: skip
+    res = subprocess.run(argv, capture_output=True, text=True, timeout=duration + 60,
+                         preexec_fn=_pinned(1))  # fmt: skip
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", res.stdout).group(1))  # type: ignore[union-attr]
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", res.stdout)
+    return rate, int(bad.group(1)) if bad else 0
+
+
+def python_load(port: int, pairs: list[tuple[str, str]], duration: int) -> tuple[float, int]:
+    """Fallback without wrk: one keep-alive connection, sequential requests."""
+    api, done, end = Api(port), 0, time.monotonic() + duration
+    while time.monotonic() < end:
+        account, vif_id = pairs[done % len(pairs)]
+        api.call(account, "DescribeVirtualInterfaces", {"virtualInterfaceId": vif_id})
+        done += 1
+    return done / duration, 0
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def main(args: argparse.Namespace) -> int:
+    work = Path(tempfile.mkdtemp(prefix="dxlocal-bgp-scale-"))
+    port, base = free_port(), 30000
+    argv = [PYTHON, "-m", "dxlocal.cli", "serve", "--port", str(port), "--state",
+            str(work / "state.sqlite3"), "--delay", "0.01", "--bgp", "live", "--bgp-netns", "",
+            "--bgp-hold-time", str(args.hold), "--bgp-connect-retry", "30",
+            "--bgp-loopback-port", str(base)]  # fmt: skip
+    log = open(work / "server.log", "wb")  # noqa: SIM115 - closed at the end
+    server = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, preexec_fn=_pinned(0))
+    customers: subprocess.Popen | None = None
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                api = Api(port)
+                api.control("GET", "/health")
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError((work / "server.log").read_text()) from None
+                time.sleep(0.1)
+        t0 = time.monotonic()
+        pairs = seed(api, args.sessions)
+        print(f"seeded {len(pairs)} VIFs in {time.monotonic() - t0:.1f} s", flush=True)
+        while len(api.control("GET", "/bgp/sessions")["sessions"]) < args.sessions:
+            time.sleep(0.5)
+        plan = [
+            {"amazon": p["transport"]["amazon"]["address"], "port": p["transport"]["amazon"]["port"],
+             "customer": p["transport"]["customer"]["address"], "key": KEY}
+            for lab in api.control("GET", "/lab")["labs"] for p in lab["peers"]
+        ]  # fmt: skip
+        ids_file, lua = work / "ids.txt", work / "describe.lua"
+        ids_file.write_text("".join(f"{a} {v}\n" for a, v in pairs))
+        lua.write_text(LUA)
+        load = (lambda: wrk(port, ids_file, lua, args.duration)) if shutil.which("wrk") else (
+            lambda: python_load(port, pairs, args.duration))  # fmt: skip
+        idle_rate, idle_bad = load()
+        print(f"API idle: {idle_rate:.0f} req/s (DescribeVirtualInterfaces by id)", flush=True)
+
+        (work / "plan.json").write_text(json.dumps(plan))
+        customers = subprocess.Popen(
+            [PYTHON, __file__, "customers", str(work / "plan.json"), "--hold", str(args.hold),
+             "--ramp-ms", str(args.ramp_ms)],
+            stdout=subprocess.PIPE, text=True, preexec_fn=_pinned(1), cwd=ROOT,
+        )  # fmt: skip
+        assert customers.stdout is not None
+        report = json.loads(customers.stdout.readline() or "{}")
+        up = api.control("GET", "/bgp/sessions")["up"]
+        print(f"sessions established: customers {report.get('established')}, server {up}"
+              f" (ramp {args.ramp_ms} ms, {report.get('retries', 0)} retries)", flush=True)  # fmt: skip
+        c0, w0 = cpu_seconds(server.pid), time.monotonic()
+        time.sleep(5)
+        quiet_cpu = (cpu_seconds(server.pid) - c0) / (time.monotonic() - w0) * 100
+        loaded_rate, loaded_bad = load()
+        still_up = api.control("GET", "/bgp/sessions")["up"]
+        api_up = sum(
+            p["bgpStatus"] == "up"
+            for account in sorted({a for a, _ in pairs})
+            for v in api.call(account, "DescribeVirtualInterfaces", {})["virtualInterfaces"]
+            for p in v["bgpPeers"]
+        )
+        setup = report.get("setup_ms", [0.0])
+        p50 = statistics.median(setup)
+        p99 = statistics.quantiles(setup, n=100)[98] if len(setup) > 1 else setup[0]
+        ratio = loaded_rate / idle_rate if idle_rate else 0.0
+        lines = [
+            "",
+            f"| live BGP scale ({os.cpu_count()} cores, hold {args.hold} s) | figure |",
+            "| --- | --- |",
+            f"| sessions established (server / API bgpStatus up) | {still_up} / {api_up} |",
+            f"| first SYN -> Established p50 / p99 / max | {p50:.1f} / {p99:.1f} / "
+            f"{max(setup):.1f} ms |",
+            f"| API idle (sessions configured, none up) | {idle_rate:.0f} req/s |",
+            f"| API with {still_up} sessions up | {loaded_rate:.0f} req/s ({ratio:.0%} of idle) |",
+            f"| server CPU with {still_up} sessions up, no API load | {quiet_cpu:.1f} % of a core |",
+        ]
+        print("\n".join(lines), flush=True)
+        ok = (still_up >= args.sessions and api_up >= args.sessions and ratio >= 0.5
+              and p99 < 1000 and idle_bad == loaded_bad == 0)  # fmt: skip
+        print("targets met" if ok else "TARGET MISSED", flush=True)
+        return 0 if ok else 1
+    finally:
+        for proc in (customers, server):
+            if proc is not None and proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(30)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait(10)
+        log.close()
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+        else:
+            print(f"work files kept in {work}")
+
+
+# -- the load tool: N customer routers in one asyncio process -----------------------------------
+async def _customer(p: dict, hold: int, setup: list[float], stats: dict) -> None:
+    sys.path.insert(0, str(ROOT / "src"))
+    from dxlocal.bgp.sockets import set_md5
+    from dxlocal.bgp.wire import (
+        AFI_IPV4,
+        HEADER_LEN,
+        SAFI_UNICAST,
+        Capability,
+        Keepalive,
+        Notification,
+        Open,
+        decode_body,
+        parse_header,
+    )
+
+    loop = asyncio.get_running_loop()
+    while True:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setblocking(False)
+        sock.bind((p["customer"], 0))
+        set_md5(sock, p["amazon"], p["key"])
+        t0 = time.perf_counter()  # the first SYN leaves in connect()
+        try:
+            await loop.sock_connect(sock, (p["amazon"], p["port"]))
+            break
+        except OSError:
+            sock.close()
+            stats["retries"] += 1
+            await asyncio.sleep(0.5)
+    reader, writer = await asyncio.open_connection(sock=sock)
+    caps = (
+        Capability.multiprotocol(AFI_IPV4, SAFI_UNICAST),
+        Capability.four_octet_as(CUSTOMER_ASN),
+    )
+    writer.write(Open(asn=CUSTOMER_ASN, hold_time=hold, bgp_id=p["customer"],
+                      capabilities=caps).encode())  # fmt: skip
+
+    async def read():  # type: ignore[no-untyped-def]
+        head = await reader.readexactly(HEADER_LEN)
+        length, kind = parse_header(head)
+        return decode_body(kind, await reader.readexactly(length - HEADER_LEN))
+
+    opened = False
+    while True:
+        msg = await read()
+        if isinstance(msg, Notification):
+            raise RuntimeError(f"{p['amazon']}: {msg.describe()}")
+        if isinstance(msg, Open):
+            writer.write(Keepalive().encode())
+            opened = True
+        elif isinstance(msg, Keepalive) and opened:
+            break
+    setup.append((time.perf_counter() - t0) * 1000)
+
+    async def keepalives() -> None:
+        while True:
+            await asyncio.sleep(hold / 3)
+            writer.write(Keepalive().encode())
+
+    task = loop.create_task(keepalives())
+    try:
+        while True:
+            await read()  # UPDATEs, keepalives
+    finally:
+        task.cancel()
+
+
+async def _customers(plan: list[dict], hold: int, ramp_ms: float) -> None:
+    setup: list[float] = []
+    stats = {"retries": 0}
+    tasks = []
+    for p in plan:
+        tasks.append(asyncio.get_running_loop().create_task(_customer(p, hold, setup, stats)))
+        await asyncio.sleep(ramp_ms / 1000)
+    deadline = time.monotonic() + 120
+    while len(setup) < len(plan) and time.monotonic() < deadline:
+        failed = [t for t in tasks if t.done() and t.exception()]
+        if failed:
+            print(json.dumps({"error": repr(failed[0].exception())}), flush=True)
+            return
+        await asyncio.sleep(0.1)
+    print(json.dumps({"established": len(setup), "setup_ms": setup, **stats}), flush=True)
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    await stop.wait()
+
+
+def customers_main(args: argparse.Namespace) -> int:
+    _limits()
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:
+        pass
+    asyncio.run(_customers(json.loads(Path(args.plan).read_text()), args.hold, args.ramp_ms))
+    return 0
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("mode", nargs="?", default="run", choices=("run", "customers"))
+    parser.add_argument("plan", nargs="?", help=argparse.SUPPRESS)
+    parser.add_argument("--sessions", type=int, default=1000)
+    parser.add_argument("--hold", type=int, default=9, help="hold time both sides offer (s)")
+    parser.add_argument("--duration", type=int, default=10, help="seconds per API rate run")
+    parser.add_argument("--ramp-ms", type=float, default=2.0, help="ms between new customers")
+    parser.add_argument("--keep", action="store_true", help="keep the work directory")
+    ns = parser.parse_args()
+    sys.exit(customers_main(ns) if ns.mode == "customers" else main(ns))
