@@ -11,9 +11,8 @@ from dxlocal.config import DEFAULT_STATE, from_env
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from dxlocal.server.asgi import create_app
+    from dxlocal.server import http
+    from dxlocal.server.service import Service
 
     settings = from_env(
         host=args.host,
@@ -30,24 +29,14 @@ def _serve(args: argparse.Namespace) -> int:
     )
     if settings.bgp == "live":
         import dxlocal.bgp.live  # noqa: F401  (registers its server hooks and control routes)
-    app = create_app(settings)
+    service = Service(settings)
     where = "memory (throwaway)" if settings.state == ":memory:" else settings.state
     print(
         f"dxlocal {__version__} serving AWS Direct Connect on http://{settings.host}:{settings.port}/"
         f" (state: {where}; bgp: {settings.bgp})",
         flush=True,
     )
-    config = uvicorn.Config(
-        app,
-        host=settings.host,
-        port=settings.port,
-        loop="uvloop" if _has("uvloop") else "asyncio",
-        http="httptools" if _has("httptools") else "h11",
-        lifespan="on",
-        access_log=False,
-        log_level="warning",
-    )
-    uvicorn.Server(config).run()
+    http.run(service, settings.host, settings.port)
     return 0
 
 
@@ -92,12 +81,6 @@ def _reset(args: argparse.Namespace) -> int:
             removed = True
     print(f"removed {path}" if removed else f"nothing to remove at {path}")
     return 0
-
-
-def _has(module: str) -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec(module) is not None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -255,10 +255,14 @@ class SqliteStore:
     @contextmanager
     def transaction(self) -> Iterator[SqliteTx]:
         with self._lock:
-            if self._depth:  # nested: join the outer transaction
+            if self._depth:
+                # Nested (a request inside a group commit, a timer inside a request): a
+                # savepoint, so a failure undoes this unit only.
                 self._depth += 1
                 try:
-                    yield SqliteTx(self)
+                    tx = SqliteTx(self)
+                    with tx.savepoint():
+                        yield tx
                 finally:
                     self._depth -= 1
                 return

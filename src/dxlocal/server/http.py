@@ -1,0 +1,196 @@
+"""The native HTTP/1.1 front end of ``dxlocal serve``: asyncio + httptools, with group commit.
+
+    data_received ──httptools──▶ complete request ──▶ pending (every connection)
+    call_soon(flush) once per loop turn:
+        one store transaction ── each request in a savepoint of its own ── COMMIT
+        ──▶ then every response is written
+
+A response leaves only after the COMMIT that holds its changes, so an acknowledged call is
+durable; requests that arrive together share that COMMIT (group commit), which is what the
+write path costs most. A failed request rolls back its own savepoint only. Keep-alive,
+pipelining (answers in order), chunked request bodies and ``Expect: 100-continue`` are
+handled; bodies beyond the size limit are not kept (the service answers 413).
+
+The ASGI app (``server/asgi.py``) serves the same ``Service`` for other ASGI servers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from http import HTTPStatus
+
+import httptools
+
+from dxlocal.server import asgi
+from dxlocal.server.service import Service
+
+log = logging.getLogger("dxlocal")
+TICK = 0.1
+_REASONS = {s.value: s.phrase for s in HTTPStatus}
+
+
+class _Connection(asyncio.Protocol):
+    __slots__ = ("server", "transport", "parser", "url", "headers", "body", "size", "closed")
+
+    def __init__(self, server: HttpServer) -> None:
+        self.server = server
+        self.transport: asyncio.Transport | None = None
+        self.parser = httptools.HttpRequestParser(self)
+        self.closed = False
+        self._reset()
+
+    def _reset(self) -> None:
+        self.url = b""
+        self.headers: dict[str, str] = {}
+        self.body: list[bytes] = []
+        self.size = 0
+
+    # asyncio.Protocol
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserUpgrade:
+            self.write(400, [("content-type", "text/plain")], b"upgrades are not supported", False)
+        except httptools.HttpParserError:
+            self.write(400, [("content-type", "text/plain")], b"malformed HTTP request", False)
+
+    # httptools callbacks
+    def on_message_begin(self) -> None:
+        self._reset()
+
+    def on_url(self, url: bytes) -> None:
+        self.url += url
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self.headers[name.decode("latin-1").lower()] = value.decode("latin-1")
+
+    def on_headers_complete(self) -> None:
+        if self.headers.get("expect", "").lower() == "100-continue" and self.transport:
+            self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+
+    def on_body(self, body: bytes) -> None:
+        limit = self.server.limit
+        if self.size <= limit:
+            self.body.append(body[: limit + 1 - self.size])
+        self.size += len(body)
+
+    def on_message_complete(self) -> None:
+        path = self.url.split(b"?", 1)[0].decode("latin-1") or "/"
+        method = self.parser.get_method().decode("latin-1")
+        body = b"".join(self.body)
+        self.server.enqueue(self, method, path, self.headers, body, self.parser.should_keep_alive())
+
+    def write(
+        self, status: int, headers: list[tuple[str, str]], body: bytes, keep_alive: bool
+    ) -> None:
+        if self.closed or self.transport is None:
+            return
+        head = [f"HTTP/1.1 {status} {_REASONS.get(status, 'Unknown')}"]
+        head += [f"{k}: {v}" for k, v in headers]
+        head.append(f"content-length: {len(body)}")
+        if not keep_alive:
+            head.append("connection: close")
+        self.transport.write("\r\n".join(head).encode("latin-1") + b"\r\n\r\n" + body)
+        if not keep_alive:
+            self.transport.close()
+            self.closed = True
+
+
+class HttpServer:
+    def __init__(self, service: Service) -> None:
+        self.service = service
+        self.limit = service.settings.max_body
+        self._pending: list[tuple[_Connection, str, str, dict[str, str], bytes, bool]] = []
+        self._scheduled = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def enqueue(
+        self,
+        conn: _Connection,
+        method: str,
+        path: str,
+        headers: dict[str, str],
+        body: bytes,
+        keep_alive: bool,
+    ) -> None:
+        self._pending.append((conn, method, path, headers, body, keep_alive))
+        if not self._scheduled:
+            self._scheduled = True
+            assert self._loop is not None
+            self._loop.call_soon(self.flush)
+
+    def flush(self) -> None:
+        """Answer everything that arrived this loop turn, behind one COMMIT."""
+        self._scheduled = False
+        batch, self._pending = self._pending, []
+        answers = []
+        try:
+            with self.service.store.transaction():
+                for conn, method, path, headers, body, keep_alive in batch:
+                    answers.append(
+                        (conn, self.service.handle(method, path, headers, body), keep_alive)
+                    )
+        except Exception:
+            log.exception("group commit of %d requests failed", len(batch))
+            failure = (
+                500,
+                [("content-type", "application/json")],
+                b'{"__type":"InternalFailure","message":"The request could not be committed."}',
+            )
+            answers = [(conn, failure, keep_alive) for conn, *_, keep_alive in batch]
+        for conn, (status, headers, payload), keep_alive in answers:
+            conn.write(status, headers, payload, keep_alive)
+
+    async def _tick(self) -> None:
+        while True:
+            await asyncio.sleep(TICK)
+            try:
+                self.service.run_due()
+            except Exception:
+                log.exception("lifecycle tick failed")
+
+    async def serve(self, host: str, port: int, ready: asyncio.Event | None = None) -> None:
+        self._loop = asyncio.get_running_loop()
+        server = await self._loop.create_server(lambda: _Connection(self), host, port, backlog=1024)
+        ticker = asyncio.create_task(self._tick())
+        for hook in asgi.service_startup_hooks:
+            await hook(self.service)
+        stop = asyncio.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                self._loop.add_signal_handler(sig, stop.set)
+        if ready is not None:
+            ready.set()
+        try:
+            await stop.wait()
+        finally:
+            server.close()
+            ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await ticker
+            for hook in asgi.service_shutdown_hooks:
+                await hook(self.service)
+            self.service.close()
+
+
+def run(service: Service, host: str, port: int) -> None:
+    """Serve until SIGINT/SIGTERM, on uvloop when it is installed."""
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(HttpServer(service).serve(host, port))
+        return
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(HttpServer(service).serve(host, port))
+
+
+__all__ = ["HttpServer", "run"]
