@@ -6,7 +6,8 @@
    peer on 127.1.x.y, bgp-lab.md §6) on a fresh state file, pinned to CPU 0.
 2. N private VIFs with one IPv4 peer each (MD5 on), created over HTTP.
 3. API rate idle: ``wrk -t1 -c16`` DescribeVirtualInterfaces by id, cycling over the N VIFs
-   with each owner's credentials, while every session is configured but none is up.
+   with each owner's credentials, while every session is configured but none is up
+   (``--rounds`` runs before the sessions come up and as many after they are gone; median).
 4. The customers: a load tool of our own (``customers`` below, a separate process pinned to
    CPU 1) built on dxlocal's wire codec opens N sessions, one new TCP connection every
    ``--ramp-ms``, each with TCP-MD5 and its own source address; it measures first SYN
@@ -211,8 +212,8 @@ def main(args: argparse.Namespace) -> int:
         lua.write_text(LUA)
         load = (lambda: wrk(port, ids_file, lua, args.duration)) if shutil.which("wrk") else (
             lambda: python_load(port, pairs, args.duration))  # fmt: skip
-        idle_rate, idle_bad = load()
-        print(f"API idle: {idle_rate:.0f} req/s (DescribeVirtualInterfaces by id)", flush=True)
+        idle_runs = [load() for _ in range(args.rounds)]
+        print(f"API idle: {[round(r) for r, _ in idle_runs]} req/s", flush=True)
 
         (work / "plan.json").write_text(json.dumps(plan))
         customers = subprocess.Popen(
@@ -228,7 +229,8 @@ def main(args: argparse.Namespace) -> int:
         c0, w0 = cpu_seconds(server.pid), time.monotonic()
         time.sleep(5)
         quiet_cpu = (cpu_seconds(server.pid) - c0) / (time.monotonic() - w0) * 100
-        loaded_rate, loaded_bad = load()
+        loaded_runs = [load() for _ in range(args.rounds)]
+        print(f"API with sessions up: {[round(r) for r, _ in loaded_runs]} req/s", flush=True)
         still_up = api.control("GET", "/bgp/sessions")["up"]
         api_up = sum(
             p["bgpStatus"] == "up"
@@ -236,6 +238,18 @@ def main(args: argparse.Namespace) -> int:
             for v in api.call(account, "DescribeVirtualInterfaces", {})["virtualInterfaces"]
             for p in v["bgpPeers"]
         )
+        # Idle again once the customers are gone: neighbours on a shared machine make single
+        # runs noisy, so idle is the median of runs before and after the loaded ones.
+        customers.send_signal(signal.SIGTERM)
+        customers.wait(30)
+        while api.control("GET", "/bgp/sessions")["up"]:
+            time.sleep(0.2)
+        idle_runs += [load() for _ in range(args.rounds)]
+        print(f"API idle again: {[round(r) for r, _ in idle_runs[args.rounds :]]} req/s")
+        idle_rate = statistics.median(r for r, _ in idle_runs)
+        loaded_rate = statistics.median(r for r, _ in loaded_runs)
+        idle_bad = sum(b for _, b in idle_runs)
+        loaded_bad = sum(b for _, b in loaded_runs)
         setup = report.get("setup_ms", [0.0])
         p50 = statistics.median(setup)
         p99 = statistics.quantiles(setup, n=100)[98] if len(setup) > 1 else setup[0]
@@ -247,8 +261,10 @@ def main(args: argparse.Namespace) -> int:
             f"| sessions established (server / API bgpStatus up) | {still_up} / {api_up} |",
             f"| first SYN -> Established p50 / p99 / max | {p50:.1f} / {p99:.1f} / "
             f"{max(setup):.1f} ms |",
-            f"| API idle (sessions configured, none up) | {idle_rate:.0f} req/s |",
-            f"| API with {still_up} sessions up | {loaded_rate:.0f} req/s ({ratio:.0%} of idle) |",
+            f"| API idle (sessions configured, none up; median of {len(idle_runs)} runs) | "
+            f"{idle_rate:.0f} req/s |",
+            f"| API with {still_up} sessions up (median of {len(loaded_runs)} runs) | "
+            f"{loaded_rate:.0f} req/s ({ratio:.0%} of idle) |",
             f"| server CPU with {still_up} sessions up, no API load | {quiet_cpu:.1f} % of a core |",
         ]
         print("\n".join(lines), flush=True)
@@ -378,7 +394,8 @@ if __name__ == "__main__":
     parser.add_argument("plan", nargs="?", help=argparse.SUPPRESS)
     parser.add_argument("--sessions", type=int, default=1000)
     parser.add_argument("--hold", type=int, default=9, help="hold time both sides offer (s)")
-    parser.add_argument("--duration", type=int, default=10, help="seconds per API rate run")
+    parser.add_argument("--duration", type=int, default=5, help="seconds per API rate run")
+    parser.add_argument("--rounds", type=int, default=3, help="API rate runs per phase (median)")
     parser.add_argument("--ramp-ms", type=float, default=2.0, help="ms between new customers")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     ns = parser.parse_args()
