@@ -8,6 +8,7 @@ import sys
 
 from dxlocal import __version__
 from dxlocal.config import DEFAULT_STATE, from_env
+from dxlocal.store.sqlite import StateInUse, lock_state
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -29,7 +30,11 @@ def _serve(args: argparse.Namespace) -> int:
     )
     if settings.bgp == "live":
         import dxlocal.bgp.live  # noqa: F401  (registers its server hooks and control routes)
-    service = Service(settings)
+    try:
+        service = Service(settings)
+    except StateInUse as exc:
+        print(f"dxlocal serve: {exc}; give another --state or stop it", file=sys.stderr)
+        return 1
     where = "memory (throwaway)" if settings.state == ":memory:" else settings.state
     print(
         f"dxlocal {__version__} serving AWS Direct Connect on http://{settings.host}:{settings.port}/"
@@ -74,8 +79,17 @@ def _lab(args: argparse.Namespace) -> int:
 
 def _reset(args: argparse.Namespace) -> int:
     path = args.state
+    if not os.path.exists(path):
+        print(f"nothing to remove at {path}")
+        return 0
+    try:
+        fd = lock_state(path)  # never pull the file from under a running server
+    except StateInUse as exc:
+        print(f"dxlocal reset: {exc}; stop it first", file=sys.stderr)
+        return 1
+    os.close(fd)
     removed = False
-    for suffix in ("", "-wal", "-shm"):
+    for suffix in ("", "-wal", "-shm", ".lock"):
         if os.path.exists(path + suffix):
             os.remove(path + suffix)
             removed = True

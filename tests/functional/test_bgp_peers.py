@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 
+import botocore.exceptions
 import pytest
 
 from functional.helpers import make_connection, make_private_vif, wait_vif
@@ -146,8 +147,13 @@ def test_asn_and_asn_long(dx):
     other = client.create_private_virtual_interface(connectionId=conn["connectionId"], newPrivateVirtualInterface={
         "virtualInterfaceName": "two-byte", "vlan": 401, "asn": 65020, "virtualGatewayId": "vgw-0a1b2c3d"})
     vif_id = other["virtualInterfaceId"]
+    # asn is a 32-bit integer on the wire: a 4-byte ASN there does not even parse.
+    with pytest.raises(botocore.exceptions.ClientError) as info:
+        client.create_bgp_peer(virtualInterfaceId=vif_id, newBGPPeer={"asn": 4200000000, "addressFamily": "ipv6"})
+    assert info.value.response["Error"]["Code"] == "SerializationException"
+    assert "asnLong" in info.value.response["Error"]["Message"]
     assert "asnLong" in error_of(client, client.create_bgp_peer, virtualInterfaceId=vif_id,
-                                 newBGPPeer={"asn": 4200000000, "addressFamily": "ipv6"})
+                                 newBGPPeer={"asn": 2147483647, "addressFamily": "ipv6"})
     assert "out of range" in error_of(client, client.create_bgp_peer, virtualInterfaceId=vif_id,
                                       newBGPPeer={"asnLong": 4294967295, "addressFamily": "ipv6"})
     assert "out of range" in error_of(client, client.create_bgp_peer, virtualInterfaceId=vif_id,

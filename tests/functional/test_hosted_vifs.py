@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 import pytest
 
 from functional.helpers import make_connection, wait_vif
@@ -226,3 +228,43 @@ def test_hosted_public_vif_goes_verifying(dx, conn):
     out = b.confirm_public_virtual_interface(virtualInterfaceId=vif["virtualInterfaceId"])
     assert out["virtualInterfaceState"] == "verifying"
     wait_vif(dx, b, vif["virtualInterfaceId"])
+
+
+def test_rejected_vif_frees_its_addresses_and_goes(dx, conn):
+    a, conn_id = conn
+    b = dx.client(account=B)
+    vif = a.allocate_private_virtual_interface(
+        connectionId=conn_id, ownerAccount=B, newPrivateVirtualInterfaceAllocation=allocation()
+    )
+    block = ipaddress.ip_interface(vif["amazonAddress"]).network.network_address
+    key = f"{B}:us-east-1:{block}"
+    assert dx.control("GET", f"/records/ipv4Block/{key}")["block"] == key
+    b.delete_virtual_interface(virtualInterfaceId=vif["virtualInterfaceId"])
+    with pytest.raises(Exception, match="No ipv4Block record"):
+        dx.control("GET", f"/records/ipv4Block/{key}")
+    # Visible as rejected for a while (§3.1), then gone.
+    listed = b.describe_virtual_interfaces(virtualInterfaceId=vif["virtualInterfaceId"])
+    assert listed["virtualInterfaces"][0]["virtualInterfaceState"] == "rejected"
+    dx.advance(seconds=16 * 60)
+    assert "does not exist" in error_of(
+        b, b.describe_virtual_interfaces, virtualInterfaceId=vif["virtualInterfaceId"]
+    )
+
+
+def test_moving_a_vif_to_another_accounts_connection_moves_who_sees_it(dx, conn):
+    a, conn_a = conn
+    b = dx.client(account=B)
+    conn_b = make_connection(dx, b, name="b-conn")["connectionId"]
+    vif_id = a.allocate_private_virtual_interface(
+        connectionId=conn_a, ownerAccount=B, newPrivateVirtualInterfaceAllocation=allocation()
+    )["virtualInterfaceId"]
+    b.confirm_private_virtual_interface(virtualInterfaceId=vif_id, virtualGatewayId="vgw-f9eb0c90")
+
+    def sees(client) -> bool:
+        return vif_id in {v["virtualInterfaceId"] for v in client.describe_virtual_interfaces()["virtualInterfaces"]}
+
+    assert sees(a) and sees(b)
+    # The VIF's owner moves it onto a connection of its own: the old connection's owner
+    # no longer sees it.
+    b.associate_virtual_interface(virtualInterfaceId=vif_id, connectionId=conn_b)
+    assert sees(b) and not sees(a)

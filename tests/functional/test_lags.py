@@ -214,7 +214,7 @@ def test_associate_rules(dx):
     assert joined["lagId"] == lag["lagId"]
     assert lag_of(client, lag["lagId"])["numberOfConnections"] == 4
     fifth = client.create_connection(location="EqDC2", bandwidth="10Gbps", connectionName="5th")
-    with pytest.raises(client.exceptions.LimitExceededException):
+    with pytest.raises(client.exceptions.DirectConnectClientException):
         client.associate_connection_with_lag(connectionId=fifth["connectionId"], lagId=lag["lagId"])
     # CreateConnection with lagId obeys the same cap.
     client_error(

@@ -50,3 +50,16 @@ def test_create_and_delete_bgp_peer_with_the_cli(live_server):
     err = aws_error(live_server, "delete-bgp-peer", "--virtual-interface-id", vif["virtualInterfaceId"],
                     "--bgp-peer-id", peers[0]["bgpPeerId"])
     assert "The last BGP Peer on a Virtual Interface cannot be deleted" in err
+
+
+def test_a_served_state_file_is_not_reset_or_served_twice(live_server):
+    def dxlocal(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "dxlocal.cli", *args, "--state", live_server.state],
+                              capture_output=True, text=True, timeout=60)
+
+    reset = dxlocal("reset")
+    assert reset.returncode == 1 and "in use by another dxlocal process" in reset.stderr
+    second = dxlocal("serve", "--port", "1")
+    assert second.returncode == 1 and "in use" in second.stderr
+    assert os.path.exists(live_server.state)
+    assert live_server.control("GET", "/health")["status"] == "ok"

@@ -67,6 +67,25 @@ def test_success_headers(server):
         (b"{}", "SomeOtherService.DescribeConnections", 400, "UnknownOperationException"),
         (b"{}", None, 400, "UnknownOperationException"),
         (b"\xff\xfe\x00", TARGET + "CreateConnection", 400, "SerializationException"),
+        # A lone surrogate is valid JSON but not text.
+        (b'{"location": "EqDC2", "bandwidth": "1Gbps", "connectionName": "\\ud800"}',
+         TARGET + "CreateConnection", 400, "SerializationException"),
+        # Numbers beyond the wire type (integer is 32-bit, long 64-bit) or not whole.
+        (b'{"connectionId": "dxcon-fzzzzzzz", "newPrivateVirtualInterface": {"virtualInterfaceName": "v",'
+         b' "vlan": 1e30, "asn": 65000}}', TARGET + "CreatePrivateVirtualInterface", 400, "SerializationException"),
+        (b'{"connectionId": "dxcon-fzzzzzzz", "newPrivateVirtualInterface": {"virtualInterfaceName": "v",'
+         b' "vlan": 4294967297, "asn": 65000}}', TARGET + "CreatePrivateVirtualInterface", 400,
+         "SerializationException"),
+        (b'{"virtualInterfaceId": "dxvif-fzzzzzzz", "newBGPPeer": {"asnLong": 1e300}}',
+         TARGET + "CreateBGPPeer", 400, "SerializationException"),
+        (b'{"virtualInterfaceId": "dxvif-fzzzzzzz", "newBGPPeer": {"asn": 65000.5}}',
+         TARGET + "CreateBGPPeer", 400, "SerializationException"),
+        # Model minimum (PrefixPoolAllocatedCount >= 0) is a validation error.
+        (b'{"virtualInterfaceId": "dxvif-fzzzzzzz", "prefixPoolAllocatedCountIpv4": -1}',
+         TARGET + "UpdateVirtualInterfaceAttributes", 400, "DirectConnectClientException"),
+        # A forged pagination token.
+        (b'{"maxResults": 1, "nextToken": "eyJhZnRlciI6IDV9"}', TARGET + "DescribeVirtualInterfaces", 400,
+         "DirectConnectClientException"),
     ],
 )
 def test_bad_requests(server, body, target, status, code):

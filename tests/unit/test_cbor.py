@@ -48,3 +48,9 @@ def test_malformed_input_is_a_cbor_error(hexed):
 def test_nesting_is_bounded():
     with pytest.raises(cbor.CborError):
         cbor.loads(b"\x81" * 100 + b"\x00")
+
+
+def test_text_that_is_not_utf8():
+    with pytest.raises(cbor.CborError):
+        cbor.loads(bytes.fromhex("63eda080"))  # a UTF-16 surrogate spelt in UTF-8 bytes
+    assert cbor.loads(cbor.dumps("a\ud800")) == "a?"  # never fails an answer

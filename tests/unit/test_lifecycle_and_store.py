@@ -44,3 +44,14 @@ def test_peer_account_listing(tmp_path):
         tx.insert("virtualInterface", "c", {"id": "c"}, account="2", region="r")
         mine = tx.list("virtualInterface", account="1", region="r", include_peer=True)
     assert sorted(r["id"] for r in mine) == ["a", "b"]
+
+
+def test_one_process_owns_a_state_file(tmp_path):
+    from dxlocal.store.sqlite import StateInUse
+
+    path = str(tmp_path / "owned.sqlite3")
+    first = SqliteStore(path)
+    with pytest.raises(StateInUse, match="in use"):
+        SqliteStore(path)
+    first.close()
+    SqliteStore(path).close()  # released on close (and by the kernel if the owner dies)

@@ -23,6 +23,8 @@ def page(
     if next_token:
         try:
             after = json.loads(base64.b64decode(next_token))["after"]
+            if not isinstance(after, str):
+                raise TypeError(after)
         except (ValueError, KeyError, TypeError):
             raise ClientError("The nextToken is not valid.") from None
         start = next((i for i, r in enumerate(items) if r.get(key, "") > after), len(items))

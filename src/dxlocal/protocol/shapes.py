@@ -69,16 +69,44 @@ class InputWalker:
     def _string(self, shape: Shape, value: Any, path: str) -> str:
         if not isinstance(value, str):
             raise _type_error(path, "string", value)
+        if not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:  # a lone surrogate (JSON "\\ud800") is not text
+                raise SerializationException(
+                    f"Member {path} is not valid UTF-8 text."
+                ) from None
         return value
 
     def _integer(self, shape: Shape, value: Any, path: str) -> int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            if isinstance(value, float) and value.is_integer():
-                return int(value)
-            raise _type_error(path, "integer", value)
-        return value
+        return self._whole(shape, value, path, _INT32)
 
-    _long = _integer
+    def _long(self, shape: Shape, value: Any, path: str) -> int:
+        return self._whole(shape, value, path, _INT64)
+
+    @staticmethod
+    def _whole(shape: Shape, value: Any, path: str, bits: tuple[int, int]) -> int:
+        """An integer within the wire type's range (Smithy ``integer`` is 32-bit, ``long``
+        64-bit) and the model's ``min``/``max``; ``3.0`` is read as 3, ``1e30`` refused."""
+        if isinstance(value, bool) or not isinstance(value, int):
+            if not (isinstance(value, float) and value.is_integer()):
+                raise _type_error(path, "integer", value)
+            if not bits[0] <= value <= bits[1]:
+                raise _range_error(path, value)
+            value = int(value)
+        if not bits[0] <= value <= bits[1]:
+            raise _range_error(path, value)
+        low = shape.metadata.get("min")
+        high = shape.metadata.get("max")
+        if (low is not None and value < low) or (high is not None and value > high):
+            raise ClientError(
+                f"1 validation error detected: Value '{value}' at '{path}' failed to "
+                f"satisfy constraint: Member must have value "
+                + (f"greater than or equal to {low}" if low is not None else "")
+                + (" and " if low is not None and high is not None else "")
+                + (f"less than or equal to {high}" if high is not None else "")
+            )
+        return value
 
     def _boolean(self, shape: Shape, value: Any, path: str) -> bool:
         if not isinstance(value, bool):
@@ -111,6 +139,15 @@ class InputWalker:
             return base64.b64decode(value, validate=True)
         except (binascii.Error, ValueError):
             raise SerializationException(f"Member {path} is not valid base64.") from None
+
+
+_INT32 = (-(2**31), 2**31 - 1)
+_INT64 = (-(2**63), 2**63 - 1)
+
+
+def _range_error(path: str, value: Any) -> SerializationException:
+    hint = " Use asnLong for a 4-byte ASN." if path.endswith(".asn") else ""
+    return SerializationException(f"Number {value!r} is out of range for {path}.{hint}")
 
 
 def _type_error(path: str, expected: str, value: Any) -> SerializationException:

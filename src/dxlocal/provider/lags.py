@@ -18,7 +18,7 @@ from typing import Any
 from dxlocal.core import errors, ids, lifecycle
 from dxlocal.core import tags as tagging
 from dxlocal.core.context import RequestContext
-from dxlocal.core.errors import ClientError, LimitExceededException
+from dxlocal.core.errors import ClientError
 from dxlocal.core.pagination import page
 from dxlocal.provider import connections as conns
 from dxlocal.provider import locations
@@ -393,9 +393,8 @@ def associate_connection_with_lag(
         raise ClientError(f"Lag {lag_id} cannot host interconnects.")
     limit = member_limit(lag["connectionsBandwidth"])
     if len(conns.lag_members(ctx, lag_id)) >= limit:
-        raise LimitExceededException(
-            f"Lag {lag_id} already has the maximum of {limit} connections."
-        )
+        # ClientError: the model's LimitExceededException is about rate limiters only.
+        raise ClientError(f"Lag {lag_id} already has the maximum of {limit} connections.")
     old_lag_id = port.get("lagId")
     if old_lag_id:
         check_can_leave(ctx, ctx.tx.get(KIND, old_lag_id), connection_id)

@@ -108,7 +108,19 @@ def associate_virtual_interface(
         ctx.tx.cancel(vifs.KIND, virtual_interface_id, "progress")
         ctx.schedule(vifs.KIND, virtual_interface_id, "progress")
     vif["customerRouterConfig"] = customer_router_config(vif)
-    ctx.tx.update(vifs.KIND, virtual_interface_id, vif, parent=target_id)
+    # The new parent may belong to another account: who else sees the VIF follows it.
+    owner = target.get("ownerAccount")
+    if owner and owner != vif["ownerAccount"]:
+        vif["_connectionOwner"] = owner
+    else:
+        vif.pop("_connectionOwner", None)
+    ctx.tx.update(
+        vifs.KIND,
+        virtual_interface_id,
+        vif,
+        parent=target_id,
+        peer_account=vif.get("_connectionOwner"),
+    )
     return vif
 
 
@@ -137,19 +149,14 @@ def update_virtual_interface_attributes(
                 "SiteLink needs a transit virtual interface or a private one on a Direct Connect gateway."
             )
         vif["siteLinkEnabled"] = enable_site_link
-    for name, value in (
-        ("prefixPoolAllocatedCountIpv4", prefix_pool_allocated_count_ipv4),
-        ("prefixPoolAllocatedCountIpv6", prefix_pool_allocated_count_ipv6),
-    ):
-        if value is None:
-            continue
-        if vif_type == "public" or value < 0:
-            raise ClientError(
-                f"{name} must be zero or more, and does not apply to public virtual interfaces."
-            )
-        vif[name] = value
-    if rate_limit is not None:
-        vif["rateLimit"] = rate_limit
+    vifs.apply_pool_settings(
+        vif,
+        {
+            "prefixPoolAllocatedCountIpv4": prefix_pool_allocated_count_ipv4,
+            "prefixPoolAllocatedCountIpv6": prefix_pool_allocated_count_ipv6,
+            "rateLimit": rate_limit,
+        },
+    )
     if mtu is not None and mtu != vif["mtu"]:
         change_mtu(ctx, vif, mtu)
     bgp_peers.save(ctx, vif)

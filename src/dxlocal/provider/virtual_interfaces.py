@@ -59,6 +59,21 @@ def active_vifs(ctx: RequestContext, parent_id: str) -> list[dict[str, Any]]:
     ]
 
 
+POOL_SETTINGS = ("prefixPoolAllocatedCountIpv4", "prefixPoolAllocatedCountIpv6", "rateLimit")
+
+
+def apply_pool_settings(vif: dict[str, Any], values: dict[str, Any]) -> None:
+    """Prefix-pool counts and the rate limit, the same rules on create and on update."""
+    for name, value in values.items():
+        if value is None:
+            continue
+        if name != "rateLimit" and (vif["virtualInterfaceType"] == "public" or value < 0):
+            raise ClientError(
+                f"{name} must be zero or more, and does not apply to public virtual interfaces."
+            )
+        vif[name] = value
+
+
 def check_name(name: str | None) -> str:
     if not name or len(name) > 100:
         raise ClientError("virtualInterfaceName must be 1 to 100 characters.")
@@ -214,9 +229,7 @@ def build_vif(
         "siteLinkEnabled": bool(spec.get("enableSiteLink")),
         "_created": ctx.now,
     }
-    for extra in ("rateLimit", "prefixPoolAllocatedCountIpv4", "prefixPoolAllocatedCountIpv6"):
-        if spec.get(extra) is not None:
-            vif[extra] = spec[extra]
+    apply_pool_settings(vif, {k: spec.get(k) for k in POOL_SETTINGS})
     peer = bgp_peers.new_peer(ctx, vif, spec, first=True)
     vif["bgpPeers"].append(peer)
     # The top-level BGP fields mirror the first peer and never change afterwards.
@@ -347,6 +360,7 @@ def delete_virtual_interface(ctx: RequestContext, *, virtual_interface_id: str) 
     if state == "confirming" and ctx.account == vif["ownerAccount"]:
         # The owner of a hosted VIF rejects it by deleting it (dx-behavior.md §6).
         lifecycle.advance(KIND, vif, "rejected")
+        _retire(ctx, vif)
     elif state != "deleting":
         lifecycle.advance(KIND, vif, "deleting")
         for peer in vif["bgpPeers"]:
@@ -432,6 +446,14 @@ def release_address(ctx: RequestContext, vif: dict[str, Any], peer: dict[str, An
     addressing.release_ipv4(ctx.tx, vif["ownerAccount"], vif["region"], peer["amazonAddress"])
 
 
+def _retire(ctx: RequestContext, vif: dict[str, Any]) -> None:
+    """A deleted or rejected VIF frees its /30s and stays visible for a while (§3.1)."""
+    for peer in vif["bgpPeers"]:
+        if peer["addressFamily"] == "ipv4":
+            addressing.release_ipv4(ctx.tx, vif["ownerAccount"], vif["region"], peer["amazonAddress"])
+    ctx.schedule(KIND, vif["virtualInterfaceId"], "purge", ctx.settings.deleted_retention)
+
+
 @lifecycle.on_timer(KIND, "progress")
 def _progress(ctx: RequestContext, vif: dict[str, Any]) -> None:
     vif_id = vif["virtualInterfaceId"]
@@ -444,13 +466,9 @@ def _progress(ctx: RequestContext, vif: dict[str, Any]) -> None:
         for peer in vif["bgpPeers"]:
             if lifecycle.can_advance("bgpPeer", peer, "deleting"):
                 lifecycle.advance("bgpPeer", peer, "deleting")
-            if peer["addressFamily"] == "ipv4":
-                addressing.release_ipv4(
-                    ctx.tx, vif["ownerAccount"], vif["region"], peer["amazonAddress"]
-                )
         if vif.get("directConnectGatewayId"):
             dx_gateways.detach(ctx, vif_id)
-        ctx.schedule(KIND, vif_id, "purge", ctx.settings.deleted_retention)
+        _retire(ctx, vif)
     elif state in ("pending", "available", "down", "testing"):
         if _step_peers(ctx, vif):
             ctx.schedule(KIND, vif_id, "progress")

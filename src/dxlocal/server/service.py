@@ -111,6 +111,9 @@ class Service:
                 with self.store.transaction() as tx:
                     ctx = RequestContext(account, region, request_id, now, tx, self.settings, name)
                     result = handler(ctx, **kwargs)
+                    # Serialized before the commit: an answer that cannot be written
+                    # leaves nothing behind.
+                    payload = wire.serialize(op.output_shape, result)
                     changed = getattr(tx, "changed", None)
                 break
             except IdTaken:
@@ -121,7 +124,7 @@ class Service:
         self._after_commit(tx)
         if changed:
             self._notify(changed)
-        return wire.serialize(op.output_shape, result)
+        return payload
 
     def _caller(self, headers: Mapping[str, str]) -> tuple[str, str]:
         match = _CREDENTIAL.search(headers.get("authorization", ""))

@@ -5,12 +5,16 @@ the call returns, so a process killed with SIGKILL loses nothing it acknowledged
 operating-system crash or power loss can drop the last commits (use ``full`` durability,
 ``PRAGMA synchronous=FULL``, to close that too, at the price of an fsync per call).
 
-One connection is shared by the process behind a lock: a transaction is ``BEGIN IMMEDIATE``
-… ``COMMIT``, so writers are serialized and readers never see half a call.
+One process owns a state file: opening it takes an exclusive lock on ``<file>.lock``, and a
+second ``dxlocal serve`` on the same file stops with ``StateInUse`` instead of interleaving
+writes. Inside the process one connection is shared behind a lock; a call's write
+transaction (``BEGIN IMMEDIATE``) opens at its first write and commits at its end, so calls
+are serialized and readers never see half a call.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import math
 import os
@@ -49,6 +53,21 @@ CREATE INDEX IF NOT EXISTS timers_due ON timers (due);
 
 _dumps = json.JSONEncoder(separators=(",", ":")).encode
 _loads = json.loads
+
+
+class StateInUse(RuntimeError):
+    """Another process holds the state file."""
+
+
+def lock_state(location: str) -> int:
+    """Take the exclusive lock of a state file; returns the descriptor that holds it."""
+    fd = os.open(location + ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise StateInUse(f"state file {location} is in use by another dxlocal process") from None
+    return fd
 
 
 class IdTaken(Exception):
@@ -240,9 +259,11 @@ def _index(parent: str | None, account: str | None, include_peer: bool) -> str:
 class SqliteStore:
     def __init__(self, location: str, durability: str = "normal") -> None:
         self.location = location
+        self._lock_fd: int | None = None
         if location != ":memory:":
             parent = os.path.dirname(os.path.abspath(location))
             os.makedirs(parent, exist_ok=True)
+            self._lock_fd = lock_state(location)
         self._db = sqlite3.connect(location, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(f"PRAGMA synchronous={'FULL' if durability == 'full' else 'NORMAL'}")
@@ -288,6 +309,9 @@ class SqliteStore:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+            if self._lock_fd is not None:
+                os.close(self._lock_fd)  # closing the descriptor releases the lock
+                self._lock_fd = None
 
     def iter_kinds(self) -> Iterator[str]:
         with self._lock:
