@@ -22,13 +22,6 @@ BOTH_UP = {"ipv4": "up", "ipv6": "up"}
 BOTH_DOWN = {"ipv4": "down", "ipv6": "down"}
 
 
-def _live_routes_served() -> bool:
-    """Whether ListVirtualInterfaceRoutes reads the live sessions (dxlocal.bgp.live.routes)."""
-    from dxlocal.provider import routes
-
-    return "live.routes" in Path(routes.__file__).read_text()
-
-
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[LiveBgpServer]:
     srv = LiveBgpServer(tmp_path)
@@ -102,8 +95,9 @@ def test_bird_in_a_namespace_through_the_api(server: LiveBgpServer) -> None:
         for d in ("accepted", "advertised")
     }
     assert by_dir["advertised"] == {"10.100.0.0/16", "2600:1f14:abc::/56"}
-    if _live_routes_served():
-        assert by_dir["accepted"] == set(V4 + V6)
+    assert by_dir["accepted"] == set(V4 + V6)
+    bird_path = {r["cidr"]: r["asPath"] for r in routes if r["routeDirection"] == "accepted"}
+    assert all(p and p[0]["path"] for p in bird_path.values()), bird_path
 
     # BIRD stops: both sessions down within the hold time, the VIF down.
     t1 = time.monotonic()

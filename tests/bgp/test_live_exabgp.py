@@ -54,6 +54,12 @@ def test_md5_sessions_both_families_then_delete_a_peer(server: LiveBgpServer) ->
     v6 = server.control("GET", f"/bgp/sessions/{peer['ipv6']}")
     assert [r["prefix"] for r in v6["accepted"]] == V6
     assert [r["prefix"] for r in v6["advertised"]] == ["2600:1f14:abc::/56"]
+    # The API serves the same live routes, filtered as asked.
+    api = server.client().list_virtual_interface_routes(
+        virtualInterfaceId=vif_id, filters={"routeDirection": "accepted"}
+    )["routes"]
+    assert sorted(r["cidr"] for r in api) == sorted(V4 + V6)
+    assert all(r["routeInstalledAt"] and r["asPath"][0]["path"] for r in api)
 
     # DeleteBGPPeer ends that session (Cease 6/3); the other one stays up.
     server.client().delete_bgp_peer(virtualInterfaceId=vif_id, bgpPeerId=peer["ipv6"])

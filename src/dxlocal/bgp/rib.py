@@ -9,7 +9,8 @@ Both report routes in the shape the API serves (``prefix``, ``nextHop``, ``asPat
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 
 from .wire import Attributes, Origin, Update
 from .wire.prefix import Network
@@ -29,6 +30,7 @@ class Route:
     origin: int
     communities: tuple[int, ...] = ()
     med: int | None = None
+    installed: float = field(default=0.0, compare=False)  # epoch seconds, when learned
 
     def to_dict(self) -> dict:
         out = {
@@ -40,6 +42,8 @@ class Route:
         }
         if self.med is not None:
             out["med"] = self.med
+        if self.installed:
+            out["installedAt"] = self.installed
         return out
 
 
@@ -79,8 +83,12 @@ class AdjRibIn:
             self.dropped_own_as += len(nets)
             return
         origin = a.origin if a.origin is not None else Origin.INCOMPLETE
+        now = time.time()
         for net in nets:
-            self.routes[net] = Route(net, next_hop, path, origin, a.communities, a.med)
+            old = self.routes.get(net)
+            new = Route(net, next_hop, path, origin, a.communities, a.med, now)
+            # An unchanged re-announcement keeps its original install time.
+            self.routes[net] = old if old == new else new
 
     def clear(self) -> None:
         self.routes.clear()

@@ -1,9 +1,9 @@
 """ListVirtualInterfaceRoutes: the routes of a VIF's BGP sessions (model doc), and the control
 route that says what the simulated customer router announces.
 
-- ``accepted``: received from the customer network. They are what each session's peer
-  announces, kept on the peer record as ``_announced`` (read only through ``announced``, so
-  a live BGP speaker can feed the same list). A public VIF accepts only prefixes inside its
+- ``accepted``: received from the customer network. With ``--bgp live`` they are the real
+  session's Adj-RIB-In (``dxlocal.bgp.live.routes``); in simulation, what the control API
+  says the customer's router announces, kept on the peer record as ``_announced``. A public VIF accepts only prefixes inside its
   route filter prefixes. More than 100 prefixes (private/transit) or 1,000 (public) on one
   session put it idle and DOWN (user guide quotas, dx-behavior.md §7).
 - ``advertised``: sent to the customer network, from what the VIF reaches: a virtual
@@ -67,13 +67,9 @@ def _route(vif: dict[str, Any], cidr: str, direction: str, path: list[int],
 
 
 def accepted(vif: dict[str, Any], peer: dict[str, Any]) -> list[dict[str, Any]]:
-    allowed = [ipaddress.ip_network(p["cidr"]) for p in vif.get("routeFilterPrefixes", [])]
     out = []
     for entry in announced(peer):
-        net = ipaddress.ip_network(entry["cidr"])
-        if vif["virtualInterfaceType"] == "public" and not any(
-            net.version == a.version and net.subnet_of(a) for a in allowed
-        ):
+        if not in_filter(vif, entry["cidr"]):
             continue
         path = entry.get("asPath") or [peer_asn(peer)]
         installed = entry.get("installedAt", 0.0)
@@ -109,12 +105,51 @@ def advertised(ctx: RequestContext, vif: dict[str, Any], family: str) -> list[di
     ]
 
 
+def in_filter(vif: dict[str, Any], cidr: str) -> bool:
+    """A public VIF accepts only prefixes inside its route filter prefixes."""
+    if vif["virtualInterfaceType"] != "public":
+        return True
+    net = ipaddress.ip_network(cidr)
+    return any(
+        net.version == a.version and net.subnet_of(a)
+        for a in map(ipaddress.ip_network, (p["cidr"] for p in vif.get("routeFilterPrefixes", [])))
+    )
+
+
+def live_routes(
+    ctx: RequestContext, vif: dict[str, Any], peer: dict[str, Any]
+) -> list[dict[str, Any]] | None:
+    """The routes of the peer's real BGP session (``--bgp live``); None in simulation."""
+    if ctx.settings.bgp != "live":
+        return None
+    from dxlocal.bgp import live  # imported only when live BGP runs: it registers hooks
+
+    held = live.routes(peer["bgpPeerId"])
+    if held is None:
+        return None
+    rib_in, rib_out = held
+    since = dict(reachable(ctx, vif))
+    return [
+        _route(vif, r["prefix"], "accepted", r["asPath"], r["communities"],
+               r.get("installedAt", 0.0))
+        for r in rib_in
+        if in_filter(vif, r["prefix"])
+    ] + [
+        _route(vif, r["prefix"], "advertised", r["asPath"], r["communities"],
+               since.get(r["prefix"], vif.get("_created", 0.0)))
+        for r in rib_out
+    ]  # fmt: skip
+
+
 def vif_routes(ctx: RequestContext, vif: dict[str, Any]) -> list[dict[str, Any]]:
     routes: dict[str, dict[str, Any]] = {}
     for peer in bgp_peers.live_peers(vif):
         if peer["bgpStatus"] != "up":
             continue
-        for r in accepted(vif, peer) + advertised(ctx, vif, peer["addressFamily"]):
+        found = live_routes(ctx, vif, peer)
+        if found is None:
+            found = accepted(vif, peer) + advertised(ctx, vif, peer["addressFamily"])
+        for r in found:
             routes.setdefault(r["_key"], r)
     return list(routes.values())
 
