@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from dxlocal.core.context import RequestContext
+from dxlocal.provider.routes import ROUTE_LIMITS  # user guide, quotas
 from dxlocal.server import asgi
 
 from .netns import Plumbing, Port
@@ -57,7 +58,6 @@ SESSION_PEER_STATES = {"verifying", "pending", "available"}
 # Records whose change can alter what a VIF advertises.
 REACH_KINDS = {"*", "directConnectGatewayAssociation", "virtualGateway", "transitGateway",
                "directConnectGateway"}  # fmt: skip
-ROUTE_LIMITS = {"private": 100, "transit": 100, "public": 1000}  # user guide, quotas
 DEBOUNCE = 0.05
 LOOPBACK_V4 = int(ipaddress.IPv4Address("127.1.0.0"))
 
