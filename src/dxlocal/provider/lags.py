@@ -21,7 +21,7 @@ from dxlocal.core.context import RequestContext
 from dxlocal.core.errors import ClientError
 from dxlocal.core.pagination import page
 from dxlocal.provider import connections as conns
-from dxlocal.provider import locations
+from dxlocal.provider import locations, rate_limiters
 from dxlocal.provider._registry import operation
 
 KIND = "lag"
@@ -216,6 +216,7 @@ def create_lag(
         ctx.schedule(conns.KIND, member["connectionId"], "progress")
     if existing:
         _join(ctx, *existing, lag)
+        lag = ctx.tx.get(KIND, lag["lagId"])
     return view(ctx, lag)
 
 
@@ -248,6 +249,7 @@ def _new_lag(
         "tags": tag_list,
         "macSecCapable": bool(mac_sec),
         "macSecKeys": [],
+        "rateLimiterStatus": rate_limiters.initial_status(),
         "_created": ctx.now,
     }
     if provider_name:
@@ -271,6 +273,9 @@ def _join(ctx: RequestContext, kind: str, port: dict[str, Any], lag: dict[str, A
                 ctx.tx.update(conns.KIND, hosted["connectionId"], hosted, parent=lag["lagId"])
     port["lagId"] = lag["lagId"]
     ctx.tx.update(kind, pid, port, parent=lag["lagId"])
+    rate_limiters.refresh(ctx, lag["lagId"])
+    if kind == conns.KIND:
+        rate_limiters.refresh(ctx, pid, port)
 
 
 # --- Describe / Update / Delete --------------------------------------------------------------
@@ -396,6 +401,9 @@ def associate_connection_with_lag(
         # ClientError: the model's LimitExceededException is about rate limiters only.
         raise ClientError(f"Lag {lag_id} already has the maximum of {limit} connections.")
     old_lag_id = port.get("lagId")
+    if not old_lag_id:  # its VIFs move with it
+        moving = ctx.tx.list("virtualInterface", parent=connection_id)
+        rate_limiters.check_move(ctx, moving, lag, modelled=True)
     if old_lag_id:
         check_can_leave(ctx, ctx.tx.get(KIND, old_lag_id), connection_id)
         port.pop("lagId")

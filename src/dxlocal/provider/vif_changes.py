@@ -20,7 +20,7 @@ from dxlocal.core import addressing, errors, ids, lifecycle
 from dxlocal.core.context import RequestContext
 from dxlocal.core.errors import ClientError
 from dxlocal.core.router_xml import customer_router_config
-from dxlocal.provider import bgp_peers
+from dxlocal.provider import bgp_peers, rate_limiters
 from dxlocal.provider import virtual_interfaces as vifs
 from dxlocal.provider._registry import operation
 from dxlocal.provider.connections import get_parent
@@ -97,6 +97,8 @@ def associate_virtual_interface(
     vifs.check_vlan_free(ctx, target_id, vif["vlan"], exclude=virtual_interface_id)
     vifs.check_quota(ctx, target_kind, target, vif["virtualInterfaceType"])
     check_addresses_free(ctx, vif, target_id)
+    rate_limiters.check_move(ctx, [vif], target, modelled=False)
+    source_id = vif["connectionId"]
     device = target.get("awsDeviceV2") or ids.device(target["location"])
     vif.update(connectionId=target_id, location=target["location"], awsDeviceV2=device,
                awsLogicalDeviceId=device)  # fmt: skip
@@ -121,6 +123,9 @@ def associate_virtual_interface(
         parent=target_id,
         peer_account=vif.get("_connectionOwner"),
     )
+    if vif.get("rateLimit"):
+        rate_limiters.refresh(ctx, source_id)
+        rate_limiters.refresh(ctx, target_id)
     return vif
 
 
@@ -154,12 +159,22 @@ def update_virtual_interface_attributes(
         {
             "prefixPoolAllocatedCountIpv4": prefix_pool_allocated_count_ipv4,
             "prefixPoolAllocatedCountIpv6": prefix_pool_allocated_count_ipv6,
-            "rateLimit": rate_limit,
         },
     )
+    if rate_limit is not None and rate_limit != vif.get("rateLimit", ""):
+        if rate_limit:
+            rate_limiters.check(
+                ctx, parent_of(ctx, vif["connectionId"]), rate_limit,
+                vif_id=virtual_interface_id, modelled=False,
+            )  # fmt: skip
+            vif["rateLimit"] = rate_limit
+        else:
+            vif.pop("rateLimit", None)  # "" removes the limiter
     if mtu is not None and mtu != vif["mtu"]:
         change_mtu(ctx, vif, mtu)
     bgp_peers.save(ctx, vif)
+    if rate_limit is not None:
+        rate_limiters.refresh(ctx, vif["connectionId"])
     return vif
 
 

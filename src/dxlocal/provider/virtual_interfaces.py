@@ -18,7 +18,7 @@ from dxlocal.core import tags as tagging
 from dxlocal.core.context import RequestContext
 from dxlocal.core.errors import ClientError
 from dxlocal.core.pagination import page
-from dxlocal.provider import bgp_peers, dx_gateways, virtual_gateways
+from dxlocal.provider import bgp_peers, dx_gateways, rate_limiters, virtual_gateways
 from dxlocal.provider._registry import operation
 from dxlocal.provider.connections import get_connection, get_parent
 
@@ -59,15 +59,15 @@ def active_vifs(ctx: RequestContext, parent_id: str) -> list[dict[str, Any]]:
     ]
 
 
-POOL_SETTINGS = ("prefixPoolAllocatedCountIpv4", "prefixPoolAllocatedCountIpv6", "rateLimit")
+POOL_SETTINGS = ("prefixPoolAllocatedCountIpv4", "prefixPoolAllocatedCountIpv6")
 
 
 def apply_pool_settings(vif: dict[str, Any], values: dict[str, Any]) -> None:
-    """Prefix-pool counts and the rate limit, the same rules on create and on update."""
+    """Prefix-pool counts, the same rules on create and on update."""
     for name, value in values.items():
         if value is None:
             continue
-        if name != "rateLimit" and (vif["virtualInterfaceType"] == "public" or value < 0):
+        if vif["virtualInterfaceType"] == "public" or value < 0:
             raise ClientError(
                 f"{name} must be zero or more, and does not apply to public virtual interfaces."
             )
@@ -230,6 +230,9 @@ def build_vif(
         "_created": ctx.now,
     }
     apply_pool_settings(vif, {k: spec.get(k) for k in POOL_SETTINGS})
+    if spec.get("rateLimit"):
+        rate_limiters.check(ctx, parent, spec["rateLimit"])
+        vif["rateLimit"] = spec["rateLimit"]
     peer = bgp_peers.new_peer(ctx, vif, spec, first=True)
     vif["bgpPeers"].append(peer)
     # The top-level BGP fields mirror the first peer and never change afterwards.
@@ -281,6 +284,8 @@ def save_new(
         parent=vif["connectionId"],
         peer_account=vif.get("_connectionOwner"),
     )
+    if vif.get("rateLimit"):
+        rate_limiters.refresh(ctx, vif["connectionId"])
 
 
 def _create(
@@ -370,6 +375,8 @@ def delete_virtual_interface(ctx: RequestContext, *, virtual_interface_id: str) 
         if vif.get("directConnectGatewayId"):
             dx_gateways.detach(ctx, virtual_interface_id)
     ctx.tx.update(KIND, virtual_interface_id, vif)
+    if vif.get("rateLimit"):
+        rate_limiters.refresh(ctx, vif["connectionId"])
     return {"virtualInterfaceState": vif["virtualInterfaceState"]}
 
 
