@@ -160,6 +160,9 @@ class HttpServer:
 
     async def serve(self, host: str, port: int, ready: asyncio.Event | None = None) -> None:
         self._loop = asyncio.get_running_loop()
+        background = getattr(self.service.store, "checkpoint_in_background", None)
+        if background is not None:
+            background()  # checkpoints off the event loop: no COMMIT waits for one
         server = await self._loop.create_server(lambda: _Connection(self), host, port, backlog=1024)
         ticker = asyncio.create_task(self._tick())
         for hook in asgi.service_startup_hooks:

@@ -10,6 +10,11 @@ second ``dxlocal serve`` on the same file stops with ``StateInUse`` instead of i
 writes. Inside the process one connection is shared behind a lock; a call's write
 transaction (``BEGIN IMMEDIATE``) opens at its first write and commits at its end, so calls
 are serialized and readers never see half a call.
+
+Checkpoints (copying the WAL back into the database file, with its fsyncs) run inside a
+COMMIT by default. ``dxlocal serve`` moves them to a thread of their own
+(``checkpoint_in_background``), so no request waits for one; what a COMMIT guarantees is the
+same either way.
 """
 
 from __future__ import annotations
@@ -256,6 +261,36 @@ def _index(parent: str | None, account: str | None, include_peer: bool) -> str:
     return ""
 
 
+class _Checkpointer(threading.Thread):
+    """Copies the WAL into the database file from a connection of its own. ``PASSIVE``
+    never blocks the writer, but a writer starts the WAL over only when all of it has been
+    copied, which rarely happens between commits under load; so once the WAL holds
+    ``limit`` frames the last ones are copied holding the store's lock (between two
+    transactions), and the next writer starts the WAL over."""
+
+    def __init__(self, location: str, lock: threading.RLock, interval: float, limit: int):
+        super().__init__(name="dxlocal-checkpoint", daemon=True)
+        self._db = sqlite3.connect(location, isolation_level=None, check_same_thread=False)
+        self._lock = lock
+        self._interval = interval
+        self._limit = limit
+        self._done = threading.Event()
+
+    def run(self) -> None:
+        try:
+            while not self._done.wait(self._interval):
+                _, frames, _ = self._db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                if frames >= self._limit:
+                    with self._lock:
+                        self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        finally:
+            self._db.close()
+
+    def stop(self) -> None:
+        self._done.set()
+        self.join()
+
+
 class SqliteStore:
     def __init__(self, location: str, durability: str = "normal") -> None:
         self.location = location
@@ -272,6 +307,17 @@ class SqliteStore:
         self._lock = threading.RLock()
         self._depth = 0
         self._begun = False
+        self._checkpointer: _Checkpointer | None = None
+
+    def checkpoint_in_background(self, interval: float = 0.05, limit: int = 4_000) -> None:
+        """Stop checkpointing inside COMMIT; a thread checkpoints every ``interval`` seconds
+        instead (a file store only: ``:memory:`` has no WAL)."""
+        if self.location == ":memory:" or self._checkpointer is not None:
+            return
+        with self._lock:
+            self._db.execute("PRAGMA wal_autocheckpoint=0")
+        self._checkpointer = _Checkpointer(self.location, self._lock, interval, limit)
+        self._checkpointer.start()
 
     @contextmanager
     def transaction(self) -> Iterator[SqliteTx]:
@@ -307,6 +353,9 @@ class SqliteStore:
             self._db.execute("DELETE FROM timers")
 
     def close(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
+            self._checkpointer = None
         with self._lock:
             self._db.close()
             if self._lock_fd is not None:
