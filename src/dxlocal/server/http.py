@@ -108,6 +108,7 @@ class _Connection(asyncio.Protocol):
 class HttpServer:
     def __init__(self, service: Service) -> None:
         self.service = service
+        service.timers_per_call = False  # flush fires them, once per group
         self.limit = service.settings.max_body
         self._pending: list[tuple[_Connection, str, str, dict[str, str], bytes, bool]] = []
         self._scheduled = False
@@ -135,6 +136,7 @@ class HttpServer:
         answers = []
         try:
             with self.service.store.transaction():
+                self._fire_timers()
                 for conn, method, path, headers, body, keep_alive in batch:
                     answers.append(
                         (conn, self.service.handle(method, path, headers, body), keep_alive)
@@ -149,6 +151,13 @@ class HttpServer:
             answers = [(conn, failure, keep_alive) for conn, *_, keep_alive in batch]
         for conn, (status, headers, payload), keep_alive in answers:
             conn.write(status, headers, payload, keep_alive)
+
+    def _fire_timers(self) -> None:
+        """The lifecycle timers due now, ahead of the group's requests and in its COMMIT."""
+        try:
+            self.service.run_due()
+        except Exception:  # run_due's own savepoint is rolled back; the requests go on
+            log.exception("lifecycle timers failed")
 
     async def _tick(self) -> None:
         while True:

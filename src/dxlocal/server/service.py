@@ -48,6 +48,9 @@ class Service:
         self.listeners: list[ChangeListener] = []
         self._next_due = -math.inf
         self._kwargs: dict[str, dict[str, str]] = {}
+        # Fire due lifecycle timers at the start of each call. The native server turns this
+        # off and fires them once per group of requests instead (``HttpServer.flush``).
+        self.timers_per_call = True
         from dxlocal.server.control import Control
 
         self.control = Control(self)
@@ -104,7 +107,8 @@ class Service:
             raise errors.not_implemented(name)
         account, region = self._caller(headers)
         now = time.time()
-        self.run_due(now)
+        if self.timers_per_call:
+            self.run_due(now)
         kwargs = self._snake(name, params)
         for attempt in range(3):
             try:
