@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Create .venv (Python 3.11+) and install dxlocal into it, with the given extras.
 #   scripts/bootstrap.sh            -> the service only
-#   scripts/bootstrap.sh test       -> plus what the test suite needs (incl. BIRD when root)
+#   scripts/bootstrap.sh test       -> plus what the test suite needs (incl. BIRD and FRR when root)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 extras="${1:-}"
@@ -12,11 +12,33 @@ fi
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
 if [ "$extras" = "test" ]; then
   .venv/bin/python -m pip install -q -e ".[test,lab]"
-  # BIRD 2 is the independent BGP implementation the live-BGP interop tests peer with.
-  if ! command -v bird >/dev/null 2>&1 && [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+  # BIRD 2 and FRR are the independent BGP implementations the live-BGP interop tests peer
+  # with. The tests start their own daemons inside namespaces; the packages' services stay off.
+  pkgs=""
+  command -v bird >/dev/null 2>&1 || pkgs="$pkgs bird2"
+  [ -x /usr/lib/frr/bgpd ] || pkgs="$pkgs frr"
+  if [ -n "$pkgs" ] && [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends bird2 >/dev/null \
-      || echo "warning: could not install bird2; BIRD interop tests will be skipped" >&2
+    log="$(mktemp)"
+    guard=""
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+      # Exit 101 = "not allowed": the maintainer scripts must not start bird or frr now.
+      printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+      chmod 755 /usr/sbin/policy-rc.d
+      guard=1
+    fi
+    if apt-get update -qq >"$log" 2>&1 \
+      && apt-get install -y -qq --no-install-recommends $pkgs >>"$log" 2>&1; then
+      # Nor at boot: frr's package enables its unit (zebra would run in the host namespace).
+      case "$pkgs" in *frr*)
+        if [ -d /run/systemd/system ]; then systemctl disable --now frr >/dev/null 2>&1 || true; fi
+      esac
+    else
+      tail -n 5 "$log" >&2
+      echo "warning: could not install$pkgs; their interop tests will be skipped" >&2
+    fi
+    if [ -n "$guard" ]; then rm -f /usr/sbin/policy-rc.d; fi
+    rm -f "$log"
   fi
 else
   .venv/bin/python -m pip install -q -e .

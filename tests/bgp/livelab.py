@@ -1,5 +1,5 @@
 """Helpers for the live-BGP tests: a ``dxlocal serve --bgp live`` subprocess, VIFs made
-through boto3, customer routers (BIRD, ExaBGP) configured only from the API's answers.
+through boto3, customer routers (BIRD, FRR, ExaBGP) configured only from the API's answers.
 
 Every namespace and process is recorded on the server object and removed by its
 ``cleanup()`` (the fixtures call it in a finalizer, whatever the outcome).
@@ -7,6 +7,7 @@ Every namespace and process is recorded on the server object and removed by its
 
 from __future__ import annotations
 
+import grp
 import itertools
 import json
 import os
@@ -16,10 +17,12 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import boto3
+import pytest
 from bgplab import free_port, need, sh
 from botocore.config import Config
 
@@ -27,6 +30,21 @@ ACCOUNT = "111122223333"
 HOLD = 9
 COUNTER = itertools.count()
 REPO = Path(__file__).resolve().parents[2]
+
+
+def without_netns(bindir: Path) -> dict[str, str]:
+    """An environment whose ``ip netns add`` fails, as on a host without namespaces."""
+    bindir.mkdir(exist_ok=True)
+    wrapper = bindir / "ip"
+    wrapper.write_text(
+        "#!/bin/sh\n"
+        'if [ "$1" = netns ] && [ "$2" = add ]; then\n'
+        '  echo "mount --make-shared /run/netns failed: Operation not permitted" >&2; exit 1\n'
+        "fi\n"
+        'exec /usr/sbin/ip "$@"\n'
+    )
+    wrapper.chmod(0o755)
+    return {"PATH": f"{bindir}:{os.environ['PATH']}"}
 
 
 class LiveBgpServer:
@@ -186,6 +204,84 @@ def start_bird(server: LiveBgpServer, vif_id: str, announce: list[str], netns: s
 
 def birdc(ctl: Path, *args: str) -> str:
     return sh(need("birdc"), "-s", str(ctl), *args).stdout
+
+
+FRR_LIBEXEC = Path("/usr/lib/frr")  # where Debian's frr package keeps zebra and bgpd
+
+
+@dataclass
+class Frr:
+    """zebra + bgpd in one namespace (or bgpd alone on loopback), with their own config,
+    socket and pid directory."""
+
+    rundir: Path
+    netns: str | None  # None: loopback transport, bgpd alone in the host's namespace
+    zebra: subprocess.Popen | None
+    bgpd: subprocess.Popen
+
+    def vtysh(self, *commands: str) -> str:
+        argv = [need("vtysh"), "--vty_socket", str(self.rundir)]
+        if self.netns:
+            argv = ["ip", "netns", "exec", self.netns, *argv]
+        for command in commands:
+            argv += ["-c", command]
+        return sh(*argv).stdout
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        stop(self.bgpd, sig)
+        if self.zebra is not None:
+            stop(self.zebra, sig)
+
+
+def frr_daemons() -> tuple[str, str]:
+    """zebra and bgpd, or a skip saying what is missing."""
+    zebra, bgpd = FRR_LIBEXEC / "zebra", FRR_LIBEXEC / "bgpd"
+    if not (zebra.exists() and bgpd.exists()):
+        pytest.skip(f"FRR is not installed ({bgpd} missing; apt-get install frr)")
+    need("vtysh")
+    if os.geteuid() != 0:
+        pytest.skip("the FRR tests run zebra/bgpd as root (ip netns exec, -u root -g frrvty)")
+    try:
+        grp.getgrnam("frrvty")
+    except KeyError:
+        pytest.skip("FRR's vty group frrvty does not exist (a broken frr install)")
+    return str(zebra), str(bgpd)
+
+
+def start_frr(server: LiveBgpServer, vif_id: str, announce: list[str], netns: str | None,
+              name: str = "frr") -> Frr:  # fmt: skip
+    """FRR with the bgpd.conf ``dxlocal lab config --format frr`` prints, run as its header says.
+
+    In a namespace zebra runs too: without it bgpd knows no interfaces and rejects IPv6
+    updates whose next hop carries a link-local address. Without one (loopback) only
+    ``bgpd -Z -p 0``: no zebra in the host's namespace, no listener. The daemons stay in the
+    foreground (killed through their process group) as root with group frrvty: dropping to
+    user frr would lose access to pytest's 0700 tmp_path, and vtysh needs the vty group.
+    """
+    zebra, bgpd = frr_daemons()
+    args = ["config", vif_id, "--format", "frr"]
+    for prefix in announce:
+        args += ["--announce", prefix]
+    rundir = server.workdir / name
+    rundir.mkdir()
+    (rundir / "bgpd.conf").write_text(server.cli(*args).stdout)
+    common = ["-u", "root", "-g", "frrvty", "-P", "0", "--vty_socket", str(rundir),
+              "--log", "stdout"]  # fmt: skip
+    zproc = None
+    if netns:
+        zserv = ["-z", str(rundir / "zserv.api")]
+        (rundir / "zebra.conf").write_text("")
+        zproc = server.spawn([zebra, *common, *zserv, "-f", str(rundir / "zebra.conf"),
+                              "-i", str(rundir / "zebra.pid")], rundir / "zebra.log", netns)  # fmt: skip
+        # bgpd retries zebra's socket anyway; waiting for it saves that retry.
+        deadline = time.monotonic() + 5
+        while not (rundir / "zserv.api").exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+    else:
+        zserv = ["-Z", "-p", "0"]
+    bproc = server.spawn([bgpd, *common, *zserv, "-f", str(rundir / "bgpd.conf"),
+                          "-i", str(rundir / "bgpd.pid")], rundir / "bgpd.log", netns)  # fmt: skip
+    return Frr(rundir, netns, zproc, bproc)
 
 
 def start_exabgp(server: LiveBgpServer, vif: dict, netns: str | None, routes: dict[str, list[str]],

@@ -230,23 +230,30 @@ def render(fmt: str, vif: dict[str, Any], info: dict[str, Any], peer_ids: list[s
     raise ValueError(f"unknown format {fmt!r}: use bird or frr")
 
 
-def _header(vif: dict[str, Any], info: dict[str, Any], comment: str) -> list[str]:
+def _header(vif: dict[str, Any], info: dict[str, Any], comment: str, run: list[str]) -> list[str]:
+    """Where the configuration comes from, then how to run it (``run``, one command a line)."""
     mode = info.get("mode")
-    where = f"ip netns exec {info.get('netns')} " if mode == "netns" else ""
     return [
         f"{comment} dxlocal lab: customer side of {vif['virtualInterfaceId']} "
         f"({vif.get('virtualInterfaceName', '')}, {vif['virtualInterfaceType']}, VLAN {vif['vlan']})",
         f"{comment} built from DescribeVirtualInterfaces and /_dxlocal/lab; transport: {mode}"
         + (f", interface {info.get('interface')}" if info.get("interface") else ""),
-        f"{comment} run it with: {where}<daemon> -c <this file>",
+        f"{comment} run it with:",
+        *(f"{comment}   {line}" for line in run),
     ]
+
+
+def _in_netns(info: dict[str, Any]) -> str:
+    return f"ip netns exec {info.get('netns')} " if info.get("mode") == "netns" else ""
 
 
 def _bird(vif: dict, info: dict, peers: list[dict], announce: list[str]) -> str:
     hold = int(info.get("holdTime") or 90)
     retry = max(1, int(info.get("connectRetry") or 2))
     amazon_asn = int(vif["amazonSideAsn"])
-    lines = _header(vif, info, "#") + [f"router id {_router_id(peers)};", "protocol device {}"]
+    run = [f"{_in_netns(info)}bird -c <this file> -s <control socket>"]
+    lines = _header(vif, info, "#", run)
+    lines += [f"router id {_router_id(peers)};", "protocol device {}"]
     for fam, tag in (("ipv4", "4"), ("ipv6", "6")):
         mine = [p for p in announce if (":" in p) == (fam == "ipv6")]
         if mine:
@@ -278,12 +285,39 @@ def _frr(vif: dict, info: dict, peers: list[dict], announce: list[str]) -> str:
     hold = int(info.get("holdTime") or 90)
     retry = max(1, int(info.get("connectRetry") or 2))
     asn = peers[0]["asnLong"]
+    for p in peers:
+        # FRR's "neighbor X password WORD" takes one token and has no quoting.
+        if any(c.isspace() for c in str(p.get("authKey") or "")):
+            raise ValueError(f"BGP peer {p['bgpPeerId']}'s authKey contains whitespace, which an "
+                             "FRR configuration cannot express; use --format bird")  # fmt: skip
     loop = any(p["transport"]["mode"] == "loopback" for p in peers)
-    lines = _header(vif, info, "!")
+    # DIR holds the daemons' sockets and pid files. They drop to user frr, which must be able
+    # to read DIR and this file; or add -u root -g frrvty.
+    opts = "-d -P 0 --vty_socket DIR -i DIR/bgpd.pid"
     if loop:
-        lines.append("! loopback: bgpd -Z -p 0 -l <customer transport addresses> (no zebra in the"
-                     " host namespace); the Amazon side accepts the connection")  # fmt: skip
-    lines += ["frr defaults traditional", "hostname dxlocal-customer", f"router bgp {asn}",
+        # No zebra in the host's namespace (it would install routes there); bgpd does not
+        # listen (-p 0): it connects to the Amazon side's transport address and port.
+        run = [f"/usr/lib/frr/bgpd -Z -p 0 {opts} -f <this file>"]
+    else:
+        # zebra too: without its interface list bgpd rejects IPv6 updates with a link-local
+        # next hop. It installs the Amazon routes in the namespace's own table.
+        ns = _in_netns(info)
+        run = [f"{ns}/usr/lib/frr/zebra -d -P 0 --vty_socket DIR -i DIR/zebra.pid -z DIR/zserv.api",
+               f"{ns}/usr/lib/frr/bgpd -z DIR/zserv.api {opts} -f <this file>",
+               f"{ns}vtysh --vty_socket DIR -c 'show bgp summary'"]  # fmt: skip
+    lines = _header(vif, info, "!", run)
+    lines += ["frr defaults traditional", "hostname dxlocal-customer"]
+    # Loopback: announce the VIF customer address as next hop. The route-maps come before
+    # "router bgp": a neighbor whose outbound route-map is not yet defined when the session
+    # comes up has everything filtered until FRR's route-map delay timer (5 s) re-runs it.
+    for p in peers:
+        if p["transport"]["mode"] == "loopback":
+            v = "ip" if p["addressFamily"] == "ipv4" else "ipv6"
+            glob = "" if v == "ip" else " global"
+            lines += [f"route-map nh-{p['bgpPeerId']} permit 10",
+                      f" set {v} next-hop{glob} {_addr(p['customerAddress'])}",
+                      "exit"]  # fmt: skip
+    lines += [f"router bgp {asn}",
               f" bgp router-id {_router_id(peers)}", " no bgp ebgp-requires-policy",
               " no bgp network import-check", " no bgp default ipv4-unicast"]  # fmt: skip
     for p in peers:
@@ -311,12 +345,6 @@ def _frr(vif: dict, info: dict, peers: list[dict], announce: list[str]) -> str:
             if p["transport"]["mode"] == "loopback":
                 lines.append(f"  neighbor {n} route-map nh-{p['bgpPeerId']} out")
         lines.append(" exit-address-family")
-    for p in peers:
-        if p["transport"]["mode"] == "loopback":
-            v = "ip" if p["addressFamily"] == "ipv4" else "ipv6"
-            glob = "" if v == "ip" else " global"
-            lines += [f"route-map nh-{p['bgpPeerId']} permit 10",
-                      f" set {v} next-hop{glob} {_addr(p['customerAddress'])}"]  # fmt: skip
     return "\n".join(lines) + "\n"
 
 
