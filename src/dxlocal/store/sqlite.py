@@ -46,6 +46,11 @@ CREATE INDEX IF NOT EXISTS records_owner ON records (kind, account, region);
 CREATE INDEX IF NOT EXISTS records_parent ON records (kind, parent) WHERE parent IS NOT NULL;
 CREATE INDEX IF NOT EXISTS records_peer ON records (kind, peer_account, region)
     WHERE peer_account IS NOT NULL;
+-- The per-location quotas (active connections, LAGs, interconnects per account and
+-- location) count an account's records at one location: this index finds just those.
+CREATE INDEX IF NOT EXISTS records_location
+    ON records (kind, account, region, json_extract(data, '$.location'))
+    WHERE json_extract(data, '$.location') IS NOT NULL;
 CREATE TABLE IF NOT EXISTS timers (
     kind TEXT NOT NULL,
     id TEXT NOT NULL,
@@ -210,7 +215,15 @@ class SqliteTx:
             if value is not None:
                 clauses.append(f"{column}=?")
                 args.append(value)
+        index = _index(parent, account, False)
         for member, value in (where or {}).items():
+            if member == "location" and account is not None and region is not None:
+                # Spelled as records_location's expression (a literal path) to use it.
+                clauses.append("json_extract(data, '$.location')=?")
+                args.append(value)
+                if parent is None:
+                    index = "INDEXED BY records_location"
+                continue
             clauses.append("json_extract(data, ?)=?")
             args += [f"$.{member}", value]
         for member, values in (exclude or {}).items():
@@ -219,8 +232,7 @@ class SqliteTx:
             clauses.append(f"coalesce(json_extract(data, ?), '') NOT IN ({marks})")
             args += [f"$.{member}", *values]
         return self._db.execute(
-            f"SELECT count(*) FROM records {_index(parent, account, False)} "
-            f"WHERE {' AND '.join(clauses)}",
+            f"SELECT count(*) FROM records {index} WHERE {' AND '.join(clauses)}",
             args,
         ).fetchone()[0]
 
