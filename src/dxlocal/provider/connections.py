@@ -8,6 +8,7 @@ when their owner confirms them.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from typing import Any
 
@@ -91,7 +92,12 @@ def port_device(ctx: RequestContext, location: str) -> str:
     """The endpoint an account's new ports at a location land on. dxlocal keeps one endpoint
     per (account, region, location), so a LAG can take any of the account's ports there
     (AssociateConnectionWithLag needs the same endpoint)."""
-    digest = hashlib.sha256(f"{ctx.account}:{ctx.region}:{location}".encode()).hexdigest()
+    return _endpoint(ctx.account, ctx.region, location)
+
+
+@functools.lru_cache(maxsize=4096)
+def _endpoint(account: str, region: str, location: str) -> str:
+    digest = hashlib.sha256(f"{account}:{region}:{location}".encode()).hexdigest()
     alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
     return f"{location}-" + "".join(
         alphabet[int(digest[i : i + 2], 16) % 36] for i in range(0, 24, 2)
