@@ -150,8 +150,8 @@ class Service:
     def run_due(
         self, now: float | None = None, *, horizon: float = 0.0, single_pass: bool = False
     ) -> int:
-        """Fire every timer due by ``now + horizon`` in one transaction, each in a savepoint
-        of its own (a failing timer is logged and dropped; the others still apply).
+        """Fire every timer due by ``now + horizon`` in one transaction (a failing timer is
+        logged and dropped; the others still apply).
 
         ``single_pass`` fires only what is due at the start (one lifecycle step each), which
         is what the control API's ``advance`` does."""
@@ -165,8 +165,7 @@ class Service:
                 due = tx.due_timers(now + horizon, limit=10_000 if single_pass else 500)
                 if not due:
                     break
-                for when, kind, rid, event in due:
-                    fired += self._fire(tx, kind, rid, event, now, when)
+                fired += self._fire_all(tx, due, now)
                 if single_pass:
                     break
             nxt = tx.next_due()
@@ -176,27 +175,43 @@ class Service:
             self._notify(changed)
         return fired
 
+    def _fire_all(self, tx: Any, due: list[tuple[float, str, str, str]], now: float) -> int:
+        """Fire a batch of timers in one savepoint; should one fail, the batch is rolled
+        back and fired again with a savepoint per timer, so only the failing one is lost."""
+        try:
+            with tx.savepoint():
+                return sum(
+                    self._fire_one(tx, kind, rid, event, now, when)
+                    for when, kind, rid, event in due
+                )
+        except Exception:
+            pass  # the batch is rolled back; each timer again, alone
+        return sum(self._fire(tx, kind, rid, event, now, when) for when, kind, rid, event in due)
+
     def _fire(self, tx: Any, kind: str, rid: str, event: str, now: float, when: float) -> int:
         try:
             with tx.savepoint():
-                tx.cancel(kind, rid, event)
-                record = tx.get(kind, rid)
-                fn = lifecycle.handler(kind, event)
-                if record is None or fn is None:
-                    return 0
-                ctx = RequestContext(
-                    record.get("ownerAccount", self.settings.default_account),
-                    record.get("region", self.settings.default_region),
-                    f"timer-{event}",
-                    max(now, when) if math.isfinite(when) else now,
-                    tx,
-                    self.settings,
-                )
-                fn(ctx, record)
+                return self._fire_one(tx, kind, rid, event, now, when)
         except Exception:
             log.exception("timer %s on %s %s failed; dropped", event, kind, rid)
             tx.cancel(kind, rid, event)
             return 0
+
+    def _fire_one(self, tx: Any, kind: str, rid: str, event: str, now: float, when: float) -> int:
+        tx.cancel(kind, rid, event)
+        record = tx.get(kind, rid)
+        fn = lifecycle.handler(kind, event)
+        if record is None or fn is None:
+            return 0
+        ctx = RequestContext(
+            record.get("ownerAccount", self.settings.default_account),
+            record.get("region", self.settings.default_region),
+            f"timer-{event}",
+            max(now, when) if math.isfinite(when) else now,
+            tx,
+            self.settings,
+        )
+        fn(ctx, record)
         return 1
 
     def _after_commit(self, tx: Any) -> None:
