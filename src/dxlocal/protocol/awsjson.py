@@ -21,6 +21,7 @@ from dxlocal.core.errors import ApiError, SerializationException
 from dxlocal.protocol.shapes import parse_input, shape_output
 
 CONTENT_TYPE = "application/x-amz-json-1.1"
+_encode = json.JSONEncoder(separators=(",", ":")).encode  # built once, not per answer
 __all__ = ["CONTENT_TYPE", "error_body", "parse_body", "parse_input", "serialize"]
 
 
@@ -37,7 +38,7 @@ def parse_body(body: bytes) -> dict[str, Any]:
 
 
 def serialize(shape: StructureShape | None, result: dict[str, Any] | None) -> bytes:
-    return json.dumps(shape_output(shape, result), separators=(",", ":")).encode()
+    return _encode(shape_output(shape, result)).encode()
 
 
 def error_body(error: ApiError) -> bytes:

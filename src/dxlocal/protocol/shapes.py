@@ -73,9 +73,7 @@ class InputWalker:
             try:
                 value.encode("utf-8")
             except UnicodeEncodeError:  # a lone surrogate (JSON "\\ud800") is not text
-                raise SerializationException(
-                    f"Member {path} is not valid UTF-8 text."
-                ) from None
+                raise SerializationException(f"Member {path} is not valid UTF-8 text.") from None
         return value
 
     def _integer(self, shape: Shape, value: Any, path: str) -> int:
@@ -170,17 +168,30 @@ class OutputWalker:
 
     def __init__(self, binary: bool = False) -> None:
         self.binary = binary
+        # Per structure (by name, unique in a model): (member name, member shape or None
+        # for a scalar copied as is, whether an empty list is left out).
+        self._plans: dict[str, list[tuple[str, Shape | None, bool]]] = {}
 
     def walk(self, shape: Shape, value: Any) -> Any:
         return getattr(self, "_" + shape.type_name)(shape, value)
 
     def _structure(self, shape: StructureShape, value: dict[str, Any]) -> dict[str, Any]:
+        plan = self._plans.get(shape.name)
+        if plan is None:
+            plan = self._plans[shape.name] = [
+                (
+                    name,
+                    None if member.type_name in _SCALARS else member,
+                    bool(member.metadata.get("min")),
+                )
+                for name, member in shape.members.items()
+            ]
         out: dict[str, Any] = {}
-        for name, member in shape.members.items():
+        for name, member, never_empty in plan:
             item = value.get(name)
-            if item is None or (item == [] and member.metadata.get("min")):
+            if item is None or (never_empty and item == []):
                 continue  # a list the model says is never empty is left out when it is
-            out[name] = self.walk(member, item)
+            out[name] = item if member is None else self.walk(member, item)
         return out
 
     def _list(self, shape: Any, value: list[Any]) -> list[Any]:
@@ -213,5 +224,6 @@ def shape_output(
     return (_BINARY if binary else _TEXT)._structure(shape, result)
 
 
+_SCALARS = frozenset({"string", "integer", "long", "boolean", "double", "float"})
 _TEXT = OutputWalker()
 _BINARY = OutputWalker(binary=True)
