@@ -12,16 +12,15 @@ send nothing). Shape walking is shared with the CBOR protocol (``shapes.py``).
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+import orjson
 from botocore.model import StructureShape
 
 from dxlocal.core.errors import ApiError, SerializationException
 from dxlocal.protocol.shapes import parse_input, shape_output
 
 CONTENT_TYPE = "application/x-amz-json-1.1"
-_encode = json.JSONEncoder(separators=(",", ":")).encode  # built once, not per answer
 __all__ = ["CONTENT_TYPE", "error_body", "parse_body", "parse_input", "serialize"]
 
 
@@ -29,8 +28,8 @@ def parse_body(body: bytes) -> dict[str, Any]:
     if not body or not body.strip():
         return {}
     try:
-        value = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
+        value = orjson.loads(body)
+    except ValueError as exc:  # orjson.JSONDecodeError, invalid UTF-8 included
         raise SerializationException(f"Malformed JSON in request body: {exc}") from None
     if not isinstance(value, dict):
         raise SerializationException("The request body must be a JSON object.")
@@ -38,8 +37,8 @@ def parse_body(body: bytes) -> dict[str, Any]:
 
 
 def serialize(shape: StructureShape | None, result: dict[str, Any] | None) -> bytes:
-    return _encode(shape_output(shape, result)).encode()
+    return orjson.dumps(shape_output(shape, result))
 
 
 def error_body(error: ApiError) -> bytes:
-    return json.dumps({"__type": error.code, "message": error.message}).encode()
+    return orjson.dumps({"__type": error.code, "message": error.message})

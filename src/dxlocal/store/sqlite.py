@@ -20,7 +20,6 @@ same either way.
 from __future__ import annotations
 
 import fcntl
-import json
 import math
 import os
 import sqlite3
@@ -28,6 +27,8 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+
+import orjson
 
 from dxlocal.store.base import Record
 
@@ -61,8 +62,14 @@ CREATE TABLE IF NOT EXISTS timers (
 CREATE INDEX IF NOT EXISTS timers_due ON timers (due);
 """
 
-_dumps = json.JSONEncoder(separators=(",", ":")).encode
-_loads = json.loads
+
+def _dumps(data: Record) -> str:
+    """A record as the JSON text kept in ``records.data`` (compact; keys that are not
+    strings written as strings, as the standard library did)."""
+    return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+_loads = orjson.loads
 
 
 class StateInUse(RuntimeError):
