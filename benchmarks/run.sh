@@ -16,8 +16,9 @@ if ! command -v wrk >/dev/null 2>&1; then
   fi
 fi
 
-# dxlocal itself, in the project's .venv (the same script `make serve` uses).
-if [ ! -x .venv/bin/dxlocal ]; then
+# dxlocal itself, in the project's .venv (the same script `make serve` uses); again when a
+# dependency is missing from an older .venv.
+if [ ! -x .venv/bin/dxlocal ] || ! .venv/bin/python -c "import dxlocal.server.http" 2>/dev/null; then
   scripts/bootstrap.sh
 fi
 
