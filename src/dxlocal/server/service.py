@@ -48,6 +48,10 @@ class Service:
         self.listeners: list[ChangeListener] = []
         self._next_due = -math.inf
         self._kwargs: dict[str, dict[str, str]] = {}
+        # Per operation of the model: its model and handler (None: not implemented), looked
+        # up at its first call rather than at every call.
+        self._names = frozenset(self.model.operation_names)
+        self._operations: dict[str, tuple[Any, Any]] = {}
         # Fire due lifecycle timers at the start of each call. The native server turns this
         # off and fires them once per group of requests instead (``HttpServer.flush``).
         self.timers_per_call = True
@@ -91,18 +95,23 @@ class Service:
             )
         if wire is rpcv2cbor:
             name = rpcv2cbor.operation_from_path(path, spec.TARGET_PREFIX) or ""
-            what = f"operation path {path!r}"
         else:
             target = headers.get("x-amz-target", "")
             prefix, _, name = target.partition(".")
             if prefix != spec.TARGET_PREFIX:
                 name = ""
-            what = f"operation {target!r}" if target else "a request without X-Amz-Target"
-        if method != "POST" or name not in self.model.operation_names:
+        known = self._operations.get(name)
+        if known is None and name in self._names:
+            known = self._operations[name] = (spec.operation(name), _registry.lookup(name))
+        if known is None or method != "POST":
+            if wire is rpcv2cbor:
+                what = f"operation path {path!r}"
+            else:
+                target = headers.get("x-amz-target", "")
+                what = f"operation {target!r}" if target else "a request without X-Amz-Target"
             raise errors.UnknownOperationException(f"dxlocal does not serve {what}.")
-        op = spec.operation(name)
+        op, handler = known
         params = wire.parse_input(op.input_shape, wire.parse_body(body))
-        handler = _registry.lookup(name)
         if handler is None:
             raise errors.not_implemented(name)
         account, region = self._caller(headers)
@@ -126,7 +135,7 @@ class Service:
                 if attempt == 2:
                     raise
         self._after_commit(tx)
-        if changed:
+        if changed and self.listeners:
             self._notify(changed)
         return payload
 
