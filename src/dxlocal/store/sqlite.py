@@ -322,6 +322,8 @@ class SqliteStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(f"PRAGMA synchronous={'FULL' if durability == 'full' else 'NORMAL'}")
         self._db.execute("PRAGMA temp_store=MEMORY")
+        # A WAL grown under a burst of writes is cut back to 16 MiB when it next restarts.
+        self._db.execute("PRAGMA journal_size_limit=16777216")
         self._db.executescript(_SCHEMA)
         self._lock = threading.RLock()
         self._depth = 0
