@@ -109,3 +109,13 @@ def test_joining_a_lag_counts_the_limiters_that_move_with_the_connection(dx):
     assert got["rateLimiterStatus"] == {"maxAllowed": 10, "inUse": 10, "remaining": 0,
                                         "totalBandwidth": "10Gbps"}
     assert status(client, second)["inUse"] == 0
+
+
+def test_new_dedicated_connections_and_lags_show_room_for_ten(dx):
+    client = dx.client()
+    conn = client.create_connection(location="EqDC2", bandwidth="1Gbps", connectionName="c")
+    lag = client.create_lag(numberOfConnections=1, location="EqDC2", connectionsBandwidth="1Gbps", lagName="l")
+    empty = {"maxAllowed": 10, "inUse": 0, "remaining": 10, "totalBandwidth": "0Mbps"}
+    assert conn["rateLimiterStatus"] == empty
+    assert lag["rateLimiterStatus"] == empty
+    assert lag["connections"][0]["rateLimiterStatus"] == empty

@@ -17,7 +17,7 @@ from dxlocal.core import tags as tagging
 from dxlocal.core.context import RequestContext
 from dxlocal.core.errors import ClientError
 from dxlocal.core.pagination import page
-from dxlocal.provider import locations
+from dxlocal.provider import locations, rate_limiters
 from dxlocal.provider._registry import operation
 
 KIND = "connection"
@@ -205,6 +205,8 @@ def new_connection(
 
 
 def save_new(ctx: RequestContext, record: dict[str, Any], *, parent: str | None = None) -> None:
+    if not record.get("_hosted"):  # dedicated: room for VIF rate limiters
+        record.setdefault("rateLimiterStatus", rate_limiters.initial_status())
     ctx.tx.insert(
         KIND,
         record["connectionId"],
