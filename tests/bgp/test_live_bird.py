@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from bgplab import record, sh
-from livelab import HOLD, LiveBgpServer, birdc, start_bird, statuses, stop
+from livelab import HOLD, LiveBgpServer, birdc, start_bird, statuses, stop, without_netns
 
 V4 = ["192.0.2.0/24", "198.51.100.0/24"]
 V6 = ["2001:db8:aaaa::/48"]
@@ -34,18 +34,7 @@ def server(tmp_path: Path) -> Iterator[LiveBgpServer]:
 @pytest.fixture
 def loopback_server(tmp_path: Path) -> Iterator[LiveBgpServer]:
     """A server on a host where ``ip netns add`` fails (an ``ip`` that refuses it)."""
-    bindir = tmp_path / "bin"
-    bindir.mkdir()
-    wrapper = bindir / "ip"
-    wrapper.write_text(
-        "#!/bin/sh\n"
-        'if [ "$1" = netns ] && [ "$2" = add ]; then\n'
-        '  echo "mount --make-shared /run/netns failed: Operation not permitted" >&2; exit 1\n'
-        "fi\n"
-        'exec /usr/sbin/ip "$@"\n'
-    )
-    wrapper.chmod(0o755)
-    srv = LiveBgpServer(tmp_path, env={"PATH": f"{bindir}:{os.environ['PATH']}"})
+    srv = LiveBgpServer(tmp_path, env=without_netns(tmp_path / "bin"))
     try:
         yield srv.start()
     finally:
