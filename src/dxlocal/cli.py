@@ -87,12 +87,14 @@ def _reset(args: argparse.Namespace) -> int:
     except StateInUse as exc:
         print(f"dxlocal reset: {exc}; stop it first", file=sys.stderr)
         return 1
-    os.close(fd)
     removed = False
-    for suffix in ("", "-wal", "-shm", ".lock"):
-        if os.path.exists(path + suffix):
-            os.remove(path + suffix)
-            removed = True
+    try:  # the lock is held (and its file kept) until the state is gone
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(path + suffix):
+                os.remove(path + suffix)
+                removed = True
+    finally:
+        os.close(fd)
     print(f"removed {path}" if removed else f"nothing to remove at {path}")
     return 0
 

@@ -119,3 +119,34 @@ def test_new_dedicated_connections_and_lags_show_room_for_ten(dx):
     assert conn["rateLimiterStatus"] == empty
     assert lag["rateLimiterStatus"] == empty
     assert lag["connections"][0]["rateLimiterStatus"] == empty
+
+
+def test_a_partner_lag_counts_its_ports_not_its_hosted_connections(dx):
+    partner = dx.client(account=PARTNER)
+    partner.create_interconnect(interconnectName="ic", bandwidth="1Gbps", location="EqDC2")  # a partner
+    lag = partner.create_lag(numberOfConnections=1, location="EqDC2", connectionsBandwidth="1Gbps", lagName="l")
+    dx.wait(lambda: partner.describe_lags(lagId=lag["lagId"])["lags"][0], lambda g: g["lagState"] == "available")
+    for vlan in range(10, 14):
+        partner.allocate_hosted_connection(connectionId=lag["lagId"], ownerAccount=CUSTOMER,
+                                           bandwidth="50Mbps", connectionName="h", vlan=vlan)
+    with pytest.raises(partner.exceptions.DirectConnectClientException, match="exceeds the bandwidth"):
+        make_private_vif(partner, lag["lagId"], vlan=100, rateLimit="2Gbps")
+
+
+def test_a_rate_limited_vif_cannot_move_onto_a_hosted_connection(dx):
+    partner = dx.client(account=PARTNER)
+    customer = dx.client(account=CUSTOMER)
+    ic = partner.create_interconnect(interconnectName="ic", bandwidth="10Gbps", location="EqDC2")
+    dx.wait(lambda: partner.describe_interconnects(interconnectId=ic["interconnectId"])["interconnects"][0],
+            lambda i: i["interconnectState"] == "available")
+    hosted = partner.allocate_hosted_connection(connectionId=ic["interconnectId"], ownerAccount=CUSTOMER,
+                                                bandwidth="1Gbps", connectionName="h", vlan=300)
+    customer.confirm_connection(connectionId=hosted["connectionId"])
+    dx.wait(lambda: customer.describe_connections(connectionId=hosted["connectionId"])["connections"][0],
+            lambda c: c["connectionState"] == "available")
+    own = make_connection(dx, customer, bandwidth="1Gbps")["connectionId"]
+    vif = make_private_vif(customer, own, vlan=300, rateLimit="500Mbps")
+    with pytest.raises(customer.exceptions.DirectConnectClientException, match="hosted connection"):
+        customer.associate_virtual_interface(virtualInterfaceId=vif["virtualInterfaceId"],
+                                             connectionId=hosted["connectionId"])
+    assert status(customer, own)["inUse"] == 1

@@ -111,3 +111,23 @@ def test_server_survives_a_burst_of_garbage(server):
         post(server, bytes([i]) * i, target=TARGET + "CreateBGPPeer")
     assert server.control("GET", "/health")["status"] == "ok"
     assert count_connections(server) == 1
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("POST", "/_dxlocal/advance", b'{"seconds": "soon"}'),
+        ("PATCH", "/_dxlocal/records/connection/{id}", b'{"connectionName": "\\ud800"}'),
+        ("POST", "/_dxlocal/reset", b"[1]"),
+    ],
+)
+def test_bad_control_requests(server, method, path, body):
+    conn_id = post(server, b"{}")[1]["connections"][0]["connectionId"]
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    conn.request(method, path.format(id=conn_id), body=body)
+    resp = conn.getresponse()
+    payload = json.loads(resp.read())
+    conn.close()
+    assert resp.status == 400 and payload["__type"] == "SerializationException"
+    assert count_connections(server) == 1
+    assert post(server, b"{}")[1]["connections"][0]["connectionName"] == "keep"

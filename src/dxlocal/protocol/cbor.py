@@ -200,7 +200,7 @@ def _encode(value: Any, out: bytearray) -> None:
         out.append(0xFB)
         out += struct.pack(">d", value)
     elif isinstance(value, str):
-        raw = value.encode("utf-8", "replace")  # a lone surrogate never stops an answer
+        raw = value.encode("utf-8")
         _head(3, len(raw), out)
         out += raw
     elif isinstance(value, bytes | bytearray | memoryview):

@@ -64,7 +64,8 @@ def hosting_parent(
 
 
 def parent_capacity(ctx: RequestContext, kind: str, parent: dict[str, Any]) -> int:
-    """Mbps a single hosted connection may use: the port, or a LAG's bundled ports."""
+    """Mbps of a port, or of a LAG's bundled ports (the most a hosted connection or a
+    VIF rate limiter on it may use)."""
     if kind == conns.LAG:
         return PORT_MBPS[parent["connectionsBandwidth"]] * max(
             1, len(conns.lag_members(ctx, parent["lagId"]))

@@ -37,7 +37,6 @@ SUPPORTED = {
     )
     for v in values.split()
 }  # fmt: skip
-PORT_MBPS = {"1Gbps": 1000, "10Gbps": 10000, "100Gbps": 100000, "400Gbps": 400000}
 LIMIT_MESSAGE = (
     "The rate limiter limit has been exceeded for the connection. You cannot add more rate "
     "limiters to virtual interfaces on this connection."
@@ -50,13 +49,13 @@ def _kind(parent_id: str) -> str:
 
 
 def capacity(ctx: RequestContext, parent: dict[str, Any]) -> int:
-    """Mbps of a dedicated connection, or of a LAG's ports together."""
-    if "lagId" in parent and "connectionsBandwidth" in parent:
-        members = ctx.tx.count("connection", parent=parent["lagId"]) + ctx.tx.count(
-            "interconnect", parent=parent["lagId"]
-        )
-        return PORT_MBPS.get(parent["connectionsBandwidth"], 0) * max(members, 1)
-    return PORT_MBPS.get(parent.get("bandwidth", ""), 0)
+    """Mbps of a dedicated connection, or of a LAG's member ports together."""
+    from dxlocal.provider import connections as conns  # imported late: conns imports us
+    from dxlocal.provider.hosted_connections import parent_capacity
+
+    if parent.get("lagId") and "connectionsBandwidth" in parent:
+        return parent_capacity(ctx, conns.LAG, parent)
+    return parent_capacity(ctx, conns.KIND, parent)
 
 
 def limited(ctx: RequestContext, parent_id: str, *, exclude: str = "") -> list[dict[str, Any]]:
@@ -103,6 +102,11 @@ def check_move(
     if not moving:
         return
     target_id = target.get("lagId") or target.get("connectionId", "")
+    if target.get("_hosted"):
+        raise ClientError(
+            f"Rate limiters are available on dedicated connections and LAGs only; hosted "
+            f"connection {target_id} cannot take a rate-limited virtual interface."
+        )
     for vif in moving:
         if SUPPORTED.get(vif["rateLimit"], 0) > capacity(ctx, target):
             raise ClientError(

@@ -26,6 +26,8 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from dxlocal import __version__, spec
 from dxlocal.core import lifecycle
 from dxlocal.core.errors import ApiError, ClientError
@@ -56,7 +58,9 @@ class Control:
     def dispatch(self, method: str, path: str, body: bytes) -> tuple[int, bytes]:
         path = path.split("?", 1)[0].rstrip("/") or "/"
         try:
-            payload = json.loads(body) if body and body.strip() else {}
+            # orjson, as the API and the store use: what it parses, the store can write
+            # (no lone surrogates, no integers beyond 64 bits).
+            payload = orjson.loads(body) if body and body.strip() else {}
         except ValueError:
             return 400, _error("SerializationException", "Malformed JSON in request body.")
         if not isinstance(payload, dict):
@@ -68,6 +72,10 @@ class Control:
                     return 200, json.dumps(fn(self.service, payload, **match.groupdict())).encode()
                 except ApiError as exc:
                     return exc.status, _error(exc.code, exc.message)
+                except (TypeError, ValueError) as exc:
+                    # A member of the wrong type ({"seconds": "x"}) or a value the store
+                    # cannot hold: the caller's mistake, and the call's savepoint is undone.
+                    return 400, _error("SerializationException", f"Bad control request: {exc}")
         return 404, _error("NotFound", f"No control route {method} {path}.")
 
     def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:

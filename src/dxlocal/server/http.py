@@ -157,13 +157,18 @@ class HttpServer:
                 self._group.__enter__()
                 self._opened = self._loop.time()
                 self._fire_timers()
+            done = 0
             try:
                 for conn, method, path, headers, body, keep_alive in batch:
                     answer = self.service.handle(method, path, headers, body)
                     self._answers.append((conn, answer, keep_alive))
+                    done += 1
             except BaseException as exc:
-                self._answers += [(conn, _FAILURE, keep_alive) for conn, *_, keep_alive in batch]
+                # The group rolls back: every request in it (answered or not) fails, once.
+                self._answers += [(c, _FAILURE, k) for c, *_, k in batch[done:]]
                 self._commit(exc)
+                if not isinstance(exc, Exception):
+                    raise
                 return
             if len(self._answers) < MAX_GROUP and self._loop.time() - self._opened < MAX_AGE:
                 # One more loop turn (a poll that does not wait): requests already on their

@@ -334,14 +334,14 @@ class SqliteStore:
         self._begun = False
         self._checkpointer: _Checkpointer | None = None
 
-    def checkpoint_in_background(self, interval: float = 0.5, limit: int = 32_000) -> None:
+    def checkpoint_in_background(self, interval: float = 0.5, limit: int = 16_000) -> None:
         """Stop checkpointing inside COMMIT; a thread checkpoints every ``interval`` seconds
         instead (a file store only: ``:memory:`` has no WAL).
 
         A checkpoint copies each page once however often it was rewritten since the last
         one, so a longer interval copies less (a new connection's page is written at create
         and again at each of its two lifecycle steps, 0.4 s apart); the price is a WAL of up
-        to ``limit`` 4 KiB frames (~128 MiB) under sustained writes."""
+        to ``limit`` 8 KiB frames (~128 MiB) under sustained writes."""
         if self.location == ":memory:" or self._checkpointer is not None:
             return
         with self._lock:
@@ -372,7 +372,14 @@ class SqliteStore:
                 raise
             else:
                 if self._begun:
-                    self._db.execute("COMMIT")
+                    try:
+                        self._db.execute("COMMIT")
+                    except BaseException:
+                        # A failed COMMIT (disk full, I/O error) may leave the transaction
+                        # open: end it, so the next call does not commit these writes.
+                        if self._db.in_transaction:
+                            self._db.execute("ROLLBACK")
+                        raise
             finally:
                 self._depth = 0
                 self._begun = False

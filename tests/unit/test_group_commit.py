@@ -1,0 +1,63 @@
+"""Group commit in the native server: one answer per request, after its COMMIT, even when
+a request aborts the whole group."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from dxlocal.config import Settings
+from dxlocal.server.http import HttpServer
+from dxlocal.server.service import Service
+
+LOCATIONS = {"x-amz-target": "OvertureService.DescribeLocations"}
+CREATE = {"x-amz-target": "OvertureService.CreateConnection"}
+
+
+class Client:
+    def __init__(self) -> None:
+        self.answers: list[int] = []
+
+    def write(self, status: int, headers: Any, body: bytes, keep_alive: bool) -> None:
+        self.answers.append(status)
+
+
+def run_group(service: Service, requests: list[tuple[Client, dict[str, str], bytes]]) -> None:
+    server = HttpServer(service)
+
+    async def main() -> None:
+        server._loop = asyncio.get_running_loop()
+        for client, headers, body in requests:
+            server.enqueue(client, "POST", "/", headers, body, True)  # type: ignore[arg-type]
+        await asyncio.sleep(0.05)
+
+    asyncio.run(main())
+
+
+def test_an_aborted_group_answers_each_request_once_and_keeps_nothing(tmp_path):
+    service = Service(Settings(state=str(tmp_path / "s.sqlite3")))
+    real = service.handle
+    calls = 0
+
+    def handle(*args: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise KeyboardInterrupt  # not an Exception: the group rolls back, the loop stops
+        return real(*args)
+
+    service.handle = handle  # type: ignore[method-assign]
+    body = b'{"location": "EqDC2", "bandwidth": "1Gbps", "connectionName": "lost"}'
+    a, b = Client(), Client()
+    with pytest.raises(KeyboardInterrupt):
+        run_group(service, [(a, CREATE, body), (b, LOCATIONS, b"{}")])
+    assert a.answers == [500] and b.answers == [500]
+    service.handle = real  # type: ignore[method-assign]
+    c = Client()
+    run_group(service, [(c, {"x-amz-target": "OvertureService.DescribeConnections"}, b"{}")])
+    assert c.answers == [200]
+    with service.store.transaction() as tx:
+        assert tx.list("connection") == []  # the first request's create was rolled back
+    service.close()
