@@ -238,6 +238,9 @@ class HttpServer:
                 await ticker
             for hook in asgi.service_shutdown_hooks:
                 await hook(self.service)
+            # Requests on kept-alive connections may have opened a group during the awaits
+            # above: commit it (no await from here on) before the store closes.
+            self._commit()
             self.service.close()
 
 
