@@ -25,6 +25,20 @@ def vif_count(client, connection_id: str) -> int:
     return len(client.describe_virtual_interfaces(connectionId=connection_id)["virtualInterfaces"])
 
 
+def hosted_connection(dx, bandwidth: str, *, vlan: int) -> dict:
+    """An available hosted connection of CUSTOMER's, on PARTNER's interconnect."""
+    partner = dx.client(account=PARTNER)
+    customer = dx.client(account=CUSTOMER)
+    ic = partner.create_interconnect(interconnectName="ic", bandwidth="10Gbps", location="EqDC2")
+    dx.wait(lambda: partner.describe_interconnects(interconnectId=ic["interconnectId"])["interconnects"][0],
+            lambda i: i["interconnectState"] == "available")
+    hosted = partner.allocate_hosted_connection(connectionId=ic["interconnectId"], ownerAccount=CUSTOMER,
+                                                bandwidth=bandwidth, connectionName="h", vlan=vlan)
+    customer.confirm_connection(connectionId=hosted["connectionId"])
+    return dx.wait(lambda: customer.describe_connections(connectionId=hosted["connectionId"])["connections"][0],
+                   lambda c: c["connectionState"] == "available")
+
+
 def test_rate_limits_on_a_dedicated_connection(dx):
     client = dx.client()
     conn_id = make_connection(dx, client, bandwidth="1Gbps")["connectionId"]
@@ -71,16 +85,8 @@ def test_rate_limits_on_a_dedicated_connection(dx):
 
 
 def test_hosted_connections_take_no_rate_limiter(dx):
-    partner = dx.client(account=PARTNER)
     customer = dx.client(account=CUSTOMER)
-    ic = partner.create_interconnect(interconnectName="ic", bandwidth="10Gbps", location="EqDC2")
-    dx.wait(lambda: partner.describe_interconnects(interconnectId=ic["interconnectId"])["interconnects"][0],
-            lambda i: i["interconnectState"] == "available")
-    hosted = partner.allocate_hosted_connection(connectionId=ic["interconnectId"], ownerAccount=CUSTOMER,
-                                                bandwidth="500Mbps", connectionName="h", vlan=300)
-    customer.confirm_connection(connectionId=hosted["connectionId"])
-    dx.wait(lambda: customer.describe_connections(connectionId=hosted["connectionId"])["connections"][0],
-            lambda c: c["connectionState"] == "available")
+    hosted = hosted_connection(dx, "500Mbps", vlan=300)
     with pytest.raises(customer.exceptions.DirectConnectClientException, match="dedicated connections"):
         make_private_vif(customer, hosted["connectionId"], vlan=300, rateLimit="100Mbps")
     assert vif_count(customer, hosted["connectionId"]) == 0
@@ -134,16 +140,8 @@ def test_a_partner_lag_counts_its_ports_not_its_hosted_connections(dx):
 
 
 def test_a_rate_limited_vif_cannot_move_onto_a_hosted_connection(dx):
-    partner = dx.client(account=PARTNER)
     customer = dx.client(account=CUSTOMER)
-    ic = partner.create_interconnect(interconnectName="ic", bandwidth="10Gbps", location="EqDC2")
-    dx.wait(lambda: partner.describe_interconnects(interconnectId=ic["interconnectId"])["interconnects"][0],
-            lambda i: i["interconnectState"] == "available")
-    hosted = partner.allocate_hosted_connection(connectionId=ic["interconnectId"], ownerAccount=CUSTOMER,
-                                                bandwidth="1Gbps", connectionName="h", vlan=300)
-    customer.confirm_connection(connectionId=hosted["connectionId"])
-    dx.wait(lambda: customer.describe_connections(connectionId=hosted["connectionId"])["connections"][0],
-            lambda c: c["connectionState"] == "available")
+    hosted = hosted_connection(dx, "1Gbps", vlan=300)
     own = make_connection(dx, customer, bandwidth="1Gbps")["connectionId"]
     vif = make_private_vif(customer, own, vlan=300, rateLimit="500Mbps")
     with pytest.raises(customer.exceptions.DirectConnectClientException, match="hosted connection"):
