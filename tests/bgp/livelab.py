@@ -17,6 +17,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,6 +47,17 @@ def without_netns(bindir: Path) -> dict[str, str]:
     )
     wrapper.chmod(0o755)
     return {"PATH": f"{bindir}:{os.environ['PATH']}"}
+
+
+@contextmanager
+def serving(workdir: Path, *, loopback: bool = False) -> Iterator[LiveBgpServer]:
+    """A started ``dxlocal serve --bgp live``, cleaned up whatever happens; ``loopback`` runs
+    it where ``ip netns add`` fails."""
+    srv = LiveBgpServer(workdir, env=without_netns(workdir / "bin") if loopback else None)
+    try:
+        yield srv.start()
+    finally:
+        srv.cleanup()
 
 
 class LiveBgpServer:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from bgplab import record, sh
-from livelab import HOLD, LiveBgpServer, birdc, start_bird, statuses, stop, without_netns
+from livelab import HOLD, LiveBgpServer, birdc, serving, start_bird, statuses, stop
 
 V4 = ["192.0.2.0/24", "198.51.100.0/24"]
 V6 = ["2001:db8:aaaa::/48"]
@@ -24,21 +24,15 @@ BOTH_DOWN = {"ipv4": "down", "ipv6": "down"}
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[LiveBgpServer]:
-    srv = LiveBgpServer(tmp_path)
-    try:
-        yield srv.start()
-    finally:
-        srv.cleanup()
+    with serving(tmp_path) as srv:
+        yield srv
 
 
 @pytest.fixture
 def loopback_server(tmp_path: Path) -> Iterator[LiveBgpServer]:
     """A server on a host where ``ip netns add`` fails (an ``ip`` that refuses it)."""
-    srv = LiveBgpServer(tmp_path, env=without_netns(tmp_path / "bin"))
-    try:
-        yield srv.start()
-    finally:
-        srv.cleanup()
+    with serving(tmp_path, loopback=True) as srv:
+        yield srv
 
 
 def test_bird_in_a_namespace_through_the_api(server: LiveBgpServer) -> None:

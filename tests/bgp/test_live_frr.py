@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from bgplab import record
-from livelab import HOLD, Frr, LiveBgpServer, frr_daemons, start_frr, statuses, without_netns
+from livelab import HOLD, Frr, LiveBgpServer, frr_daemons, serving, start_frr, statuses
 
 V4 = ["192.0.2.0/24", "198.51.100.0/24"]
 V6 = ["2001:db8:aaaa::/48"]
@@ -28,11 +28,8 @@ BOTH_DOWN = {"ipv4": "down", "ipv6": "down"}
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[LiveBgpServer]:
     frr_daemons()  # skip before starting anything if FRR cannot run here
-    srv = LiveBgpServer(tmp_path)
-    try:
-        yield srv.start()
-    finally:
-        srv.cleanup()
+    with serving(tmp_path) as srv:
+        yield srv
 
 
 def _wait(cond: Callable[[], bool], timeout: float, what: Callable[[], object]) -> None:
@@ -113,11 +110,8 @@ def test_frr_in_a_namespace_through_the_api(server: LiveBgpServer) -> None:
 @pytest.fixture
 def loopback_server(tmp_path: Path) -> Iterator[LiveBgpServer]:
     frr_daemons()
-    srv = LiveBgpServer(tmp_path, env=without_netns(tmp_path / "bin"))
-    try:
-        yield srv.start()
-    finally:
-        srv.cleanup()
+    with serving(tmp_path, loopback=True) as srv:
+        yield srv
 
 
 def test_frr_on_loopback_when_namespaces_fail(loopback_server: LiveBgpServer) -> None:
