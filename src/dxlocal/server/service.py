@@ -93,6 +93,7 @@ class Service:
             raise errors.RequestTooLarge(
                 f"Request body of {len(body)} bytes exceeds the {self.settings.max_body}-byte limit."
             )
+        target = ""
         if wire is rpcv2cbor:
             name = rpcv2cbor.operation_from_path(path, spec.TARGET_PREFIX) or ""
         else:
@@ -107,7 +108,6 @@ class Service:
             if wire is rpcv2cbor:
                 what = f"operation path {path!r}"
             else:
-                target = headers.get("x-amz-target", "")
                 what = f"operation {target!r}" if target else "a request without X-Amz-Target"
             raise errors.UnknownOperationException(f"dxlocal does not serve {what}.")
         op, handler = known
