@@ -36,12 +36,19 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"dxlocal serve: {exc}; give another --state or stop it", file=sys.stderr)
         return 1
     where = "memory (throwaway)" if settings.state == ":memory:" else settings.state
-    print(
-        f"dxlocal {__version__} serving AWS Direct Connect on http://{settings.host}:{settings.port}/"
-        f" (state: {where}; bgp: {settings.bgp})",
-        flush=True,
-    )
-    http.run(service, settings.host, settings.port)
+
+    def listening(port: int) -> None:  # printed once the port is bound
+        print(
+            f"dxlocal {__version__} serving AWS Direct Connect on http://{settings.host}:{port}/"
+            f" (state: {where}; bgp: {settings.bgp})",
+            flush=True,
+        )
+
+    try:
+        http.run(service, settings.host, settings.port, on_listening=listening)
+    except http.CannotListen as exc:
+        print(f"dxlocal serve: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

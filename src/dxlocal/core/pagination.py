@@ -25,7 +25,8 @@ def page(
             after = json.loads(base64.b64decode(next_token))["after"]
             if not isinstance(after, str):
                 raise TypeError(after)
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, RecursionError):
+            # RecursionError: a forged token nesting JSON thousands of levels deep.
             raise ClientError("The nextToken is not valid.") from None
         start = next((i for i, r in enumerate(items) if r.get(key, "") > after), len(items))
     if max_results is None:

@@ -32,6 +32,7 @@ from dxlocal import __version__, spec
 from dxlocal.core import lifecycle
 from dxlocal.core.errors import ApiError, ClientError
 from dxlocal.provider import _registry
+from dxlocal.server import control_input
 
 if TYPE_CHECKING:
     from dxlocal.server.service import Service
@@ -65,6 +66,10 @@ class Control:
             return 400, _error("SerializationException", "Malformed JSON in request body.")
         if not isinstance(payload, dict):
             return 400, _error("SerializationException", "The request body must be a JSON object.")
+        try:
+            control_input.check(payload)
+        except ApiError as exc:
+            return exc.status, _error(exc.code, exc.message)
         for m, regex, fn in _ROUTES:
             match = regex.match(path)
             if match and m == method:

@@ -23,6 +23,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
@@ -213,12 +214,27 @@ class HttpServer:
             except Exception:
                 log.exception("lifecycle tick failed")
 
-    async def serve(self, host: str, port: int, ready: asyncio.Event | None = None) -> None:
+    async def serve(
+        self,
+        host: str,
+        port: int,
+        ready: asyncio.Event | None = None,
+        on_listening: Callable[[int], None] | None = None,
+    ) -> None:
+        """Serve until SIGINT/SIGTERM. ``on_listening(port)`` runs once the port is bound
+        (the port actually bound, for port 0); a port that cannot be bound raises
+        ``CannotListen`` with the store closed."""
         self._loop = asyncio.get_running_loop()
+        try:
+            server = await self._loop.create_server(
+                lambda: _Connection(self), host, port, backlog=1024
+            )
+        except OSError as exc:
+            self.service.close()
+            raise CannotListen(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
         background = getattr(self.service.store, "checkpoint_in_background", None)
         if background is not None:
             background()  # checkpoints off the event loop: no COMMIT waits for one
-        server = await self._loop.create_server(lambda: _Connection(self), host, port, backlog=1024)
         ticker = asyncio.create_task(self._tick())
         for hook in asgi.service_startup_hooks:
             await hook(self.service)
@@ -226,6 +242,8 @@ class HttpServer:
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 self._loop.add_signal_handler(sig, stop.set)
+        if on_listening is not None:
+            on_listening(server.sockets[0].getsockname()[1])
         if ready is not None:
             ready.set()
         try:
@@ -244,15 +262,22 @@ class HttpServer:
             self.service.close()
 
 
-def run(service: Service, host: str, port: int) -> None:
+class CannotListen(OSError):
+    """The port could not be bound (in use, not permitted, no such address)."""
+
+
+def run(
+    service: Service, host: str, port: int, on_listening: Callable[[int], None] | None = None
+) -> None:
     """Serve until SIGINT/SIGTERM, on uvloop when it is installed."""
+    serving = HttpServer(service).serve(host, port, on_listening=on_listening)
     try:
         import uvloop
     except ImportError:
-        asyncio.run(HttpServer(service).serve(host, port))
+        asyncio.run(serving)
         return
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-        runner.run(HttpServer(service).serve(host, port))
+        runner.run(serving)
 
 
-__all__ = ["HttpServer", "run"]
+__all__ = ["CannotListen", "HttpServer", "run"]
