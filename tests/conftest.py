@@ -45,12 +45,20 @@ _VALIDATOR = ParamValidator()
 def _check_output(**kwargs: Any) -> None:
     parsed, op = kwargs.get("parsed"), kwargs.get("model")
     http = kwargs.get("http_response")
-    if op is None or parsed is None or http is None or http.status_code >= 300 or op.output_shape is None:
+    if (
+        op is None
+        or parsed is None
+        or http is None
+        or http.status_code >= 300
+        or op.output_shape is None
+    ):
         return
     body = {k: v for k, v in parsed.items() if k != "ResponseMetadata"}
     report = _VALIDATOR.validate(body, op.output_shape)
     if report.has_errors():
-        raise AssertionError(f"{op.name} answer does not match its output shape:\n{report.generate_report()}")
+        raise AssertionError(
+            f"{op.name} answer does not match its output shape:\n{report.generate_report()}"
+        )
 
 
 class DX:
@@ -77,7 +85,9 @@ class DX:
         return self._control(method, path, body)
 
     def advance(self, seconds: float | None = None) -> int:
-        return self.control("POST", "/advance", {} if seconds is None else {"seconds": seconds})["fired"]
+        return self.control("POST", "/advance", {} if seconds is None else {"seconds": seconds})[
+            "fired"
+        ]
 
     @staticmethod
     def wait(fetch: Callable[[], Any], until: Callable[[Any], bool], timeout: float = 10.0) -> Any:
@@ -104,6 +114,7 @@ def dx(request: pytest.FixtureRequest) -> Iterator[DX]:
     mode = request.param
     if mode == "inprocess":
         with mock_directconnect(delay=float(TEST_DELAY)) as mock:
+
             def control(method: str, path: str, body: dict[str, Any] | None = None) -> Any:
                 return mock.control.call(method, "/_dxlocal" + path, body)
 

@@ -31,8 +31,19 @@ class LiveServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.state = str(state)
-        self.args = [sys.executable, "-m", "dxlocal.cli", "serve", "--port", str(self.port),
-                     "--state", self.state, "--delay", delay, *extra]
+        self.args = [
+            sys.executable,
+            "-m",
+            "dxlocal.cli",
+            "serve",
+            "--port",
+            str(self.port),
+            "--state",
+            self.state,
+            "--delay",
+            delay,
+            *extra,
+        ]
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 15.0) -> LiveServer:
@@ -67,7 +78,9 @@ class LiveServer:
 
     def control(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         req = urllib.request.Request(
-            self.url + "/_dxlocal" + path, data=json.dumps(body or {}).encode(), method=method,
+            self.url + "/_dxlocal" + path,
+            data=json.dumps(body or {}).encode(),
+            method=method,
             headers={"content-type": "application/json"},
         )
         try:

@@ -48,8 +48,10 @@ def test_first_peer_and_auto_assigned_ipv4(dx, vif):
 
 def test_ipv6_peer_is_auto_assigned_a_125(dx, vif):
     client, v = vif
-    out = client.create_bgp_peer(virtualInterfaceId=v["virtualInterfaceId"],
-                                 newBGPPeer={"asn": 64600, "addressFamily": "ipv6"})["virtualInterface"]
+    out = client.create_bgp_peer(
+        virtualInterfaceId=v["virtualInterfaceId"],
+        newBGPPeer={"asn": 64600, "addressFamily": "ipv6"},
+    )["virtualInterface"]
     peer = next(p for p in out["bgpPeers"] if p["addressFamily"] == "ipv6")
     assert peer["bgpPeerState"] == "pending" and peer["bgpStatus"] == "down"
     amazon = ipaddress.ip_interface(peer["amazonAddress"])
@@ -64,40 +66,76 @@ def test_ipv6_peer_is_auto_assigned_a_125(dx, vif):
 
 def test_custom_ipv6_addresses_are_refused(dx, vif):
     client, v = vif
-    msg = error_of(client, client.create_bgp_peer, virtualInterfaceId=v["virtualInterfaceId"],
-                   newBGPPeer={"asn": 64600, "addressFamily": "ipv6",
-                               "amazonAddress": "2001:db8::1/125", "customerAddress": "2001:db8::2/125"})
+    msg = error_of(
+        client,
+        client.create_bgp_peer,
+        virtualInterfaceId=v["virtualInterfaceId"],
+        newBGPPeer={
+            "asn": 64600,
+            "addressFamily": "ipv6",
+            "amazonAddress": "2001:db8::1/125",
+            "customerAddress": "2001:db8::2/125",
+        },
+    )
     assert "IPv6" in msg
 
 
 def test_one_peer_per_family_without_logical_redundancy(dx, vif):
     client, v = vif
-    msg = error_of(client, client.create_bgp_peer, virtualInterfaceId=v["virtualInterfaceId"],
-                   newBGPPeer={"asn": 65001, "addressFamily": "ipv4"})
+    msg = error_of(
+        client,
+        client.create_bgp_peer,
+        virtualInterfaceId=v["virtualInterfaceId"],
+        newBGPPeer={"asn": 65001, "addressFamily": "ipv4"},
+    )
     assert "ipv4" in msg
-    client.create_bgp_peer(virtualInterfaceId=v["virtualInterfaceId"], newBGPPeer={"asn": 65001, "addressFamily": "ipv6"})
-    error_of(client, client.create_bgp_peer, virtualInterfaceId=v["virtualInterfaceId"],
-             newBGPPeer={"asn": 65002, "addressFamily": "ipv6"})
+    client.create_bgp_peer(
+        virtualInterfaceId=v["virtualInterfaceId"],
+        newBGPPeer={"asn": 65001, "addressFamily": "ipv6"},
+    )
+    error_of(
+        client,
+        client.create_bgp_peer,
+        virtualInterfaceId=v["virtualInterfaceId"],
+        newBGPPeer={"asn": 65002, "addressFamily": "ipv6"},
+    )
 
 
 def test_logical_redundancy_allows_a_second_peer_per_family(dx):
     client = dx.client()
     conn = make_connection(dx, client)
-    dx.control("PATCH", f"/records/connection/{conn['connectionId']}", {"hasLogicalRedundancy": "yes"})
+    dx.control(
+        "PATCH", f"/records/connection/{conn['connectionId']}", {"hasLogicalRedundancy": "yes"}
+    )
     v = make_private_vif(client, conn["connectionId"], vlan=300)
-    second = client.create_bgp_peer(virtualInterfaceId=v["virtualInterfaceId"],
-                                    newBGPPeer={"asn": 65000, "addressFamily": "ipv4",
-                                                "amazonAddress": "10.0.0.1/30", "customerAddress": "10.0.0.2/30"})
-    assert len([p for p in second["virtualInterface"]["bgpPeers"] if p["addressFamily"] == "ipv4"]) == 2
-    msg = error_of(client, client.create_bgp_peer, virtualInterfaceId=v["virtualInterfaceId"],
-                   newBGPPeer={"asn": 65000, "addressFamily": "ipv4"})
+    second = client.create_bgp_peer(
+        virtualInterfaceId=v["virtualInterfaceId"],
+        newBGPPeer={
+            "asn": 65000,
+            "addressFamily": "ipv4",
+            "amazonAddress": "10.0.0.1/30",
+            "customerAddress": "10.0.0.2/30",
+        },
+    )
+    assert (
+        len([p for p in second["virtualInterface"]["bgpPeers"] if p["addressFamily"] == "ipv4"])
+        == 2
+    )
+    msg = error_of(
+        client,
+        client.create_bgp_peer,
+        virtualInterfaceId=v["virtualInterfaceId"],
+        newBGPPeer={"asn": 65000, "addressFamily": "ipv4"},
+    )
     assert "maximum" in msg
 
 
 def test_ipv4_addresses_both_or_neither_and_well_formed(dx):
     client = dx.client()
     conn = make_connection(dx, client)
-    dx.control("PATCH", f"/records/connection/{conn['connectionId']}", {"hasLogicalRedundancy": "yes"})
+    dx.control(
+        "PATCH", f"/records/connection/{conn['connectionId']}", {"hasLogicalRedundancy": "yes"}
+    )
     v = make_private_vif(client, conn["connectionId"], vlan=301)
     vif_id = v["virtualInterfaceId"]
     for addresses, expected in [
@@ -108,27 +146,44 @@ def test_ipv4_addresses_both_or_neither_and_well_formed(dx):
         ({"amazonAddress": "10.0.0.3/30", "customerAddress": "10.0.0.2/30"}, "broadcast"),
         ({"amazonAddress": "not-an-ip", "customerAddress": "10.0.0.2/30"}, "CIDR"),
     ]:
-        msg = error_of(client, client.create_bgp_peer, virtualInterfaceId=vif_id,
-                       newBGPPeer={"asn": 65000, "addressFamily": "ipv4", **addresses})
+        msg = error_of(
+            client,
+            client.create_bgp_peer,
+            virtualInterfaceId=vif_id,
+            newBGPPeer={"asn": 65000, "addressFamily": "ipv4", **addresses},
+        )
         assert expected in msg, (addresses, msg)
     # RFC 3021 /31 is accepted on every VIF type.
-    out = client.create_bgp_peer(virtualInterfaceId=vif_id, newBGPPeer={
-        "asn": 65000, "addressFamily": "ipv4", "amazonAddress": "10.9.9.0/31", "customerAddress": "10.9.9.1/31"})
+    out = client.create_bgp_peer(
+        virtualInterfaceId=vif_id,
+        newBGPPeer={
+            "asn": 65000,
+            "addressFamily": "ipv4",
+            "amazonAddress": "10.9.9.0/31",
+            "customerAddress": "10.9.9.1/31",
+        },
+    )
     assert any(p["amazonAddress"] == "10.9.9.0/31" for p in out["virtualInterface"]["bgpPeers"])
 
 
 @pytest.mark.parametrize("key", ["short", "x" * 81])
 def test_auth_key_length(dx, vif, key):
     client, v = vif
-    msg = error_of(client, client.create_bgp_peer, virtualInterfaceId=v["virtualInterfaceId"],
-                   newBGPPeer={"asn": 65001, "addressFamily": "ipv6", "authKey": key})
+    msg = error_of(
+        client,
+        client.create_bgp_peer,
+        virtualInterfaceId=v["virtualInterfaceId"],
+        newBGPPeer={"asn": 65001, "addressFamily": "ipv6", "authKey": key},
+    )
     assert "6 and 80" in msg
 
 
 def test_auth_key_bounds_are_inclusive(dx, vif):
     client, v = vif
-    out = client.create_bgp_peer(virtualInterfaceId=v["virtualInterfaceId"],
-                                 newBGPPeer={"asn": 65001, "addressFamily": "ipv6", "authKey": "k" * 80})
+    out = client.create_bgp_peer(
+        virtualInterfaceId=v["virtualInterfaceId"],
+        newBGPPeer={"asn": 65001, "addressFamily": "ipv6", "authKey": "k" * 80},
+    )
     assert any(p["authKey"] == "k" * 80 for p in out["virtualInterface"]["bgpPeers"])
 
 
@@ -136,46 +191,93 @@ def test_asn_and_asn_long(dx):
     client = dx.client()
     conn = make_connection(dx, client)
     # A 4-byte ASN belongs in asnLong; the answer shows asn 0.
-    v = client.create_private_virtual_interface(connectionId=conn["connectionId"], newPrivateVirtualInterface={
-        "virtualInterfaceName": "four-byte", "vlan": 400, "asnLong": 4200000001, "virtualGatewayId": "vgw-0a1b2c3d"})
+    v = client.create_private_virtual_interface(
+        connectionId=conn["connectionId"],
+        newPrivateVirtualInterface={
+            "virtualInterfaceName": "four-byte",
+            "vlan": 400,
+            "asnLong": 4200000001,
+            "virtualGatewayId": "vgw-0a1b2c3d",
+        },
+    )
     assert v["asn"] == 0 and v["asnLong"] == 4200000001
     # asnLong wins when both are given.
-    out = client.create_bgp_peer(virtualInterfaceId=v["virtualInterfaceId"],
-                                 newBGPPeer={"asn": 65010, "asnLong": 4200000002, "addressFamily": "ipv6"})
+    out = client.create_bgp_peer(
+        virtualInterfaceId=v["virtualInterfaceId"],
+        newBGPPeer={"asn": 65010, "asnLong": 4200000002, "addressFamily": "ipv6"},
+    )
     peer = next(p for p in out["virtualInterface"]["bgpPeers"] if p["addressFamily"] == "ipv6")
     assert peer["asnLong"] == 4200000002 and peer["asn"] == 0
-    other = client.create_private_virtual_interface(connectionId=conn["connectionId"], newPrivateVirtualInterface={
-        "virtualInterfaceName": "two-byte", "vlan": 401, "asn": 65020, "virtualGatewayId": "vgw-0a1b2c3d"})
+    other = client.create_private_virtual_interface(
+        connectionId=conn["connectionId"],
+        newPrivateVirtualInterface={
+            "virtualInterfaceName": "two-byte",
+            "vlan": 401,
+            "asn": 65020,
+            "virtualGatewayId": "vgw-0a1b2c3d",
+        },
+    )
     vif_id = other["virtualInterfaceId"]
     # asn is a 32-bit integer on the wire: a 4-byte ASN there does not even parse.
     with pytest.raises(botocore.exceptions.ClientError) as info:
-        client.create_bgp_peer(virtualInterfaceId=vif_id, newBGPPeer={"asn": 4200000000, "addressFamily": "ipv6"})
+        client.create_bgp_peer(
+            virtualInterfaceId=vif_id, newBGPPeer={"asn": 4200000000, "addressFamily": "ipv6"}
+        )
     assert info.value.response["Error"]["Code"] == "SerializationException"
     assert "asnLong" in info.value.response["Error"]["Message"]
-    assert "asnLong" in error_of(client, client.create_bgp_peer, virtualInterfaceId=vif_id,
-                                 newBGPPeer={"asn": 2147483647, "addressFamily": "ipv6"})
-    assert "out of range" in error_of(client, client.create_bgp_peer, virtualInterfaceId=vif_id,
-                                      newBGPPeer={"asnLong": 4294967295, "addressFamily": "ipv6"})
-    assert "out of range" in error_of(client, client.create_bgp_peer, virtualInterfaceId=vif_id,
-                                      newBGPPeer={"asn": 0, "addressFamily": "ipv6"})
-    assert "asn" in error_of(client, client.create_bgp_peer, virtualInterfaceId=vif_id,
-                             newBGPPeer={"addressFamily": "ipv6"})
+    assert "asnLong" in error_of(
+        client,
+        client.create_bgp_peer,
+        virtualInterfaceId=vif_id,
+        newBGPPeer={"asn": 2147483647, "addressFamily": "ipv6"},
+    )
+    assert "out of range" in error_of(
+        client,
+        client.create_bgp_peer,
+        virtualInterfaceId=vif_id,
+        newBGPPeer={"asnLong": 4294967295, "addressFamily": "ipv6"},
+    )
+    assert "out of range" in error_of(
+        client,
+        client.create_bgp_peer,
+        virtualInterfaceId=vif_id,
+        newBGPPeer={"asn": 0, "addressFamily": "ipv6"},
+    )
+    assert "asn" in error_of(
+        client,
+        client.create_bgp_peer,
+        virtualInterfaceId=vif_id,
+        newBGPPeer={"addressFamily": "ipv6"},
+    )
 
 
 def test_public_vif_asn_rules(dx):
     client = dx.client()
     conn = make_connection(dx, client)
-    v = client.create_public_virtual_interface(connectionId=conn["connectionId"], newPublicVirtualInterface={
-        "virtualInterfaceName": "public", "vlan": 500, "asn": 3356,
-        "amazonAddress": "203.0.113.1/30", "customerAddress": "203.0.113.2/30",
-        "routeFilterPrefixes": [{"cidr": "198.51.100.0/24"}]})
+    v = client.create_public_virtual_interface(
+        connectionId=conn["connectionId"],
+        newPublicVirtualInterface={
+            "virtualInterfaceName": "public",
+            "vlan": 500,
+            "asn": 3356,
+            "amazonAddress": "203.0.113.1/30",
+            "customerAddress": "203.0.113.2/30",
+            "routeFilterPrefixes": [{"cidr": "198.51.100.0/24"}],
+        },
+    )
     assert v["virtualInterfaceState"] == "verifying" and v["amazonSideAsn"] == 7224
     vif_id = v["virtualInterfaceId"]
     # A public ASN other than the verified one is refused; a private one or the verified one is fine.
-    msg = error_of(client, client.create_bgp_peer, virtualInterfaceId=vif_id,
-                   newBGPPeer={"asn": 174, "addressFamily": "ipv6"})
+    msg = error_of(
+        client,
+        client.create_bgp_peer,
+        virtualInterfaceId=vif_id,
+        newBGPPeer={"asn": 174, "addressFamily": "ipv6"},
+    )
     assert "private ASN" in msg
-    client.create_bgp_peer(virtualInterfaceId=vif_id, newBGPPeer={"asn": 3356, "addressFamily": "ipv6"})
+    client.create_bgp_peer(
+        virtualInterfaceId=vif_id, newBGPPeer={"asn": 3356, "addressFamily": "ipv6"}
+    )
     final = wait_vif(dx, client, vif_id)
     assert final["virtualInterfaceState"] == "available"
 
@@ -183,22 +285,46 @@ def test_public_vif_asn_rules(dx):
 def test_public_vif_needs_public_addresses(dx):
     client = dx.client()
     conn = make_connection(dx, client)
-    base = {"virtualInterfaceName": "public", "vlan": 501, "asn": 64512,
-            "routeFilterPrefixes": [{"cidr": "198.51.100.0/24"}]}
-    msg = error_of(client, client.create_public_virtual_interface, connectionId=conn["connectionId"],
-                   newPublicVirtualInterface={**base, "amazonAddress": "10.1.1.1/30", "customerAddress": "10.1.1.2/30"})
+    base = {
+        "virtualInterfaceName": "public",
+        "vlan": 501,
+        "asn": 64512,
+        "routeFilterPrefixes": [{"cidr": "198.51.100.0/24"}],
+    }
+    msg = error_of(
+        client,
+        client.create_public_virtual_interface,
+        connectionId=conn["connectionId"],
+        newPublicVirtualInterface={
+            **base,
+            "amazonAddress": "10.1.1.1/30",
+            "customerAddress": "10.1.1.2/30",
+        },
+    )
     assert msg == "Amazon Address is not allowed to contain a private IP"
-    error_of(client, client.create_public_virtual_interface, connectionId=conn["connectionId"],
-             newPublicVirtualInterface=base)
+    error_of(
+        client,
+        client.create_public_virtual_interface,
+        connectionId=conn["connectionId"],
+        newPublicVirtualInterface=base,
+    )
 
 
 def test_create_peer_on_missing_or_foreign_vif(dx, vif):
     client, v = vif
-    assert "does not exist" in error_of(client, client.create_bgp_peer, virtualInterfaceId="dxvif-fzzzzzzz",
-                                        newBGPPeer={"asn": 65001, "addressFamily": "ipv6"})
+    assert "does not exist" in error_of(
+        client,
+        client.create_bgp_peer,
+        virtualInterfaceId="dxvif-fzzzzzzz",
+        newBGPPeer={"asn": 65001, "addressFamily": "ipv6"},
+    )
     other = dx.client(account="111122223333")
-    assert "does not exist" in error_of(other, other.create_bgp_peer, virtualInterfaceId=v["virtualInterfaceId"],
-                                        newBGPPeer={"asn": 65001, "addressFamily": "ipv6"})
+    assert "does not exist" in error_of(
+        other,
+        other.create_bgp_peer,
+        virtualInterfaceId=v["virtualInterfaceId"],
+        newBGPPeer={"asn": 65001, "addressFamily": "ipv6"},
+    )
     # Every member is optional in the model: the service itself refuses missing ones.
     error_of(client, client.create_bgp_peer)
     error_of(client, client.create_bgp_peer, virtualInterfaceId=v["virtualInterfaceId"])
@@ -207,30 +333,58 @@ def test_create_peer_on_missing_or_foreign_vif(dx, vif):
 def test_delete_by_id_and_by_asn_and_address(dx, vif):
     client, v = vif
     vif_id = v["virtualInterfaceId"]
-    out = client.create_bgp_peer(virtualInterfaceId=vif_id, newBGPPeer={"asn": 64600, "addressFamily": "ipv6"})
+    out = client.create_bgp_peer(
+        virtualInterfaceId=vif_id, newBGPPeer={"asn": 64600, "addressFamily": "ipv6"}
+    )
     v6 = next(p for p in out["virtualInterface"]["bgpPeers"] if p["addressFamily"] == "ipv6")
-    deleted = client.delete_bgp_peer(virtualInterfaceId=vif_id, bgpPeerId=v6["bgpPeerId"])["virtualInterface"]
-    assert next(p for p in deleted["bgpPeers"] if p["bgpPeerId"] == v6["bgpPeerId"])["bgpPeerState"] == "deleting"
+    deleted = client.delete_bgp_peer(virtualInterfaceId=vif_id, bgpPeerId=v6["bgpPeerId"])[
+        "virtualInterface"
+    ]
+    assert (
+        next(p for p in deleted["bgpPeers"] if p["bgpPeerId"] == v6["bgpPeerId"])["bgpPeerState"]
+        == "deleting"
+    )
     assert "ipv6_" not in deleted["customerRouterConfig"]
-    gone = dx.wait(lambda: client.describe_virtual_interfaces(virtualInterfaceId=vif_id)["virtualInterfaces"][0],
-                   lambda x: all(p["bgpPeerId"] != v6["bgpPeerId"] for p in x["bgpPeers"]))
+    gone = dx.wait(
+        lambda: client.describe_virtual_interfaces(virtualInterfaceId=vif_id)["virtualInterfaces"][
+            0
+        ],
+        lambda x: all(p["bgpPeerId"] != v6["bgpPeerId"] for p in x["bgpPeers"]),
+    )
     assert len(gone["bgpPeers"]) == 1
     # The older form: asn + customerAddress (Terraform deletes this way).
-    out = client.create_bgp_peer(virtualInterfaceId=vif_id, newBGPPeer={"asn": 64601, "addressFamily": "ipv6"})
+    out = client.create_bgp_peer(
+        virtualInterfaceId=vif_id, newBGPPeer={"asn": 64601, "addressFamily": "ipv6"}
+    )
     v6 = next(p for p in out["virtualInterface"]["bgpPeers"] if p["addressFamily"] == "ipv6")
-    deleted = client.delete_bgp_peer(virtualInterfaceId=vif_id, asn=64601, customerAddress=v6["customerAddress"])
-    assert next(p for p in deleted["virtualInterface"]["bgpPeers"] if p["bgpPeerId"] == v6["bgpPeerId"])["bgpPeerState"] == "deleting"
+    deleted = client.delete_bgp_peer(
+        virtualInterfaceId=vif_id, asn=64601, customerAddress=v6["customerAddress"]
+    )
+    assert (
+        next(
+            p for p in deleted["virtualInterface"]["bgpPeers"] if p["bgpPeerId"] == v6["bgpPeerId"]
+        )["bgpPeerState"]
+        == "deleting"
+    )
 
 
 def test_delete_rules(dx, vif):
     client, v = vif
     vif_id = v["virtualInterfaceId"]
     first = v["bgpPeers"][0]
-    msg = error_of(client, client.delete_bgp_peer, virtualInterfaceId=vif_id, bgpPeerId=first["bgpPeerId"])
+    msg = error_of(
+        client, client.delete_bgp_peer, virtualInterfaceId=vif_id, bgpPeerId=first["bgpPeerId"]
+    )
     assert msg == "The last BGP Peer on a Virtual Interface cannot be deleted"
     error_of(client, client.delete_bgp_peer, virtualInterfaceId=vif_id, bgpPeerId="dxpeer-fzzzzzzz")
     error_of(client, client.delete_bgp_peer, virtualInterfaceId=vif_id, asn=65000)
-    error_of(client, client.delete_bgp_peer, virtualInterfaceId=vif_id, asn=65999, customerAddress=first["customerAddress"])
+    error_of(
+        client,
+        client.delete_bgp_peer,
+        virtualInterfaceId=vif_id,
+        asn=65999,
+        customerAddress=first["customerAddress"],
+    )
     other = dx.client(account="111122223333")
     error_of(other, other.delete_bgp_peer, virtualInterfaceId=vif_id, bgpPeerId=first["bgpPeerId"])
 
@@ -241,8 +395,21 @@ def test_peer_states_without_a_customer_router(dx):
     conn = make_connection(dx, client)
     v = make_private_vif(client, conn["connectionId"], vlan=600)
     peer_id = v["bgpPeers"][0]["bgpPeerId"]
-    dx.control("POST", f"/bgp-peers/{peer_id}", {"bgpStatus": "down", "virtualInterfaceId": v["virtualInterfaceId"]})
+    dx.control(
+        "POST",
+        f"/bgp-peers/{peer_id}",
+        {"bgpStatus": "down", "virtualInterfaceId": v["virtualInterfaceId"]},
+    )
     final = wait_vif(dx, client, v["virtualInterfaceId"], state="down")
     assert final["bgpPeers"][0]["bgpStatus"] == "down"
-    dx.control("POST", f"/bgp-peers/{peer_id}", {"bgpStatus": "up", "virtualInterfaceId": v["virtualInterfaceId"]})
-    assert client.describe_virtual_interfaces(virtualInterfaceId=v["virtualInterfaceId"])["virtualInterfaces"][0]["virtualInterfaceState"] == "available"
+    dx.control(
+        "POST",
+        f"/bgp-peers/{peer_id}",
+        {"bgpStatus": "up", "virtualInterfaceId": v["virtualInterfaceId"]},
+    )
+    assert (
+        client.describe_virtual_interfaces(virtualInterfaceId=v["virtualInterfaceId"])[
+            "virtualInterfaces"
+        ][0]["virtualInterfaceState"]
+        == "available"
+    )

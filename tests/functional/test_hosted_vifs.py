@@ -261,7 +261,10 @@ def test_moving_a_vif_to_another_accounts_connection_moves_who_sees_it(dx, conn)
     b.confirm_private_virtual_interface(virtualInterfaceId=vif_id, virtualGatewayId="vgw-f9eb0c90")
 
     def sees(client) -> bool:
-        return vif_id in {v["virtualInterfaceId"] for v in client.describe_virtual_interfaces()["virtualInterfaces"]}
+        return vif_id in {
+            v["virtualInterfaceId"]
+            for v in client.describe_virtual_interfaces()["virtualInterfaces"]
+        }
 
     assert sees(a) and sees(b)
     # The VIF's owner moves it onto a connection of its own: the old connection's owner

@@ -9,11 +9,15 @@ import json
 import pytest
 
 TARGET = "OvertureService."
-AUTH = ("AWS4-HMAC-SHA256 Credential=123456789012/20261125/us-east-1/directconnect/aws4_request, "
-        "SignedHeaders=host, Signature=00")
+AUTH = (
+    "AWS4-HMAC-SHA256 Credential=123456789012/20261125/us-east-1/directconnect/aws4_request, "
+    "SignedHeaders=host, Signature=00"
+)
 
 
-def post(server, body: bytes, target: str | None = "OvertureService.DescribeConnections", **headers):
+def post(
+    server, body: bytes, target: str | None = "OvertureService.DescribeConnections", **headers
+):
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
     hdrs = {"Content-Type": "application/x-amz-json-1.1", "Authorization": AUTH, **headers}
     if target is not None:
@@ -34,9 +38,11 @@ def count_connections(server) -> int:
 @pytest.fixture
 def server(live_server):
     live_server.control("POST", "/reset")
-    resp, _ = post(live_server, json.dumps({"location": "EqDC2", "bandwidth": "1Gbps",
-                                            "connectionName": "keep"}).encode(),
-                   target=TARGET + "CreateConnection")
+    resp, _ = post(
+        live_server,
+        json.dumps({"location": "EqDC2", "bandwidth": "1Gbps", "connectionName": "keep"}).encode(),
+        target=TARGET + "CreateConnection",
+    )
     assert resp.status == 200
     return live_server
 
@@ -54,38 +60,83 @@ def test_success_headers(server):
     [
         (b"{not json", TARGET + "CreateConnection", 400, "SerializationException"),
         (b"[1, 2]", TARGET + "CreateConnection", 400, "SerializationException"),
-        (b'{"location": 5, "bandwidth": "1Gbps", "connectionName": "x"}', TARGET + "CreateConnection", 400,
-         "SerializationException"),
-        (b'{"location": "EqDC2", "bandwidth": "1Gbps", "connectionName": "x", "requestMACSec": "yes"}',
-         TARGET + "CreateConnection", 400, "SerializationException"),
-        (b'{"connectionId": "dxcon-fzzzzzzz", "newBGPPeer": {"asn": "65000"}}', TARGET + "CreateBGPPeer", 400,
-         "SerializationException"),
+        (
+            b'{"location": 5, "bandwidth": "1Gbps", "connectionName": "x"}',
+            TARGET + "CreateConnection",
+            400,
+            "SerializationException",
+        ),
+        (
+            b'{"location": "EqDC2", "bandwidth": "1Gbps", "connectionName": "x", "requestMACSec": "yes"}',
+            TARGET + "CreateConnection",
+            400,
+            "SerializationException",
+        ),
+        (
+            b'{"connectionId": "dxcon-fzzzzzzz", "newBGPPeer": {"asn": "65000"}}',
+            TARGET + "CreateBGPPeer",
+            400,
+            "SerializationException",
+        ),
         (b'{"connectionId": true}', TARGET + "DescribeConnections", 400, "SerializationException"),
-        (b'{"location": "EqDC2", "bandwidth": "1Gbps"}', TARGET + "CreateConnection", 400,
-         "DirectConnectClientException"),
+        (
+            b'{"location": "EqDC2", "bandwidth": "1Gbps"}',
+            TARGET + "CreateConnection",
+            400,
+            "DirectConnectClientException",
+        ),
         (b"{}", TARGET + "NoSuchOperation", 400, "UnknownOperationException"),
         (b"{}", "SomeOtherService.DescribeConnections", 400, "UnknownOperationException"),
         (b"{}", None, 400, "UnknownOperationException"),
         (b"\xff\xfe\x00", TARGET + "CreateConnection", 400, "SerializationException"),
         # A lone surrogate is valid JSON but not text.
-        (b'{"location": "EqDC2", "bandwidth": "1Gbps", "connectionName": "\\ud800"}',
-         TARGET + "CreateConnection", 400, "SerializationException"),
+        (
+            b'{"location": "EqDC2", "bandwidth": "1Gbps", "connectionName": "\\ud800"}',
+            TARGET + "CreateConnection",
+            400,
+            "SerializationException",
+        ),
         # Numbers beyond the wire type (integer is 32-bit, long 64-bit) or not whole.
-        (b'{"connectionId": "dxcon-fzzzzzzz", "newPrivateVirtualInterface": {"virtualInterfaceName": "v",'
-         b' "vlan": 1e30, "asn": 65000}}', TARGET + "CreatePrivateVirtualInterface", 400, "SerializationException"),
-        (b'{"connectionId": "dxcon-fzzzzzzz", "newPrivateVirtualInterface": {"virtualInterfaceName": "v",'
-         b' "vlan": 4294967297, "asn": 65000}}', TARGET + "CreatePrivateVirtualInterface", 400,
-         "SerializationException"),
-        (b'{"virtualInterfaceId": "dxvif-fzzzzzzz", "newBGPPeer": {"asnLong": 1e300}}',
-         TARGET + "CreateBGPPeer", 400, "SerializationException"),
-        (b'{"virtualInterfaceId": "dxvif-fzzzzzzz", "newBGPPeer": {"asn": 65000.5}}',
-         TARGET + "CreateBGPPeer", 400, "SerializationException"),
+        (
+            b'{"connectionId": "dxcon-fzzzzzzz", "newPrivateVirtualInterface": {"virtualInterfaceName": "v",'
+            b' "vlan": 1e30, "asn": 65000}}',
+            TARGET + "CreatePrivateVirtualInterface",
+            400,
+            "SerializationException",
+        ),
+        (
+            b'{"connectionId": "dxcon-fzzzzzzz", "newPrivateVirtualInterface": {"virtualInterfaceName": "v",'
+            b' "vlan": 4294967297, "asn": 65000}}',
+            TARGET + "CreatePrivateVirtualInterface",
+            400,
+            "SerializationException",
+        ),
+        (
+            b'{"virtualInterfaceId": "dxvif-fzzzzzzz", "newBGPPeer": {"asnLong": 1e300}}',
+            TARGET + "CreateBGPPeer",
+            400,
+            "SerializationException",
+        ),
+        (
+            b'{"virtualInterfaceId": "dxvif-fzzzzzzz", "newBGPPeer": {"asn": 65000.5}}',
+            TARGET + "CreateBGPPeer",
+            400,
+            "SerializationException",
+        ),
         # Model minimum (PrefixPoolAllocatedCount >= 0) is a validation error.
-        (b'{"virtualInterfaceId": "dxvif-fzzzzzzz", "prefixPoolAllocatedCountIpv4": -1}',
-         TARGET + "UpdateVirtualInterfaceAttributes", 400, "DirectConnectClientException"),
+        (
+            b'{"virtualInterfaceId": "dxvif-fzzzzzzz", "prefixPoolAllocatedCountIpv4": -1}',
+            TARGET + "UpdateVirtualInterfaceAttributes",
+            400,
+            "DirectConnectClientException",
+        ),
         # A forged pagination token.
-        (b'{"maxResults": 1, "nextToken": "eyJhZnRlciI6IDV9"}', TARGET + "DescribeVirtualInterfaces", 400,
-         "DirectConnectClientException"),
+        (
+            b'{"maxResults": 1, "nextToken": "eyJhZnRlciI6IDV9"}',
+            TARGET + "DescribeVirtualInterfaces",
+            400,
+            "DirectConnectClientException",
+        ),
     ],
 )
 def test_bad_requests(server, body, target, status, code):
@@ -99,7 +150,9 @@ def test_bad_requests(server, body, target, status, code):
 
 def test_oversized_body(server):
     before = count_connections(server)
-    big = json.dumps({"location": "EqDC2", "bandwidth": "1Gbps", "connectionName": "x" * (2 * 1024 * 1024)})
+    big = json.dumps(
+        {"location": "EqDC2", "bandwidth": "1Gbps", "connectionName": "x" * (2 * 1024 * 1024)}
+    )
     resp, payload = post(server, big.encode(), target=TARGET + "CreateConnection")
     assert resp.status == 413
     assert payload["__type"] == "SerializationException"

@@ -27,20 +27,35 @@ def test_empty_body_is_empty_input():
 
 
 def test_nested_structures_and_lists_are_checked():
-    body = json.dumps({"connectionId": "dxcon-f1234567", "newPrivateVirtualInterface": {
-        "virtualInterfaceName": "v", "vlan": 5, "tags": [{"key": "a", "value": "b"}], "unknown": 1}}).encode()
+    body = json.dumps(
+        {
+            "connectionId": "dxcon-f1234567",
+            "newPrivateVirtualInterface": {
+                "virtualInterfaceName": "v",
+                "vlan": 5,
+                "tags": [{"key": "a", "value": "b"}],
+                "unknown": 1,
+            },
+        }
+    ).encode()
     out = parse("CreatePrivateVirtualInterface", body)
     assert out["newPrivateVirtualInterface"]["tags"] == [{"key": "a", "value": "b"}]
     assert "unknown" not in out["newPrivateVirtualInterface"]
     with pytest.raises(SerializationException, match="newPrivateVirtualInterface.vlan"):
         parse("CreatePrivateVirtualInterface", body.replace(b'"vlan": 5', b'"vlan": "5"'))
     with pytest.raises(SerializationException):
-        parse("CreatePrivateVirtualInterface", body.replace(b'"tags": [', b'"tags": {"x": [').replace(b"}], ", b"}]}, "))
+        parse(
+            "CreatePrivateVirtualInterface",
+            body.replace(b'"tags": [', b'"tags": {"x": [').replace(b"}], ", b"}]}, "),
+        )
 
 
 def test_booleans_are_not_integers_and_nulls_are_absent():
     with pytest.raises(SerializationException):
-        parse("CreatePrivateVirtualInterface", b'{"connectionId": "x", "newPrivateVirtualInterface": {"virtualInterfaceName": "v", "vlan": true}}')
+        parse(
+            "CreatePrivateVirtualInterface",
+            b'{"connectionId": "x", "newPrivateVirtualInterface": {"virtualInterfaceName": "v", "vlan": true}}',
+        )
     assert parse("DescribeConnections", b'{"connectionId": null}') == {}
 
 
@@ -51,12 +66,26 @@ def test_required_members_are_client_errors():
 
 def test_serializer_keeps_modelled_members_only():
     shape = spec.operation("DescribeLoa").output_shape
-    out = json.loads(awsjson.serialize(shape, {"loaContent": b"%PDF-1.4", "loaContentType": "application/pdf", "_secret": 1}))
-    assert out == {"loaContent": base64.b64encode(b"%PDF-1.4").decode(), "loaContentType": "application/pdf"}
-    conn = json.loads(awsjson.serialize(spec.operation("CreateConnection").output_shape,
-                                        {"connectionId": "dxcon-f1234567", "tags": [], "loaIssueTime": 12.5, "_x": 1}))
+    out = json.loads(
+        awsjson.serialize(
+            shape, {"loaContent": b"%PDF-1.4", "loaContentType": "application/pdf", "_secret": 1}
+        )
+    )
+    assert out == {
+        "loaContent": base64.b64encode(b"%PDF-1.4").decode(),
+        "loaContentType": "application/pdf",
+    }
+    conn = json.loads(
+        awsjson.serialize(
+            spec.operation("CreateConnection").output_shape,
+            {"connectionId": "dxcon-f1234567", "tags": [], "loaIssueTime": 12.5, "_x": 1},
+        )
+    )
     assert conn == {"connectionId": "dxcon-f1234567", "loaIssueTime": 12.5}
 
 
 def test_error_body():
-    assert json.loads(awsjson.error_body(ClientError("nope"))) == {"__type": "DirectConnectClientException", "message": "nope"}
+    assert json.loads(awsjson.error_body(ClientError("nope"))) == {
+        "__type": "DirectConnectClientException",
+        "message": "nope",
+    }

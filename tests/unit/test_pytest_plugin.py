@@ -9,7 +9,9 @@ from dxlocal import mock_directconnect
 
 def test_dx_client_fixture(dx_client):
     conn = dx_client.create_connection(location="EqDC2", bandwidth="1Gbps", connectionName="plugin")
-    assert dx_client.describe_connections()["connections"][0]["connectionId"] == conn["connectionId"]
+    assert (
+        dx_client.describe_connections()["connections"][0]["connectionId"] == conn["connectionId"]
+    )
 
 
 def test_each_test_gets_a_fresh_store(dx_client):
@@ -29,4 +31,9 @@ def test_context_manager_and_control():
         conn = client.create_connection(location="EqDC2", bandwidth="1Gbps", connectionName="m")
         assert client.describe_connections()["connections"][0]["connectionState"] == "requested"
         mock.control.call("POST", "/_dxlocal/advance")
-        assert client.describe_connections(connectionId=conn["connectionId"])["connections"][0]["connectionState"] == "pending"
+        assert (
+            client.describe_connections(connectionId=conn["connectionId"])["connections"][0][
+                "connectionState"
+            ]
+            == "pending"
+        )

@@ -22,8 +22,15 @@ from dxlocal.store.base import Tx
 _LINK_LOCAL_BLOCKS = 16384  # /30 blocks in 169.254.0.0/16
 _NOT_PUBLIC = [
     ipaddress.ip_network(n)
-    for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "100.64.0.0/10",
-              "127.0.0.0/8", "0.0.0.0/8")
+    for n in (
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "169.254.0.0/16",
+        "100.64.0.0/10",
+        "127.0.0.0/8",
+        "0.0.0.0/8",
+    )
 ]
 _V6_POOL = ipaddress.ip_network("2001:db8:1100::/40")
 
@@ -69,7 +76,10 @@ def allocate_ipv4(tx: Tx, account: str, region: str) -> tuple[str, str]:
         key = f"{account}:{region}:{ipaddress.IPv4Address(base)}"
         if tx.get("ipv4Block", key) is None:
             tx.insert("ipv4Block", key, {"block": key}, account=account, region=region)
-            return (f"{ipaddress.IPv4Address(base + 1)}/30", f"{ipaddress.IPv4Address(base + 2)}/30")
+            return (
+                f"{ipaddress.IPv4Address(base + 1)}/30",
+                f"{ipaddress.IPv4Address(base + 2)}/30",
+            )
     raise ClientError("No free 169.254.0.0/16 /30 is left for automatic assignment.")
 
 

@@ -146,7 +146,9 @@ def confirm_connection_state(connection_id: str, state: str) -> ClientError:
 
 
 def not_a_partner(account: str, region: str) -> ClientError:
-    return ClientError(f"Account {account} is not an authorized Direct Connect partner in {region}.")
+    return ClientError(
+        f"Account {account} is not an authorized Direct Connect partner in {region}."
+    )
 
 
 def hosted_parent_missing(account: str, connection_id: str) -> ClientError:

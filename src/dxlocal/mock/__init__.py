@@ -53,7 +53,10 @@ def _before_send(request: Any, **_: Any) -> AWSResponse | None:
         body = body.read()
     if isinstance(body, str):
         body = body.encode()
-    headers = {k.lower(): (v.decode() if isinstance(v, bytes) else str(v)) for k, v in request.headers.items()}
+    headers = {
+        k.lower(): (v.decode() if isinstance(v, bytes) else str(v))
+        for k, v in request.headers.items()
+    }
     path = request.url.split("://", 1)[-1]
     path = "/" + path.split("/", 1)[1] if "/" in path else "/"
     status, out_headers, payload = service.handle(request.method, path, headers, body)

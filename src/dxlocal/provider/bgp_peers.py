@@ -37,12 +37,16 @@ PEER_OK_VIF_STATES = {"verifying", "pending", "available", "down", "testing"}
 def resolve_asn(asn: int | None, asn_long: int | None) -> int:
     if asn_long is not None:
         if not 1 <= asn_long <= MAX_ASN_LONG:
-            raise ClientError(f"asnLong {asn_long} is out of range: valid values are 1 to {MAX_ASN_LONG}.")
+            raise ClientError(
+                f"asnLong {asn_long} is out of range: valid values are 1 to {MAX_ASN_LONG}."
+            )
         return asn_long
     if asn is None:
         raise ClientError("Specify the customer's BGP ASN in asn or asnLong.")
     if not 1 <= asn <= MAX_ASN:
-        raise ClientError(f"ASN {asn} is out of range: valid values are 1 to {MAX_ASN}; use asnLong.")
+        raise ClientError(
+            f"ASN {asn} is out of range: valid values are 1 to {MAX_ASN}; use asnLong."
+        )
     if asn > 65535:
         raise ClientError(f"ASN {asn} is a 4-byte ASN; specify it in asnLong instead of asn.")
     return asn
@@ -78,7 +82,12 @@ def new_peer(
         raise ClientError(f"addressFamily {family!r} is not valid: use ipv4 or ipv6.")
     value = resolve_asn(spec.get("asn"), spec.get("asnLong"))
     public = vif["virtualInterfaceType"] == "public"
-    if public and not first and not is_private_asn(value) and value not in vif.get("_asnAllowList", []):
+    if (
+        public
+        and not first
+        and not is_private_asn(value)
+        and value not in vif.get("_asnAllowList", [])
+    ):
         raise ClientError(
             f"ASN {value} is not allowed on public virtual interface {vif['virtualInterfaceId']}: "
             "use a private ASN or the public ASN verified for this interface."
@@ -105,7 +114,9 @@ def new_peer(
     else:
         amazon, customer = addressing.allocate_ipv4(ctx.tx, vif["ownerAccount"], vif["region"])
     for other in live_peers(vif):
-        if other["addressFamily"] == family and addressing.same_address(other["customerAddress"], customer):
+        if other["addressFamily"] == family and addressing.same_address(
+            other["customerAddress"], customer
+        ):
             raise ClientError(f"A BGP peer with customer address {customer} already exists.")
     return {
         "bgpPeerId": ids.mint("dxpeer"),
@@ -169,8 +180,11 @@ def create_bgp_peer(
         raise ClientError(
             f"Virtual interface {vif['virtualInterfaceId']} already has "
             f"{len(same_family)} {family} BGP peer(s); "
-            + ("that is the maximum." if allowed == 2 else
-               "a second peer in the same address family needs logical redundancy.")
+            + (
+                "that is the maximum."
+                if allowed == 2
+                else "a second peer in the same address family needs logical redundancy."
+            )
         )
     peer = new_peer(ctx, vif, new_bgp_peer, first=False)
     vif["bgpPeers"].append(peer)
@@ -201,13 +215,18 @@ def delete_bgp_peer(
         match = [
             p
             for p in live
-            if p["asnLong"] == value and addressing.same_address(p["customerAddress"], customer_address)
+            if p["asnLong"] == value
+            and addressing.same_address(p["customerAddress"], customer_address)
         ]
         what = f"BGP peer with ASN {value} and customer address {customer_address}"
     else:
-        raise ClientError("Identify the BGP peer by bgpPeerId, or by asn (or asnLong) and customerAddress.")
+        raise ClientError(
+            "Identify the BGP peer by bgpPeerId, or by asn (or asnLong) and customerAddress."
+        )
     if not match:
-        raise ClientError(f"{what} does not exist on virtual interface {vif['virtualInterfaceId']}.")
+        raise ClientError(
+            f"{what} does not exist on virtual interface {vif['virtualInterfaceId']}."
+        )
     if len(live) == 1:
         raise errors.last_bgp_peer()
     peer = match[0]

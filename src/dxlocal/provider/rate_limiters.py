@@ -149,4 +149,3 @@ def initial_status() -> dict[str, Any]:
     """What a new dedicated connection or LAG shows."""
     return {"maxAllowed": MAX_PER_PARENT, "inUse": 0, "remaining": MAX_PER_PARENT,
             "totalBandwidth": "0Mbps"}  # fmt: skip
-

@@ -457,7 +457,9 @@ def _retire(ctx: RequestContext, vif: dict[str, Any]) -> None:
     """A deleted or rejected VIF frees its /30s and stays visible for a while (§3.1)."""
     for peer in vif["bgpPeers"]:
         if peer["addressFamily"] == "ipv4":
-            addressing.release_ipv4(ctx.tx, vif["ownerAccount"], vif["region"], peer["amazonAddress"])
+            addressing.release_ipv4(
+                ctx.tx, vif["ownerAccount"], vif["region"], peer["amazonAddress"]
+            )
     ctx.schedule(KIND, vif["virtualInterfaceId"], "purge", ctx.settings.deleted_retention)
 
 
