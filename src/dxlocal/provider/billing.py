@@ -11,7 +11,7 @@ from typing import Any
 from dxlocal.core import errors
 from dxlocal.core.context import RequestContext
 from dxlocal.core.errors import ClientError
-from dxlocal.provider import connections as conns
+from dxlocal.provider import ports
 from dxlocal.provider._registry import operation
 
 MODES = (
@@ -36,8 +36,8 @@ def update_connections_billing_mode(
         raise ClientError(f"connectionIds must name 1 to {MAX_IDS} connections.")
     records = []
     for connection_id in unique:
-        record = conns.get_connection(ctx, connection_id)
-        if record["connectionState"] in conns.GONE | {"deleting"}:
+        record = ports.get_connection(ctx, connection_id)
+        if record["connectionState"] in ports.GONE | {"deleting"}:
             raise errors.connection_not_found(connection_id)
         if record.get("_hosted"):
             raise ClientError(
@@ -46,5 +46,5 @@ def update_connections_billing_mode(
         records.append(record)
     for record in records:
         record["billingMode"] = billing_mode
-        ctx.tx.update(conns.KIND, record["connectionId"], record)
+        ctx.tx.update(ports.CONNECTION, record["connectionId"], record)
     return {"billingMode": billing_mode, "connections": records}

@@ -8,8 +8,6 @@ when their owner confirms them.
 
 from __future__ import annotations
 
-import functools
-import hashlib
 from typing import Any
 
 from dxlocal.core import errors, ids, lifecycle
@@ -17,149 +15,17 @@ from dxlocal.core import tags as tagging
 from dxlocal.core.context import RequestContext
 from dxlocal.core.errors import ClientError
 from dxlocal.core.pagination import page
-from dxlocal.provider import locations, rate_limiters
+from dxlocal.provider import locations, ports, rate_limiters
 from dxlocal.provider._registry import operation
 
-KIND = "connection"
-DEDICATED_SPEEDS = ("1Gbps", "10Gbps", "100Gbps", "400Gbps")
+KIND = ports.CONNECTION
+DEDICATED_SPEEDS = ports.DEDICATED_SPEEDS
 # User guide quotas: active dedicated connections per location per Region per account.
 MAX_PER_LOCATION = 10
-GONE = {"deleted", "rejected"}
-TRANSITIONAL = {"ordering", "requested", "pending", "deleting"}
+GONE = ports.GONE
 ENCRYPTION_MODES = ("no_encrypt", "should_encrypt", "must_encrypt")
-INTERCONNECT = "interconnect"
-LAG = "lag"
-# Dedicated connections (or interconnects) per LAG: four below 100G, two at 100G/400G
-# (CreateLag doc, user guide quotas).
-LAG_MEMBERS = {"1Gbps": 4, "10Gbps": 4, "100Gbps": 2, "400Gbps": 2}
-
-
-def visible(ctx: RequestContext, record: dict[str, Any] | None) -> bool:
-    return (
-        record is not None
-        and record.get("region") == ctx.region
-        and ctx.account in (record.get("ownerAccount"), record.get("_partnerAccount"))
-    )
-
-
-def get_connection(
-    ctx: RequestContext, connection_id: str, *, owner: bool = True
-) -> dict[str, Any]:
-    """The caller's connection (``owner``), or one it can see as the partner."""
-    record = ctx.tx.get(KIND, connection_id) if connection_id else None
-    if not visible(ctx, record) or (owner and record["ownerAccount"] != ctx.account):
-        raise errors.connection_not_found(connection_id)
-    return record
-
-
-def get_lag(ctx: RequestContext, lag_id: str) -> dict[str, Any]:
-    """A LAG the caller owns in this region."""
-    lag = ctx.tx.get(LAG, lag_id) if lag_id else None
-    if lag is None or lag.get("ownerAccount") != ctx.account or lag.get("region") != ctx.region:
-        raise errors.lag_not_found(lag_id)
-    return lag
-
-
-def get_parent(ctx: RequestContext, parent_id: str) -> tuple[str, dict[str, Any]]:
-    """A connection or LAG the caller owns, for calls that accept either id (VIFs)."""
-    if parent_id.startswith("dxlag-"):
-        return LAG, get_lag(ctx, parent_id)
-    return KIND, get_connection(ctx, parent_id)
-
-
-def get_port(ctx: RequestContext, port_id: str) -> tuple[str, dict[str, Any]]:
-    """A physical port the caller owns: a dedicated connection or an interconnect (both
-    ``dxcon-`` ids, dx-behavior.md §2.1)."""
-    record = ctx.tx.get(INTERCONNECT, port_id) if port_id else None
-    if (
-        record is not None
-        and record.get("ownerAccount") == ctx.account
-        and record.get("region") == ctx.region
-    ):
-        return INTERCONNECT, record
-    return KIND, get_connection(ctx, port_id)
-
-
-def port_id(record: dict[str, Any]) -> str:
-    return record.get("connectionId") or record.get("interconnectId") or record.get("lagId", "")
-
-
-def port_state(kind: str, record: dict[str, Any]) -> str:
-    return record[lifecycle.STATE_FIELD[kind]]
-
-
-def port_device(ctx: RequestContext, location: str) -> str:
-    """The endpoint an account's new ports at a location land on. dxlocal keeps one endpoint
-    per (account, region, location), so a LAG can take any of the account's ports there
-    (AssociateConnectionWithLag needs the same endpoint)."""
-    return _endpoint(ctx.account, ctx.region, location)
-
-
-@functools.lru_cache(maxsize=4096)
-def _endpoint(account: str, region: str, location: str) -> str:
-    digest = hashlib.sha256(f"{account}:{region}:{location}".encode()).hexdigest()
-    alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
-    return f"{location}-" + "".join(
-        alphabet[int(digest[i : i + 2], 16) % 36] for i in range(0, 24, 2)
-    )
-
-
-def lag_members(ctx: RequestContext, lag_id: str) -> list[tuple[str, dict[str, Any]]]:
-    """The ports bundled by a LAG (hosted connections hang off a LAG too, but are no members)."""
-    members = [
-        (KIND, c)
-        for c in ctx.tx.list(KIND, parent=lag_id)
-        if not c.get("_hosted") and c["connectionState"] not in GONE
-    ]
-    members += [
-        (INTERCONNECT, i)
-        for i in ctx.tx.list(INTERCONNECT, parent=lag_id)
-        if i["interconnectState"] != "deleted"
-    ]
-    return members
-
-
-def is_partner(ctx: RequestContext, account: str | None = None) -> bool:
-    """dxlocal's rule for "authorized Direct Connect partner" in a region: the account owns an
-    interconnect there (any account may create one: CreateInterconnect is the partner's
-    onboarding), or a LAG that hosts connections."""
-    account = account or ctx.account
-    if any(
-        i["interconnectState"] != "deleted"
-        for i in ctx.tx.list(INTERCONNECT, account=account, region=ctx.region)
-    ):
-        return True
-    return any(
-        lag.get("allowsHostedConnections") and lag["lagState"] != "deleted"
-        for lag in ctx.tx.list(LAG, account=account, region=ctx.region)
-    )
-
-
-def as_connection(kind: str, record: dict[str, Any]) -> dict[str, Any]:
-    """A port in the Connection shape (a LAG's ``connections`` lists interconnects too)."""
-    if kind == KIND:
-        return record
-    out = {k: v for k, v in record.items() if not k.startswith("interconnect")}
-    out.update(
-        connectionId=record["interconnectId"],
-        connectionName=record["interconnectName"],
-        connectionState=record["interconnectState"],
-    )
-    return out
-
-
-def refresh_lag(ctx: RequestContext, lag_id: str | None) -> None:
-    """Re-derive a LAG's state after one of its members changed."""
-    if lag_id:
-        from dxlocal.provider import lags  # lags builds on this module
-
-        lags.refresh(ctx, lag_id)
-
-
-def leave_lag(ctx: RequestContext, kind: str, record: dict[str, Any]) -> None:
-    """Take a port out of its LAG (record and parent column)."""
-    record.pop("lagId", None)
-    ctx.tx.update(kind, port_id(record), record, parent=None)
+INTERCONNECT = ports.INTERCONNECT
+LAG = ports.LAG
 
 
 def new_connection(
@@ -177,7 +43,7 @@ def new_connection(
 ) -> dict[str, Any]:
     """A connection record with AWS's defaults (a freshly requested connection reports
     ``jumboFrameCapable: false`` and ``hasLogicalRedundancy: "unknown"``, aws-sdk-go#2717)."""
-    device = device or port_device(ctx, location)
+    device = device or ports.port_device(ctx, location)
     record: dict[str, Any] = {
         "ownerAccount": owner or ctx.account,
         "connectionId": ids.mint("dxcon"),
@@ -259,7 +125,7 @@ def create_connection(
         )
     device = None
     if lag_id:
-        lag = get_lag(ctx, lag_id)
+        lag = ports.get_lag(ctx, lag_id)
         if lag["lagState"] in ("deleting", "deleted"):
             raise errors.lag_not_found(lag_id)
         if lag.get("location") != location or lag.get("connectionsBandwidth") != bandwidth:
@@ -267,8 +133,8 @@ def create_connection(
                 f"Connection must match Lag {lag_id}: location {lag.get('location')}, "
                 f"bandwidth {lag.get('connectionsBandwidth')}."
             )
-        limit = LAG_MEMBERS.get(bandwidth, 4)
-        if len(lag_members(ctx, lag_id)) >= limit:
+        limit = ports.member_limit(bandwidth)
+        if len(ports.lag_members(ctx, lag_id)) >= limit:
             raise ClientError(
                 f"Lag {lag_id} already has the maximum of {limit} {bandwidth} connections."
             )
@@ -317,7 +183,7 @@ def provision_step(ctx: RequestContext, kind: str, record: dict[str, Any]) -> No
     else:
         return
     ctx.tx.update(kind, rid, record)
-    refresh_lag(ctx, record.get("lagId"))
+    ports.refresh_lag(ctx, record.get("lagId"))
 
 
 @lifecycle.on_timer(KIND, "progress")
@@ -342,7 +208,7 @@ def describe_connections(
 ) -> dict[str, Any]:
     if connection_id:
         # The partner of a hosted connection may look it up by id too.
-        return {"connections": [get_connection(ctx, connection_id, owner=False)]}
+        return {"connections": [ports.get_connection(ctx, connection_id, owner=False)]}
     records = ctx.tx.list(KIND, account=ctx.account, region=ctx.region)
     items, token = page(records, "connectionId", max_results, next_token)
     return {"connections": items, "nextToken": token}
@@ -356,7 +222,7 @@ def update_connection(
     connection_name: str | None = None,
     encryption_mode: str | None = None,
 ) -> dict[str, Any]:
-    record = get_connection(ctx, connection_id)
+    record = ports.get_connection(ctx, connection_id)
     if record["connectionState"] in GONE | {"deleting"}:
         raise errors.connection_not_found(connection_id)
     if connection_name is not None:
@@ -383,7 +249,7 @@ def set_encryption_mode(record: dict[str, Any], resource_id: str, mode: str) -> 
 @operation("ConfirmConnection")
 def confirm_connection(ctx: RequestContext, *, connection_id: str) -> dict[str, Any]:
     """The owner accepts a hosted connection: ordering -> pending (ConfirmConnection doc)."""
-    record = get_connection(ctx, connection_id)
+    record = ports.get_connection(ctx, connection_id)
     if record["connectionState"] != "ordering":
         raise errors.confirm_connection_state(connection_id, record["connectionState"])
     lifecycle.advance(KIND, record, "pending")
@@ -394,7 +260,7 @@ def confirm_connection(ctx: RequestContext, *, connection_id: str) -> dict[str, 
 
 @operation("DeleteConnection")
 def delete_connection(ctx: RequestContext, *, connection_id: str) -> dict[str, Any]:
-    record = get_connection(ctx, connection_id, owner=False)
+    record = ports.get_connection(ctx, connection_id, owner=False)
     is_owner = record["ownerAccount"] == ctx.account
     if not is_owner and not record.get("_hosted"):
         raise errors.connection_not_found(connection_id)
@@ -426,15 +292,13 @@ def delete_connection(ctx: RequestContext, *, connection_id: str) -> dict[str, A
         )
     lag_id = record.get("lagId") if not record.get("_hosted") else None
     if lag_id:
-        from dxlocal.provider import lags
-
-        lags.check_can_leave(ctx, ctx.tx.get(LAG, lag_id), connection_id)
+        ports.check_can_leave(ctx, ctx.tx.get(LAG, lag_id), connection_id)
     ctx.tx.cancel(KIND, connection_id)
     lifecycle.advance(KIND, record, "deleted")
     drop_resiliency_association(ctx, record)
     if lag_id:
-        leave_lag(ctx, KIND, record)
-        refresh_lag(ctx, lag_id)
+        ports.leave_lag(ctx, KIND, record)
+        ports.refresh_lag(ctx, lag_id)
     else:
         ctx.tx.update(KIND, connection_id, record)
     ctx.schedule(KIND, connection_id, "purge", ctx.settings.deleted_retention)

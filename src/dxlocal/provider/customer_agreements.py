@@ -15,7 +15,7 @@ from typing import Any
 
 from dxlocal.core.context import RequestContext
 from dxlocal.core.errors import ClientError
-from dxlocal.provider import connections as conns
+from dxlocal.provider import ports
 from dxlocal.provider._registry import operation
 
 KIND = "customerAgreement"
@@ -56,5 +56,5 @@ def describe_customer_metadata(ctx: RequestContext) -> dict[str, Any]:
     ]
     return {
         "agreements": agreements,
-        "nniPartnerType": "v2" if conns.is_partner(ctx) else "nonPartner",
+        "nniPartnerType": "v2" if ports.is_partner(ctx) else "nonPartner",
     }

@@ -21,6 +21,7 @@ from dxlocal.core.context import RequestContext
 from dxlocal.core.errors import ClientError
 from dxlocal.core.pagination import page
 from dxlocal.provider import connections as conns
+from dxlocal.provider import ports
 from dxlocal.provider._registry import operation
 
 # AllocateHostedConnection doc: sub-1G for every partner, 1G and up for qualified (NNI v2)
@@ -38,7 +39,6 @@ HOSTED_SPEEDS = {
     "10Gbps": 10000,
     "25Gbps": 25000,
 }
-PORT_MBPS = {"1Gbps": 1000, "10Gbps": 10000, "100Gbps": 100000, "400Gbps": 400000}
 _ACCOUNT = re.compile(r"^\d{12}$")
 
 
@@ -46,35 +46,25 @@ def hosting_parent(
     ctx: RequestContext, parent_id: str, *, lag_ok: bool = True
 ) -> tuple[str, dict[str, Any]]:
     """The caller's interconnect, or LAG that hosts connections, to put hosted connections on."""
-    if not conns.is_partner(ctx):
+    if not ports.is_partner(ctx):
         raise errors.not_a_partner(ctx.account, ctx.region)
     if parent_id.startswith("dxlag-") and lag_ok:
-        lag = conns.get_lag(ctx, parent_id)
+        lag = ports.get_lag(ctx, parent_id)
         if lag["lagState"] in ("deleting", "deleted"):
             raise errors.lag_not_found(parent_id)
         if not lag.get("allowsHostedConnections"):
             raise ClientError(f"Lag {parent_id} does not allow hosted connections.")
-        return conns.LAG, lag
-    record = ctx.tx.get(conns.INTERCONNECT, parent_id) if parent_id else None
+        return ports.LAG, lag
+    record = ctx.tx.get(ports.INTERCONNECT, parent_id) if parent_id else None
     if record is None or record["ownerAccount"] != ctx.account or record["region"] != ctx.region:
         raise errors.interconnect_not_found(parent_id)
     if record["interconnectState"] in ("deleting", "deleted"):
         raise errors.interconnect_not_found(parent_id)
-    return conns.INTERCONNECT, record
-
-
-def parent_capacity(ctx: RequestContext, kind: str, parent: dict[str, Any]) -> int:
-    """Mbps of a port, or of a LAG's bundled ports (the most a hosted connection or a
-    VIF rate limiter on it may use)."""
-    if kind == conns.LAG:
-        return PORT_MBPS[parent["connectionsBandwidth"]] * max(
-            1, len(conns.lag_members(ctx, parent["lagId"]))
-        )
-    return PORT_MBPS[parent["bandwidth"]]
+    return ports.INTERCONNECT, record
 
 
 def hosted_on(ctx: RequestContext, parent_id: str) -> list[dict[str, Any]]:
-    return [c for c in ctx.tx.list(conns.KIND, parent=parent_id) if c.get("_hosted")]
+    return [c for c in ctx.tx.list(ports.CONNECTION, parent=parent_id) if c.get("_hosted")]
 
 
 def check_vlan(ctx: RequestContext, parent_id: str, vlan: int, *, exclude: str = "") -> None:
@@ -83,7 +73,7 @@ def check_vlan(ctx: RequestContext, parent_id: str, vlan: int, *, exclude: str =
     for other in hosted_on(ctx, parent_id):
         if (
             other["vlan"] == vlan
-            and other["connectionState"] not in conns.GONE
+            and other["connectionState"] not in ports.GONE
             and other["connectionId"] != exclude
         ):
             raise ClientError(
@@ -110,7 +100,7 @@ def _allocate(
         raise ClientError(
             f"Bandwidth {bandwidth} is not valid for a hosted connection: use {', '.join(HOSTED_SPEEDS)}."
         )
-    if HOSTED_SPEEDS[bandwidth] > parent_capacity(ctx, kind, parent):
+    if HOSTED_SPEEDS[bandwidth] > ports.capacity(ctx, kind, parent):
         raise ClientError(f"Bandwidth {bandwidth} exceeds the capacity of {parent_id}.")
     if not name or len(name) > 100:
         raise ClientError("connectionName must be 1 to 100 characters.")
@@ -195,7 +185,7 @@ def describe_connections_on_interconnect(
 
 
 def _own_parent(ctx: RequestContext, parent_id: str) -> dict[str, Any] | None:
-    kind = conns.LAG if parent_id.startswith("dxlag-") else conns.INTERCONNECT
+    kind = ports.LAG if parent_id.startswith("dxlag-") else ports.INTERCONNECT
     record = ctx.tx.get(kind, parent_id) if parent_id else None
     if record is None or record["ownerAccount"] != ctx.account or record["region"] != ctx.region:
         return None
@@ -208,13 +198,13 @@ def associate_hosted_connection(
 ) -> dict[str, Any]:
     """The partner moves a hosted connection (and its VIFs, which hang off it) to another of
     its interconnects or LAGs; a VLAN conflict there refuses the move (model doc)."""
-    record = ctx.tx.get(conns.KIND, connection_id) if connection_id else None
+    record = ctx.tx.get(ports.CONNECTION, connection_id) if connection_id else None
     if (
         record is None
         or not record.get("_hosted")
         or record.get("_partnerAccount") != ctx.account
         or record.get("region") != ctx.region
-        or record["connectionState"] in conns.GONE
+        or record["connectionState"] in ports.GONE
     ):
         raise errors.connection_not_found(connection_id)
     kind, parent = hosting_parent(ctx, parent_connection_id)
@@ -224,7 +214,7 @@ def associate_hosted_connection(
         raise ClientError(
             f"{parent_connection_id} is at {parent['location']}; connection {connection_id} is at {record['location']}."
         )
-    if HOSTED_SPEEDS.get(record["bandwidth"], 0) > parent_capacity(ctx, kind, parent):
+    if HOSTED_SPEEDS.get(record["bandwidth"], 0) > ports.capacity(ctx, kind, parent):
         raise ClientError(
             f"Bandwidth {record['bandwidth']} exceeds the capacity of {parent_connection_id}."
         )
@@ -234,5 +224,5 @@ def associate_hosted_connection(
         "awsDeviceV2"
     ]
     record["partnerInterconnectMacSecCapable"] = bool(parent.get("macSecCapable"))
-    ctx.tx.update(conns.KIND, connection_id, record, parent=parent_connection_id)
+    ctx.tx.update(ports.CONNECTION, connection_id, record, parent=parent_connection_id)
     return record

@@ -22,7 +22,7 @@ from dxlocal.core.errors import ClientError
 from dxlocal.provider import bgp_peers, dx_gateways
 from dxlocal.provider import virtual_interfaces as vifs
 from dxlocal.provider._registry import operation
-from dxlocal.provider.connections import get_parent
+from dxlocal.provider.ports import get_parent
 
 ACCOUNT = re.compile(r"^\d{12}$")
 NO_GATEWAY = {

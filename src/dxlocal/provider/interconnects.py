@@ -17,10 +17,10 @@ from dxlocal.core.context import RequestContext
 from dxlocal.core.errors import ClientError
 from dxlocal.core.pagination import page
 from dxlocal.provider import connections as conns
-from dxlocal.provider import locations
+from dxlocal.provider import locations, ports
 from dxlocal.provider._registry import operation
 
-KIND = conns.INTERCONNECT
+KIND = ports.INTERCONNECT
 
 
 def get_interconnect(ctx: RequestContext, interconnect_id: str) -> dict[str, Any]:
@@ -48,7 +48,7 @@ def create_interconnect(
 ) -> dict[str, Any]:
     tag_list = tagging.check(tags)
     loc = locations.find(ctx.region, location)
-    if bandwidth not in conns.DEDICATED_SPEEDS or bandwidth not in loc["availablePortSpeeds"]:
+    if bandwidth not in ports.DEDICATED_SPEEDS or bandwidth not in loc["availablePortSpeeds"]:
         raise ClientError(
             f"Bandwidth {bandwidth} is not available at {location}. "
             f"Available port speeds: {', '.join(loc['availablePortSpeeds'])}."
@@ -59,7 +59,7 @@ def create_interconnect(
         raise ClientError(f"MACsec is not available for {bandwidth} ports at {location}.")
     if provider_name and provider_name not in loc["availableProviders"]:
         raise ClientError(f"Provider {provider_name} is not available at {location}.")
-    device = conns.port_device(ctx, location)
+    device = ports.port_device(ctx, location)
     lag = None
     if lag_id:
         lag = _check_lag(ctx, lag_id, location, bandwidth)
@@ -91,7 +91,7 @@ def create_interconnect(
         record["lagId"] = lag_id
         # A LAG holding an interconnect hosts connections (CreateLag doc on partners' LAGs).
         lag["allowsHostedConnections"] = True
-        ctx.tx.update(conns.LAG, lag_id, lag)
+        ctx.tx.update(ports.LAG, lag_id, lag)
     ctx.tx.insert(
         KIND,
         record["interconnectId"],
@@ -105,7 +105,7 @@ def create_interconnect(
 
 
 def _check_lag(ctx: RequestContext, lag_id: str, location: str, bandwidth: str) -> dict[str, Any]:
-    lag = conns.get_lag(ctx, lag_id)
+    lag = ports.get_lag(ctx, lag_id)
     if lag["lagState"] in ("deleting", "deleted"):
         raise errors.lag_not_found(lag_id)
     if lag["location"] != location or lag["connectionsBandwidth"] != bandwidth:
@@ -113,8 +113,8 @@ def _check_lag(ctx: RequestContext, lag_id: str, location: str, bandwidth: str) 
             f"Interconnect must match Lag {lag_id}: location {lag['location']}, "
             f"bandwidth {lag['connectionsBandwidth']}."
         )
-    limit = conns.LAG_MEMBERS.get(bandwidth, 4)
-    if len(conns.lag_members(ctx, lag_id)) >= limit:
+    limit = ports.member_limit(bandwidth)
+    if len(ports.lag_members(ctx, lag_id)) >= limit:
         raise ClientError(
             f"Lag {lag_id} already has the maximum of {limit} {bandwidth} connections."
         )
@@ -154,8 +154,8 @@ def delete_interconnect(ctx: RequestContext, *, interconnect_id: str) -> dict[st
         raise errors.interconnect_not_found(interconnect_id)
     hosted = [
         c
-        for c in ctx.tx.list(conns.KIND, parent=interconnect_id)
-        if c["connectionState"] not in conns.GONE
+        for c in ctx.tx.list(ports.CONNECTION, parent=interconnect_id)
+        if c["connectionState"] not in ports.GONE
     ]
     if hosted:
         raise ClientError(
@@ -172,14 +172,12 @@ def delete_interconnect(ctx: RequestContext, *, interconnect_id: str) -> dict[st
         )
     lag_id = record.get("lagId")
     if lag_id:
-        from dxlocal.provider import lags
-
-        lags.check_can_leave(ctx, ctx.tx.get(conns.LAG, lag_id), interconnect_id)
+        ports.check_can_leave(ctx, ctx.tx.get(ports.LAG, lag_id), interconnect_id)
     ctx.tx.cancel(KIND, interconnect_id)
     lifecycle.advance(KIND, record, "deleted")
     if lag_id:
-        conns.leave_lag(ctx, KIND, record)
-        conns.refresh_lag(ctx, lag_id)
+        ports.leave_lag(ctx, KIND, record)
+        ports.refresh_lag(ctx, lag_id)
     else:
         ctx.tx.update(KIND, interconnect_id, record)
     ctx.schedule(KIND, interconnect_id, "purge", ctx.settings.deleted_retention)

@@ -21,13 +21,12 @@ from dxlocal.core.context import RequestContext
 from dxlocal.core.errors import ClientError
 from dxlocal.core.pagination import page
 from dxlocal.provider import connections as conns
-from dxlocal.provider import locations, rate_limiters
+from dxlocal.provider import locations, ports, rate_limiters
 from dxlocal.provider._registry import operation
 
 KIND = "lag"
 # User guide quotas: LAGs per Region (adjustable).
 MAX_LAGS = 10
-PROVISIONING = {"ordering", "requested", "pending"}
 
 
 # --- views and state ---------------------------------------------------------------------
@@ -35,56 +34,18 @@ PROVISIONING = {"ordering", "requested", "pending"}
 
 def view(ctx: RequestContext, lag: dict[str, Any]) -> dict[str, Any]:
     """The Lag shape: the stored record plus its members as they are now."""
-    members = [] if lag["lagState"] == "deleted" else conns.lag_members(ctx, lag["lagId"])
+    members = [] if lag["lagState"] == "deleted" else ports.lag_members(ctx, lag["lagId"])
     out = dict(lag)
-    out["connections"] = [conns.as_connection(kind, rec) for kind, rec in members]
+    out["connections"] = [ports.as_connection(kind, rec) for kind, rec in members]
     out["numberOfConnections"] = len(members)
     return out
 
 
-def refresh(ctx: RequestContext, lag_id: str) -> None:
-    """Derive the LAG's state from its members (called whenever one changes)."""
-    lag = ctx.tx.get(KIND, lag_id)
-    if lag is None or lag["lagState"] in ("deleting", "deleted"):
-        return
-    states = [conns.port_state(kind, rec) for kind, rec in conns.lag_members(ctx, lag_id)]
-    if lag["lagState"] in ("requested", "pending") and (not states or PROVISIONING & set(states)):
-        return  # still provisioning
-    up = sum(s == "available" for s in states)
-    new_state = "available" if up >= max(lag.get("minimumLinks", 0), 1) else "down"
-    if new_state != lag["lagState"]:
-        lifecycle.advance(KIND, lag, new_state)
-        if new_state == "available":
-            lag["jumboFrameCapable"] = True
-        ctx.tx.update(KIND, lag_id, lag)
-
-
-def check_can_leave(ctx: RequestContext, lag: dict[str, Any] | None, port_id: str) -> None:
-    """A member may leave unless the LAG would fall below ``minimumLinks`` operational
-    members; the last member may always leave (DisassociateConnectionFromLag doc)."""
-    if lag is None:
-        return
-    members = conns.lag_members(ctx, lag["lagId"])
-    rest = [(k, r) for k, r in members if conns.port_id(r) != port_id]
-    if not rest:
-        return
-    up = sum(conns.port_state(k, r) == "available" for k, r in rest)
-    if up < lag.get("minimumLinks", 0):
-        raise ClientError(
-            f"Removing {port_id} would leave Lag {lag['lagId']} with {up} operational connection(s), "
-            f"below its minimumLinks of {lag['minimumLinks']}."
-        )
-
-
 def live_lag(ctx: RequestContext, lag_id: str) -> dict[str, Any]:
-    lag = conns.get_lag(ctx, lag_id)
+    lag = ports.get_lag(ctx, lag_id)
     if lag["lagState"] in ("deleting", "deleted"):
         raise errors.lag_not_found(lag_id)
     return lag
-
-
-def member_limit(bandwidth: str) -> int:
-    return conns.LAG_MEMBERS.get(bandwidth, 4)
 
 
 # --- CreateLag -----------------------------------------------------------------------------
@@ -94,14 +55,14 @@ def _check_create(
     ctx: RequestContext, count: int, location: str, bandwidth: str, name: str
 ) -> dict[str, Any]:
     loc = locations.find(ctx.region, location)
-    if bandwidth not in conns.DEDICATED_SPEEDS or bandwidth not in loc["availablePortSpeeds"]:
+    if bandwidth not in ports.DEDICATED_SPEEDS or bandwidth not in loc["availablePortSpeeds"]:
         raise ClientError(
             f"Bandwidth {bandwidth} is not available at {location}. "
             f"Available port speeds: {', '.join(loc['availablePortSpeeds'])}."
         )
     if not name or len(name) > 100:
         raise ClientError("lagName must be 1 to 100 characters.")
-    limit = member_limit(bandwidth)
+    limit = ports.member_limit(bandwidth)
     if not 1 <= count <= limit:
         raise ClientError(f"numberOfConnections must be 1 to {limit} for {bandwidth} connections.")
     live = [
@@ -120,7 +81,7 @@ def _check_location_quota(ctx: RequestContext, location: str, new: int) -> None:
         c
         for c in ctx.tx.list(conns.KIND, account=ctx.account, region=ctx.region)
         if c["location"] == location
-        and c["connectionState"] not in conns.GONE | {"deleting"}
+        and c["connectionState"] not in ports.GONE | {"deleting"}
         and not c.get("_hosted")
     ]
     limit = ctx.settings.quotas.get("connections_per_location", conns.MAX_PER_LOCATION)
@@ -134,10 +95,10 @@ def _check_location_quota(ctx: RequestContext, location: str, new: int) -> None:
 def _existing_member(
     ctx: RequestContext, port_id: str, location: str, bandwidth: str
 ) -> tuple[str, dict[str, Any]]:
-    kind, port = conns.get_port(ctx, port_id)
+    kind, port = ports.get_port(ctx, port_id)
     if port.get("_hosted"):
         raise ClientError(f"Hosted connection {port_id} cannot be bundled in a LAG.")
-    if conns.port_state(kind, port) in conns.GONE | {"deleting"}:
+    if ports.port_state(kind, port) in ports.GONE | {"deleting"}:
         raise errors.connection_not_found(port_id)
     if port.get("lagId"):
         raise ClientError(f"Connection {port_id} is already associated with Lag {port['lagId']}.")
@@ -183,7 +144,7 @@ def create_lag(
     new_count = number_of_connections - (1 if existing else 0)
     _check_location_quota(ctx, location, new_count)
     # The LAG lands on the existing port's endpoint (CreateLag doc).
-    device = existing[1]["awsDeviceV2"] if existing else conns.port_device(ctx, location)
+    device = existing[1]["awsDeviceV2"] if existing else ports.port_device(ctx, location)
     lag = _new_lag(
         ctx,
         lag_name,
@@ -243,7 +204,7 @@ def _new_lag(
         "awsDeviceV2": device,
         "awsLogicalDeviceId": device,
         # A partner's LAG can host connections (CreateLag doc).
-        "allowsHostedConnections": conns.is_partner(ctx),
+        "allowsHostedConnections": ports.is_partner(ctx),
         "jumboFrameCapable": False,
         "hasLogicalRedundancy": "unknown",
         "tags": tag_list,
@@ -262,7 +223,7 @@ def _new_lag(
 def _join(ctx: RequestContext, kind: str, port: dict[str, Any], lag: dict[str, Any]) -> None:
     """Make a port a member: its VIFs (and an interconnect's hosted connections) move to the
     LAG unless they already hang off another LAG (AssociateConnectionWithLag doc)."""
-    pid = conns.port_id(port)
+    pid = ports.port_id(port)
     if not port.get("lagId"):
         for vif in ctx.tx.list("virtualInterface", parent=pid):
             vif["connectionId"] = lag["lagId"]
@@ -290,7 +251,7 @@ def describe_lags(
     next_token: str | None = None,
 ) -> dict[str, Any]:
     if lag_id:
-        return {"lags": [view(ctx, conns.get_lag(ctx, lag_id))]}
+        return {"lags": [view(ctx, ports.get_lag(ctx, lag_id))]}
     records = ctx.tx.list(KIND, account=ctx.account, region=ctx.region)
     items, token = page(records, "lagId", max_results, next_token)
     return {"lags": [view(ctx, lag) for lag in items], "nextToken": token}
@@ -310,7 +271,7 @@ def update_lag(
         if not lag_name or len(lag_name) > 100:
             raise ClientError("lagName must be 1 to 100 characters.")
         lag["lagName"] = lag_name
-    members = conns.lag_members(ctx, lag_id)
+    members = ports.lag_members(ctx, lag_id)
     if minimum_links is not None:
         if not 0 <= minimum_links <= len(members):
             raise ClientError(
@@ -323,9 +284,9 @@ def update_lag(
         for kind, rec in members:
             if rec.get("macSecCapable"):
                 rec["encryptionMode"] = encryption_mode
-                ctx.tx.update(kind, conns.port_id(rec), rec)
+                ctx.tx.update(kind, ports.port_id(rec), rec)
     ctx.tx.update(KIND, lag_id, lag)
-    refresh(ctx, lag_id)
+    ports.refresh_lag(ctx, lag_id)
     return view(ctx, ctx.tx.get(KIND, lag_id))
 
 
@@ -344,12 +305,12 @@ def delete_lag(ctx: RequestContext, *, lag_id: str) -> dict[str, Any]:
     hosted = [
         c
         for c in ctx.tx.list(conns.KIND, parent=lag_id)
-        if c.get("_hosted") and c["connectionState"] not in conns.GONE
+        if c.get("_hosted") and c["connectionState"] not in ports.GONE
     ]
     if hosted:
         raise ClientError(f"Lag {lag_id} still has {len(hosted)} hosted connection(s).")
-    for kind, rec in conns.lag_members(ctx, lag_id):
-        conns.leave_lag(ctx, kind, rec)
+    for kind, rec in ports.lag_members(ctx, lag_id):
+        ports.leave_lag(ctx, kind, rec)
     ctx.tx.cancel(KIND, lag_id)
     lifecycle.advance(KIND, lag, "deleted")
     ctx.tx.update(KIND, lag_id, lag)
@@ -371,16 +332,16 @@ def associate_connection_with_lag(
     ctx: RequestContext, *, connection_id: str, lag_id: str
 ) -> dict[str, Any]:
     lag = live_lag(ctx, lag_id)
-    kind, port = conns.get_port(ctx, connection_id)
+    kind, port = ports.get_port(ctx, connection_id)
     if port.get("_hosted"):
         raise ClientError(f"Hosted connection {connection_id} cannot be associated with a LAG.")
-    state = conns.port_state(kind, port)
-    if state in conns.GONE:
+    state = ports.port_state(kind, port)
+    if state in ports.GONE:
         raise errors.connection_not_found(connection_id)
     if state == "deleting":
         raise errors.transitioning(connection_id)
     if port.get("lagId") == lag_id:
-        return conns.as_connection(kind, port)
+        return ports.as_connection(kind, port)
     if port["bandwidth"] != lag["connectionsBandwidth"] or port["location"] != lag["location"]:
         raise ClientError(
             f"Connection {connection_id} ({port['location']}, {port['bandwidth']}) must match Lag {lag_id} "
@@ -396,8 +357,8 @@ def associate_connection_with_lag(
         )
     if kind == conns.INTERCONNECT and not lag.get("allowsHostedConnections"):
         raise ClientError(f"Lag {lag_id} cannot host interconnects.")
-    limit = member_limit(lag["connectionsBandwidth"])
-    if len(conns.lag_members(ctx, lag_id)) >= limit:
+    limit = ports.member_limit(lag["connectionsBandwidth"])
+    if len(ports.lag_members(ctx, lag_id)) >= limit:
         # ClientError: the model's LimitExceededException is about rate limiters only.
         raise ClientError(f"Lag {lag_id} already has the maximum of {limit} connections.")
     old_lag_id = port.get("lagId")
@@ -405,31 +366,31 @@ def associate_connection_with_lag(
         moving = ctx.tx.list("virtualInterface", parent=connection_id)
         rate_limiters.check_move(ctx, moving, lag, modelled=True)
     if old_lag_id:
-        check_can_leave(ctx, ctx.tx.get(KIND, old_lag_id), connection_id)
+        ports.check_can_leave(ctx, ctx.tx.get(KIND, old_lag_id), connection_id)
         port.pop("lagId")
     _join(ctx, kind, port, lag)
     if old_lag_id:
-        refresh(ctx, old_lag_id)
-    refresh(ctx, lag_id)
-    return conns.as_connection(kind, port)
+        ports.refresh_lag(ctx, old_lag_id)
+    ports.refresh_lag(ctx, lag_id)
+    return ports.as_connection(kind, port)
 
 
 @operation("DisassociateConnectionFromLag")
 def disassociate_connection_from_lag(
     ctx: RequestContext, *, connection_id: str, lag_id: str
 ) -> dict[str, Any]:
-    lag = conns.get_lag(ctx, lag_id)
-    kind, port = conns.get_port(ctx, connection_id)
+    lag = ports.get_lag(ctx, lag_id)
+    kind, port = ports.get_port(ctx, connection_id)
     if port.get("lagId") != lag_id:
         raise ClientError(f"Connection {connection_id} is not associated with Lag {lag_id}.")
-    if conns.port_state(kind, port) in conns.TRANSITIONAL:
+    if ports.port_state(kind, port) in ports.TRANSITIONAL:
         raise errors.transitioning(connection_id)
-    check_can_leave(ctx, lag, connection_id)
-    conns.leave_lag(ctx, kind, port)
+    ports.check_can_leave(ctx, lag, connection_id)
+    ports.leave_lag(ctx, kind, port)
     if kind == conns.KIND and lag.get("allowsHostedConnections"):
         kind, port = _to_interconnect(ctx, port)
-    refresh(ctx, lag_id)
-    return conns.as_connection(kind, port)
+    ports.refresh_lag(ctx, lag_id)
+    return ports.as_connection(kind, port)
 
 
 def _to_interconnect(ctx: RequestContext, port: dict[str, Any]) -> tuple[str, dict[str, Any]]:

@@ -17,8 +17,7 @@ from typing import Any
 from dxlocal.core import errors, pdf
 from dxlocal.core.context import RequestContext
 from dxlocal.core.errors import ClientError
-from dxlocal.provider import connections as conns
-from dxlocal.provider import interconnects, locations
+from dxlocal.provider import interconnects, locations, ports
 from dxlocal.provider._registry import operation
 
 CONTENT_TYPE = "application/pdf"
@@ -34,18 +33,18 @@ OPTICS = {
 
 def port_name(record: dict[str, Any]) -> str:
     """A stable port on the endpoint for a connection id (the LOA's "port" line)."""
-    digest = hashlib.sha256(conns.port_id(record).encode()).digest()
+    digest = hashlib.sha256(ports.port_id(record).encode()).digest()
     prefix = "et" if record["bandwidth"] in ("100Gbps", "400Gbps") else "xe"
     return f"{prefix}-{digest[0] % 8}/{digest[1] % 4}/{digest[2] % 48}"
 
 
 def _check_issued(kind: str, record: dict[str, Any]) -> None:
-    pid = conns.port_id(record)
+    pid = ports.port_id(record)
     if record.get("_hosted"):
         raise ClientError(
             f"No LOA-CFA is issued for hosted connection {pid}; its partner arranges the cross-connect."
         )
-    state = conns.port_state(kind, record)
+    state = ports.port_state(kind, record)
     if state not in ISSUED_STATES:
         raise ClientError(f"The LOA-CFA for {pid} is not available while it is in state {state}.")
 
@@ -55,14 +54,14 @@ def _targets(
 ) -> tuple[dict[str, Any], list[tuple[str, dict[str, Any]]]]:
     """(the resource, the ports the letter covers)."""
     if resource_id.startswith("dxlag-"):
-        lag = conns.get_lag(ctx, resource_id)
-        members = conns.lag_members(ctx, resource_id) if lag["lagState"] != "deleted" else []
+        lag = ports.get_lag(ctx, resource_id)
+        members = ports.lag_members(ctx, resource_id) if lag["lagState"] != "deleted" else []
         if not members:
             raise ClientError(f"Lag {resource_id} has no connections to issue an LOA-CFA for.")
         for kind, rec in members:
             _check_issued(kind, rec)
         return lag, members
-    kind, record = conns.get_port(ctx, resource_id)
+    kind, record = ports.get_port(ctx, resource_id)
     _check_issued(kind, record)
     return record, [(kind, record)]
 
@@ -70,7 +69,7 @@ def _targets(
 def _lines(
     ctx: RequestContext,
     resource: dict[str, Any],
-    ports: list[tuple[str, dict[str, Any]]],
+    covered: list[tuple[str, dict[str, Any]]],
     provider: str | None,
 ) -> list[pdf.Line]:
     loc = locations.find(ctx.region, resource["location"])
@@ -85,7 +84,7 @@ def _lines(
         pdf.Line(""),
         pdf.Line(f"Date issued: {issued:%Y-%m-%d %H:%M} UTC    Valid until: {expires:%Y-%m-%d}"),
         pdf.Line(f"Requested by: {requester}"),
-        pdf.Line(f"Resource: {conns.port_id(resource)}"),
+        pdf.Line(f"Resource: {ports.port_id(resource)}"),
         pdf.Line(f"Location: {loc['locationCode']} - {loc['locationName']}"),
         pdf.Line(f"Region: {ctx.region}"),
         pdf.Line(""),
@@ -95,11 +94,11 @@ def _lines(
         ),
         pdf.Line(""),
     ]
-    for n, (_kind, rec) in enumerate(ports, start=1):
+    for n, (_kind, rec) in enumerate(covered, start=1):
         name = rec.get("connectionName") or rec.get("interconnectName", "")
         out += [
             pdf.Line(f"Port {n}", 12, True),
-            pdf.Line(f"Connection ID: {conns.port_id(rec)}  ({name})"),
+            pdf.Line(f"Connection ID: {ports.port_id(rec)}  ({name})"),
             pdf.Line(f"AWS device: {rec['awsDeviceV2']}"),
             pdf.Line(f"Port: {port_name(rec)}"),
             pdf.Line(
@@ -119,11 +118,11 @@ def _describe(
 ) -> dict[str, Any]:
     if content_type not in (None, CONTENT_TYPE):
         raise ClientError(f"loaContentType {content_type!r} is not supported: use {CONTENT_TYPE}.")
-    resource, ports = _targets(ctx, resource_id)
-    body = pdf.render(_lines(ctx, resource, ports, provider_name), title=f"LOA-CFA {resource_id}")
-    for kind, rec in ports:
+    resource, covered = _targets(ctx, resource_id)
+    body = pdf.render(_lines(ctx, resource, covered, provider_name), title=f"LOA-CFA {resource_id}")
+    for kind, rec in covered:
         rec["loaIssueTime"] = ctx.now
-        ctx.tx.update(kind, conns.port_id(rec), rec)
+        ctx.tx.update(kind, ports.port_id(rec), rec)
     return {"loaContent": body, "loaContentType": CONTENT_TYPE}
 
 
@@ -147,7 +146,7 @@ def describe_connection_loa(
     loa_content_type: str | None = None,
 ) -> dict[str, Any]:
     """Deprecated: DescribeLoa for a connection, wrapped in ``loa``."""
-    conns.get_connection(ctx, connection_id)
+    ports.get_connection(ctx, connection_id)
     return {"loa": _describe(ctx, connection_id, provider_name, loa_content_type)}
 
 

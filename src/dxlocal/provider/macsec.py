@@ -19,7 +19,7 @@ from typing import Any
 from dxlocal.core import errors, lifecycle
 from dxlocal.core.context import RequestContext
 from dxlocal.core.errors import ClientError
-from dxlocal.provider import connections as conns
+from dxlocal.provider import ports
 from dxlocal.provider._registry import operation
 
 KEY = "macSecKey"
@@ -33,13 +33,13 @@ _SECRET_ARN = re.compile(
 def _target(ctx: RequestContext, resource_id: str) -> tuple[str, dict[str, Any]]:
     """The MACsec-capable dedicated port or LAG the caller owns."""
     if resource_id.startswith("dxlag-"):
-        kind, record = conns.LAG, conns.get_lag(ctx, resource_id)
+        kind, record = ports.LAG, ports.get_lag(ctx, resource_id)
     else:
-        kind, record = conns.get_port(ctx, resource_id)
-    if conns.port_state(kind, record) in ("deleting", "deleted", "rejected"):
+        kind, record = ports.get_port(ctx, resource_id)
+    if ports.port_state(kind, record) in ("deleting", "deleted", "rejected"):
         raise (
             errors.lag_not_found(resource_id)
-            if kind == conns.LAG
+            if kind == ports.LAG
             else errors.connection_not_found(resource_id)
         )
     if record.get("_hosted") or not record.get("macSecCapable"):
@@ -81,16 +81,16 @@ def _check_key_input(
 
 
 def encryption_status(kind: str, record: dict[str, Any]) -> str:
-    up = conns.port_state(kind, record) == "available" and any(
+    up = ports.port_state(kind, record) == "available" and any(
         k["state"] == "associated" for k in record.get("macSecKeys", [])
     )
     return "Encryption Up" if up else "Encryption Down"
 
 
 def _save(ctx: RequestContext, kind: str, record: dict[str, Any]) -> None:
-    if kind != conns.LAG:
+    if kind != ports.LAG:
         record["portEncryptionStatus"] = encryption_status(kind, record)
-    ctx.tx.update(kind, conns.port_id(record), record)
+    ctx.tx.update(kind, ports.port_id(record), record)
 
 
 @operation("AssociateMacSecKey")
@@ -154,16 +154,16 @@ def _step_keys(ctx: RequestContext, kind: str, record: dict[str, Any]) -> None:
     _save(ctx, kind, record)
 
 
-@lifecycle.on_timer(conns.KIND, "macsec")
+@lifecycle.on_timer(ports.CONNECTION, "macsec")
 def _connection_keys(ctx: RequestContext, record: dict[str, Any]) -> None:
-    _step_keys(ctx, conns.KIND, record)
+    _step_keys(ctx, ports.CONNECTION, record)
 
 
-@lifecycle.on_timer(conns.INTERCONNECT, "macsec")
+@lifecycle.on_timer(ports.INTERCONNECT, "macsec")
 def _interconnect_keys(ctx: RequestContext, record: dict[str, Any]) -> None:
-    _step_keys(ctx, conns.INTERCONNECT, record)
+    _step_keys(ctx, ports.INTERCONNECT, record)
 
 
-@lifecycle.on_timer(conns.LAG, "macsec")
+@lifecycle.on_timer(ports.LAG, "macsec")
 def _lag_keys(ctx: RequestContext, record: dict[str, Any]) -> None:
-    _step_keys(ctx, conns.LAG, record)
+    _step_keys(ctx, ports.LAG, record)

@@ -23,6 +23,7 @@ from typing import Any
 
 from dxlocal.core.context import RequestContext
 from dxlocal.core.errors import ClientError, LimitExceededException
+from dxlocal.provider import ports
 
 MAX_PER_PARENT = 10
 # The model's list of supported values, in Mbps.
@@ -45,17 +46,14 @@ _GONE = {"deleting", "deleted", "rejected"}
 
 
 def _kind(parent_id: str) -> str:
-    return "lag" if parent_id.startswith("dxlag-") else "connection"
+    return ports.LAG if parent_id.startswith("dxlag-") else ports.CONNECTION
 
 
 def capacity(ctx: RequestContext, parent: dict[str, Any]) -> int:
     """Mbps of a dedicated connection, or of a LAG's member ports together."""
-    from dxlocal.provider import connections as conns  # imported late: conns imports us
-    from dxlocal.provider.hosted_connections import parent_capacity
-
     if parent.get("lagId") and "connectionsBandwidth" in parent:
-        return parent_capacity(ctx, conns.LAG, parent)
-    return parent_capacity(ctx, conns.KIND, parent)
+        return ports.capacity(ctx, ports.LAG, parent)
+    return ports.capacity(ctx, ports.CONNECTION, parent)
 
 
 def limited(ctx: RequestContext, parent_id: str, *, exclude: str = "") -> list[dict[str, Any]]:

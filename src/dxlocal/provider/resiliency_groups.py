@@ -25,7 +25,7 @@ from dxlocal.core import tags as tagging
 from dxlocal.core.context import RequestContext
 from dxlocal.core.errors import ClientError, LimitExceededException
 from dxlocal.core.pagination import page
-from dxlocal.provider import connections as conns
+from dxlocal.provider import ports
 from dxlocal.provider._registry import operation
 
 KIND = "resiliencyGroup"
@@ -196,8 +196,8 @@ def _connection(ctx: RequestContext, identifier: str) -> dict[str, Any]:
         region, account, connection_id = match.groups()
         if (region, account) != (ctx.region, ctx.account):
             raise errors.connection_not_found(connection_id)
-    record = conns.get_connection(ctx, connection_id)
-    if record["connectionState"] in conns.GONE | {"deleting"}:
+    record = ports.get_connection(ctx, connection_id)
+    if record["connectionState"] in ports.GONE | {"deleting"}:
         raise errors.connection_not_found(connection_id)
     if record.get("_hosted"):
         raise ClientError(f"Hosted connection {connection_id} cannot join a resiliency group.")
@@ -258,7 +258,7 @@ def associate_connections_to_resiliency_group(
             }
             ctx.tx.insert(ASSOC, key, assoc, account=ctx.account, region=ctx.region, parent=gid)
             record["_resiliencyGroupId"] = gid
-            ctx.tx.update(conns.KIND, record["connectionId"], record)
+            ctx.tx.update(ports.CONNECTION, record["connectionId"], record)
             ctx.schedule(ASSOC, key, "progress")
         elif assoc["state"] == "disassociating":
             raise ClientError(
@@ -304,10 +304,10 @@ def _assoc_progress(ctx: RequestContext, assoc: dict[str, Any]) -> None:
         ctx.tx.update(ASSOC, key, assoc)
     elif assoc["state"] == "disassociating":
         ctx.tx.delete(ASSOC, key)
-        record = ctx.tx.get(conns.KIND, assoc["_connectionId"])
+        record = ctx.tx.get(ports.CONNECTION, assoc["_connectionId"])
         if record is not None and record.get("_resiliencyGroupId") == assoc["resiliencyGroupId"]:
             record.pop("_resiliencyGroupId")
-            ctx.tx.update(conns.KIND, record["connectionId"], record)
+            ctx.tx.update(ports.CONNECTION, record["connectionId"], record)
 
 
 @operation("ListResiliencyGroupAssociations")

@@ -23,7 +23,7 @@ from dxlocal.core.router_xml import customer_router_config
 from dxlocal.provider import bgp_peers, rate_limiters
 from dxlocal.provider import virtual_interfaces as vifs
 from dxlocal.provider._registry import operation
-from dxlocal.provider.connections import get_parent
+from dxlocal.provider.ports import get_parent
 
 FIXED = {"deleting", "deleted", "rejected"}
 REPROVISION = {"verifying", "pending", "available", "down"}

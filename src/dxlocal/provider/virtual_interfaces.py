@@ -20,7 +20,7 @@ from dxlocal.core.errors import ClientError
 from dxlocal.core.pagination import page
 from dxlocal.provider import bgp_peers, dx_gateways, rate_limiters, virtual_gateways
 from dxlocal.provider._registry import operation
-from dxlocal.provider.connections import get_connection, get_parent
+from dxlocal.provider.ports import get_connection, get_parent
 
 KIND = "virtualInterface"
 PUBLIC_AMAZON_ASN = 7224
