@@ -3,7 +3,7 @@
     python benchmarks/bgp_scale.py [--sessions 1000] [--hold 9] [--duration 10]
 
 1. ``dxlocal serve --bgp live --bgp-netns ""`` (loopback transport: one Amazon listener per
-   peer on 127.1.x.y, bgp-lab.md §6) on a fresh state file, pinned to CPU 0.
+   peer on 127.1.x.y, docs/behavior.md#lab) on a fresh state file, pinned to CPU 0.
 2. N private VIFs with one IPv4 peer each (MD5 on), created over HTTP.
 3. API rate idle: ``wrk -t1 -c16`` DescribeVirtualInterfaces by id, cycling over the N VIFs
    with each owner's credentials, while every session is configured but none is up

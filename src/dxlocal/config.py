@@ -31,7 +31,7 @@ class Settings:
     # "absent" = nobody answers (peers stay down), "live" = real BGP sessions.
     bgp: str = "sim"
     # Live BGP (bgp == "live"): the network namespace dxlocal creates for the Amazon side of
-    # every VIF ("" = no namespaces: loopback transport, bgp-lab.md §6), the timers it offers
+    # every VIF ("" = no namespaces: loopback transport, docs/behavior.md#lab), the timers it offers
     # (RFC 4271 §4.2, §10: hold 90 s as Direct Connect uses, connect retry), and the first
     # port of the loopback transports (Amazon side even, customer side odd).
     bgp_netns: str = "dxlocal-aws"

@@ -1,5 +1,5 @@
 """CreateBGPPeer and DeleteBGPPeer: every rule of the API reference and user guide
-(dx-behavior.md §4), through boto3, in both modes."""
+(docs/behavior.md#bgp-peers), through boto3, in both modes."""
 
 from __future__ import annotations
 

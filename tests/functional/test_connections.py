@@ -1,5 +1,5 @@
 """Dedicated connections: CreateConnection options, UpdateConnection, ConfirmConnection,
-DeleteConnection (dx-behavior.md §3.1, §5.2)."""
+DeleteConnection (docs/behavior.md#connections)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Direct Connect gateways and their VIF attachments (dx-behavior.md §3.6, §3.9), through
+"""Direct Connect gateways and their VIF attachments (docs/behavior.md#gateways), through
 boto3, in both modes."""
 
 from __future__ import annotations

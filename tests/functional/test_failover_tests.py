@@ -1,4 +1,4 @@
-"""BGP failover tests (dx-behavior.md §4.4, §9), through boto3, in both modes."""
+"""BGP failover tests (docs/behavior.md#failover-tests), through boto3, in both modes."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Direct Connect gateway associations with VGWs and TGWs (dx-behavior.md §3.7, §5.2), and
+"""Direct Connect gateway associations with VGWs and TGWs (docs/behavior.md#associations), and
 the control API that registers gateways, through boto3, in both modes."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Interconnects and hosted connections across two accounts (dx-behavior.md §5.2, §6)."""
+"""Interconnects and hosted connections across two accounts (docs/behavior.md#hosted-connections)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Hosted virtual interfaces across accounts: allocate, confirm, reject (dx-behavior.md §3.4,
-§6), through boto3, in both modes."""
+"""Hosted virtual interfaces across accounts: allocate, confirm, reject (docs/behavior.md#hosted-vifs),
+through boto3, in both modes."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """LAGs: CreateLag, DescribeLags, UpdateLag, DeleteLag, AssociateConnectionWithLag,
-DisassociateConnectionFromLag (dx-behavior.md §3.3, §5.2)."""
+DisassociateConnectionFromLag (docs/behavior.md#lags)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Cross-account association proposals (dx-behavior.md §3.8, §6), through boto3, in both modes."""
+"""Cross-account association proposals (docs/behavior.md#proposals), through boto3, in both modes."""
 
 from __future__ import annotations
 

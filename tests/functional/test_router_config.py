@@ -1,4 +1,4 @@
-"""DescribeRouterConfiguration for every router type AWS lists (dx-behavior.md §8), through
+"""DescribeRouterConfiguration for every router type AWS lists (docs/behavior.md#router-config), through
 boto3, in both modes."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""TagResource, UntagResource, DescribeTags on every taggable ARN (dx-behavior.md §2.2)."""
+"""TagResource, UntagResource, DescribeTags on every taggable ARN (docs/behavior.md#ids)."""
 
 from __future__ import annotations
 

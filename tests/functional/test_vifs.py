@@ -1,5 +1,5 @@
-"""AssociateVirtualInterface and UpdateVirtualInterfaceAttributes (dx-behavior.md §3.4,
-§5.2), through boto3, in both modes."""
+"""AssociateVirtualInterface and UpdateVirtualInterfaceAttributes (docs/behavior.md#vifs),
+through boto3, in both modes."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ Namespace mode: NAME gets ``dxc<id>`` (one end of the VIF's veth pair) with an 8
 subinterface ``dxc<id>.<vlan>`` holding the peers' customer addresses (netns.py); a router
 started with ``ip netns exec NAME …`` peers with the Amazon addresses on port 179, as with AWS.
 
-Loopback mode (no namespaces, or ``--loopback``; bgp-lab.md §6): each peer has its own
+Loopback mode (no namespaces, or ``--loopback``; docs/behavior.md#lab): each peer has its own
 transport pair on 127/8 (IPv6: ::1 with distinct ports), reported under ``transport``. The
 customer router must then use exactly those addresses and ports, allow a non-connected
 neighbor (BIRD ``multihop``, FRR ``disable-connected-check``/``ebgp-multihop``) and announce

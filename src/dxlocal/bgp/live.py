@@ -20,7 +20,7 @@ on a public one, ends the session (Cease 6/1, RFC 4486), as AWS does (user guide
 Transport. The Amazon addresses live in the namespace dxlocal creates (``bgp_netns``,
 default ``dxlocal-aws``, see netns.py), port 179. Where namespaces cannot be created (or
 ``bgp_netns`` is empty), and for VIFs attached with ``dxlocal lab attach --loopback``, each
-peer instead gets a loopback transport (bgp-lab.md §6): peer slot n listens on
+peer instead gets a loopback transport (docs/behavior.md#lab): peer slot n listens on
 127.1.0.0+4n+1 (IPv4) or ::1 (IPv6), port ``bgp_loopback_port``+2n, and dials the customer at
 127.1.0.0+4n+2 / ::1, port +2n+1; it announces the VIF's real Amazon address as next hop.
 
@@ -304,7 +304,7 @@ class LiveBgp:
                 netns=self.plumbing.netns if t.mode == "netns" and self.plumbing else None,
             )
             if t.mode == "loopback":
-                # bgp-lab.md §6: a 127/8 next hop is martian to the customer; announce the
+                # docs/behavior.md#lab: a 127/8 next hop is martian to the customer; announce the
                 # VIF's Amazon address, and keep the router id the API's addresses imply.
                 real = dataclasses.replace(spec, local_address=amazon)
                 spec = dataclasses.replace(spec, next_hop=amazon, router_id=router_id_for(real))

@@ -16,7 +16,7 @@ unset, where ``ip link add … type vlan`` answers "Unknown device type") get th
 the veth ends themselves, untagged; ``vlan_mode`` says which one is in use.
 
 Addresses are added ``nodad`` and both namespaces keep them when a link goes down
-(``keep_addr_on_down=1``) and skip DAD for link-locals (``accept_dad=0``): bgp-lab.md §1.
+(``keep_addr_on_down=1``) and skip DAD for link-locals (``accept_dad=0``): docs/behavior.md#lab.
 Every call here is blocking (``ip`` subprocesses); the live bridge runs them in a worker
 thread, serialized by ``Plumbing.lock``.
 """

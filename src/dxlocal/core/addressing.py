@@ -1,4 +1,4 @@
-"""BGP peer addressing (CreateBGPPeer and Create*VirtualInterface docs, dx-behavior.md §4.1).
+"""BGP peer addressing (CreateBGPPeer and Create*VirtualInterface docs, docs/behavior.md#bgp-peers).
 
 - IPv4: both ``amazonAddress`` and ``customerAddress`` in CIDR form, or neither; when
   omitted AWS allocates a /30 from 169.254.0.0/16 with Amazon on .1 and the customer on .2.

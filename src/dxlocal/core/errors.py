@@ -64,7 +64,7 @@ class RequestTooLarge(ApiError):
 ClientError = DirectConnectClientException
 
 
-# --- AWS's known wording (dx-behavior.md §10) ---------------------------------------------
+# --- AWS's known wording (docs/behavior.md#errors) ---------------------------------------------
 
 
 def connection_not_found(connection_id: str) -> ClientError:
@@ -138,7 +138,7 @@ def proposal_gateway_not_found(proposal_id: str) -> ClientError:
     )
 
 
-# --- connections, LAGs, interconnects, hosted connections (dx-behavior.md §3.1-3.3, §10) ---
+# --- connections, LAGs, interconnects, hosted connections (docs/behavior.md#errors) ---
 
 
 def confirm_connection_state(connection_id: str, state: str) -> ClientError:

@@ -1,4 +1,4 @@
-"""Identifiers in AWS's formats (dx-behavior.md §2.1).
+"""Identifiers in AWS's formats (docs/behavior.md#ids).
 
 Connection, LAG, VIF and peer ids are a prefix plus 8 lowercase alphanumerics; real ones
 nearly always start with ``f``, so minted ones do too. Gateways, associations and proposals

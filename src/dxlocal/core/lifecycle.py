@@ -1,6 +1,6 @@
 """Declared lifecycles: which state may follow which, and the timers that move them.
 
-Each resource kind has a transition table (AWS's states, dx-behavior.md §3); ``advance``
+Each resource kind has a transition table (AWS's states, docs/behavior.md#lifecycle); ``advance``
 refuses any move the table does not list, so a bug cannot put a record in a state AWS
 never shows. Progression is a timer per record and event, stored with the records: the
 ``progress`` policy of the settings decides when timers fire (after ``delay`` seconds, or
@@ -19,7 +19,7 @@ Record = dict[str, Any]
 TimerHandler = Callable[[RequestContext, Record], None]
 
 TRANSITIONS: dict[str, dict[str, set[str]]] = {
-    # dx-behavior.md §3.1
+    # docs/behavior.md#connections
     "connection": {
         "ordering": {"pending", "rejected", "deleted", "deleting"},
         "requested": {"pending", "deleting", "deleted", "available", "down"},
@@ -31,7 +31,7 @@ TRANSITIONS: dict[str, dict[str, set[str]]] = {
         "rejected": set(),
         "unknown": {"available", "down", "deleting", "deleted"},
     },
-    # §3.4
+    # docs/behavior.md#vifs
     "virtualInterface": {
         "confirming": {"pending", "verifying", "rejected", "deleting", "deleted"},
         "verifying": {"pending", "deleting", "deleted", "down", "available"},
@@ -44,7 +44,7 @@ TRANSITIONS: dict[str, dict[str, set[str]]] = {
         "rejected": set(),
         "unknown": {"available", "down", "deleting"},
     },
-    # §3.5
+    # docs/behavior.md#bgp-peers
     "bgpPeer": {
         "verifying": {"pending", "available", "deleting"},
         "pending": {"available", "deleting"},
@@ -52,14 +52,15 @@ TRANSITIONS: dict[str, dict[str, set[str]]] = {
         "deleting": {"deleted"},
         "deleted": set(),
     },
-    # §3.6; a delete refused after acceptance goes back to available (tf PR #10214).
+    # docs/behavior.md#gateways; AWS may accept a delete and go back to available
+    # (hashicorp/terraform-provider-aws#10214).
     "directConnectGateway": {
         "pending": {"available", "deleting"},
         "available": {"deleting"},
         "deleting": {"deleted", "available"},
         "deleted": set(),
     },
-    # §3.7
+    # docs/behavior.md#associations
     "directConnectGatewayAssociation": {
         "associating": {"associated", "disassociating"},
         "associated": {"updating", "disassociating"},
@@ -67,20 +68,20 @@ TRANSITIONS: dict[str, dict[str, set[str]]] = {
         "disassociating": {"disassociated"},
         "disassociated": set(),
     },
-    # §3.8
+    # docs/behavior.md#proposals
     "directConnectGatewayAssociationProposal": {
         "requested": {"accepted", "deleted"},
         "accepted": set(),
         "deleted": set(),
     },
-    # §3.9
+    # docs/behavior.md#gateways (attachments)
     "directConnectGatewayAttachment": {
         "attaching": {"attached", "detaching"},
         "attached": {"detaching"},
         "detaching": {"detached"},
         "detached": set(),
     },
-    # §9: a failover test runs until stopped (cancelled) or its duration ends (completed).
+    # docs/behavior.md#failover-tests: a failover test runs until stopped (cancelled) or its duration ends (completed).
     "virtualInterfaceTest": {
         "in_progress": {"completed", "cancelled", "failed"},
         "completed": set(),
@@ -140,7 +141,7 @@ def handler(kind: str, event: str) -> TimerHandler | None:
 # --- the physical layer: LAGs, interconnects, MACsec keys, resiliency groups ----------------
 TRANSITIONS.update(
     {
-        # §3.3: CreateLag answers ``pending``; the LAG then follows its members.
+        # docs/behavior.md#lags: CreateLag answers ``pending``; the LAG then follows its members.
         "lag": {
             "requested": {"pending", "available", "down", "deleting", "deleted"},
             "pending": {"available", "down", "deleting", "deleted"},
@@ -150,7 +151,7 @@ TRANSITIONS.update(
             "deleted": set(),
             "unknown": {"available", "down", "deleting", "deleted"},
         },
-        # §3.2: the lifecycle of a dedicated connection.
+        # docs/behavior.md#interconnects: the lifecycle of a dedicated connection.
         "interconnect": {
             "requested": {"pending", "deleting", "deleted", "available", "down"},
             "pending": {"available", "down", "deleting", "deleted"},
@@ -160,7 +161,7 @@ TRANSITIONS.update(
             "deleted": set(),
             "unknown": {"available", "down", "deleting", "deleted"},
         },
-        # §3.10 (MacSecKey.state doc).
+        # docs/behavior.md#macsec (MacSecKey.state doc).
         "macSecKey": {
             "associating": {"associated", "disassociating", "disassociated"},
             "associated": {"disassociating", "disassociated"},

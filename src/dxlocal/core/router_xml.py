@@ -1,5 +1,5 @@
 """The ``customerRouterConfig`` XML every VIF response carries (layout from AWS's samples,
-dx-behavior.md §8). It lists the VIF's first IPv4 and first IPv6 peer; peers being deleted
+docs/behavior.md#router-config). It lists the VIF's first IPv4 and first IPv6 peer; peers being deleted
 leave it at once."""
 
 from __future__ import annotations

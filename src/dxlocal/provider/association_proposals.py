@@ -1,5 +1,5 @@
 """Association proposals: the cross-account way to associate a gateway with a Direct Connect
-gateway (dx-behavior.md §3.8, §6; user guide "Associating a virtual private gateway across
+gateway (docs/behavior.md#proposals; user guide "Associating a virtual private gateway across
 accounts").
 
     VGW/TGW owner      CreateDirectConnectGatewayAssociationProposal   -> requested

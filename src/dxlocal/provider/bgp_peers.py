@@ -1,5 +1,5 @@
 """BGP peers: CreateBGPPeer and DeleteBGPPeer, with every rule AWS applies
-(CreateBGPPeer/DeleteBGPPeer docs, user guide "Add a BGP peer", dx-behavior.md §4).
+(CreateBGPPeer/DeleteBGPPeer docs, user guide "Add a BGP peer", docs/behavior.md#bgp-peers).
 
 - One peer per address family on a VIF, two when the parent connection or LAG has logical
   redundancy (``hasLogicalRedundancy == "yes"``).

@@ -1,4 +1,4 @@
-"""Dedicated and hosted connections (dx-behavior.md §3.1, §5.2 "Connections").
+"""Dedicated and hosted connections (docs/behavior.md#connections).
 
 Lifecycle: CreateConnection answers ``requested``; AWS then approves (``pending``) and the
 cross-connect comes up (``available``), each step one progression delay here. Hosted
@@ -164,7 +164,7 @@ _ID_FIELD = {KIND: "connectionId", INTERCONNECT: "interconnectId"}
 
 
 def provision_step(ctx: RequestContext, kind: str, record: dict[str, Any]) -> None:
-    """One provisioning step of a port (a connection or an interconnect, §3.1-3.2):
+    """One provisioning step of a port (a connection or an interconnect, docs/behavior.md#connections):
     requested -> pending (LOA issued) -> available (cross-connect up); a LAG follows."""
     rid = record[_ID_FIELD[kind]]
     state = record[lifecycle.STATE_FIELD[kind]]
@@ -193,7 +193,7 @@ def _progress(ctx: RequestContext, record: dict[str, Any]) -> None:
 
 @lifecycle.on_timer(KIND, "purge")
 def _purge(ctx: RequestContext, record: dict[str, Any]) -> None:
-    """Deleted and rejected connections stay visible for a while, then go (§3.1)."""
+    """Deleted and rejected connections stay visible for a while, then go (docs/behavior.md#lifecycle)."""
     if record["connectionState"] in GONE:
         ctx.tx.delete(KIND, record["connectionId"])
 

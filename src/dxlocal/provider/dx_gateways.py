@@ -1,4 +1,4 @@
-"""Direct Connect gateways and their VIF attachments (dx-behavior.md §3.6, §3.9, §5.2).
+"""Direct Connect gateways and their VIF attachments (docs/behavior.md#gateways).
 
 A Direct Connect gateway is global: it is filed under region ``""`` and answers from any
 Region. Lifecycle, one progression delay per step:
@@ -27,7 +27,7 @@ ASSOCIATION = "directConnectGatewayAssociation"
 GLOBAL = ""
 DEFAULT_ASN = 64512
 ASN_RANGES = ((64512, 65534), (4200000000, 4294967294))
-# User guide quotas (dx-behavior.md §7).
+# User guide "Direct Connect quotas" (docs/behavior.md#gateways).
 MAX_GATEWAYS = 200
 MAX_VIFS_PER_GATEWAY = 30
 ATTACHMENT_TYPES = {"private": "PrivateVirtualInterface", "transit": "TransitVirtualInterface"}

@@ -1,5 +1,5 @@
 """BGP failover tests: StartBgpFailoverTest, StopBgpFailoverTest, ListVirtualInterfaceTestHistory
-(dx-behavior.md §4.4, §9; user guide "AWS Direct Connect Failover Test").
+(docs/behavior.md#failover-tests; user guide "AWS Direct Connect Failover Test").
 
 Only the VIF's owner runs a test. While it runs the VIF is ``testing`` and the chosen peers
 (all live peers when none are named) are held DOWN: each carries ``_failoverTest`` so the

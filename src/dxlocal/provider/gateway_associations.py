@@ -1,5 +1,5 @@
 """Direct Connect gateway associations with virtual private gateways and transit gateways
-(dx-behavior.md §3.7, §5.2, §7; CreateDirectConnectGatewayAssociation doc).
+(docs/behavior.md#associations; CreateDirectConnectGatewayAssociation doc).
 
 Lifecycle, one progression delay per step:
 
@@ -194,7 +194,7 @@ def make_association(
         "_created": ctx.now,
     }
     if assoc["associatedGateway"]["type"] == VGW_TYPE:
-        # The legacy members, still sent for VGW associations (dx-behavior.md §2.3).
+        # The legacy members, still sent for VGW associations (docs/behavior.md#associations).
         assoc.update(
             virtualGatewayId=gateway_id,
             virtualGatewayRegion=record["region"],

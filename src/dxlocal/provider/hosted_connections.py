@@ -1,5 +1,5 @@
 """Hosted connections: a partner carves a connection for a customer out of its interconnect
-or LAG (dx-behavior.md §5.2, §6).
+or LAG (docs/behavior.md#hosted-connections).
 
     partner: AllocateHostedConnection ─▶ ordering (owner = customer, partner = caller)
     customer: ConfirmConnection ─▶ pending ─▶ available      (connections.py)

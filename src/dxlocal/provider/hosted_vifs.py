@@ -1,5 +1,5 @@
 """Hosted virtual interfaces: allocated by a connection's owner to another account, confirmed
-(or rejected by deletion) by that account (dx-behavior.md §3.4, §5.2, §6).
+(or rejected by deletion) by that account (docs/behavior.md#hosted-vifs).
 
     connection owner   Allocate{Private,Public,Transit}VirtualInterface -> confirming
     VIF owner          Confirm{Private,Transit}VirtualInterface + gateway -> pending -> …

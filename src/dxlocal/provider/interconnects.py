@@ -1,5 +1,5 @@
-"""Interconnects: a partner's port that hosts other accounts' connections (dx-behavior.md
-§3.2, §5.2 "Partner / hosted connections and interconnects").
+"""Interconnects: a partner's port that hosts other accounts' connections (docs/behavior.md#interconnects,
+#hosted-connections).
 
 Interconnect ids are ``dxcon-`` ids (AWS's samples), stored as kind ``interconnect``. Their
 lifecycle is a dedicated connection's: ``requested`` -> ``pending`` -> ``available``.
@@ -123,7 +123,8 @@ def _check_lag(ctx: RequestContext, lag_id: str, location: str, bandwidth: str) 
 
 @lifecycle.on_timer(KIND, "progress")
 def _progress(ctx: RequestContext, record: dict[str, Any]) -> None:
-    conns.provision_step(ctx, KIND, record)  # as a dedicated connection (§3.2)
+    # As a dedicated connection (docs/behavior.md#interconnects).
+    conns.provision_step(ctx, KIND, record)
 
 
 @lifecycle.on_timer(KIND, "purge")

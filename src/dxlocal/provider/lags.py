@@ -1,4 +1,4 @@
-"""Link aggregation groups (dx-behavior.md §3.3, §5.2 "LAGs", §7 quotas).
+"""Link aggregation groups (docs/behavior.md#lags).
 
 A LAG record is the model's Lag shape without its ``connections``: the members are the
 connection (and interconnect) records filed with ``parent=<lagId>`` and carrying ``lagId``,

@@ -1,5 +1,5 @@
 """Letters of authorization: DescribeLoa, DescribeConnectionLoa, DescribeInterconnectLoa
-(dx-behavior.md §5.2 "Connections").
+(docs/behavior.md#loa).
 
 The LOA-CFA is the PDF the colocation provider needs to run the cross-connect: who asks,
 where (location), and which AWS port (endpoint, port, optic) it ends on. AWS issues it once

@@ -1,4 +1,4 @@
-"""MACsec keys: AssociateMacSecKey, DisassociateMacSecKey (dx-behavior.md §3.10, §5.2).
+"""MACsec keys: AssociateMacSecKey, DisassociateMacSecKey (docs/behavior.md#macsec).
 
 A key is given either as a Secrets Manager ``secretARN`` or as a CKN/CAK pair (64 hex
 characters each), never both. A CKN/CAK pair is kept as a secret of dxlocal's own, whose ARN

@@ -1,5 +1,5 @@
 """DescribeRouterConfiguration: a customer router configuration for a VIF, per router type
-(dx-behavior.md §8).
+(docs/behavior.md#router-config).
 
 AWS renders the VIF's ``customerRouterConfig`` XML through a vendor XSLT; the exact texts are
 not public, so each vendor family here has a plausible template filled with the VIF's real

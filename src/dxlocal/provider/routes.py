@@ -5,7 +5,7 @@ route that says what the simulated customer router announces.
   session's Adj-RIB-In (``dxlocal.bgp.live.routes``); in simulation, what the control API
   says the customer's router announces, kept on the peer record as ``_announced``. A public VIF accepts only prefixes inside its
   route filter prefixes. More than 100 prefixes (private/transit) or 1,000 (public) on one
-  session put it idle and DOWN (user guide quotas, dx-behavior.md §7).
+  session put it idle and DOWN (user guide quotas, docs/behavior.md#routes).
 - ``advertised``: sent to the customer network, from what the VIF reaches: a virtual
   gateway's VPC CIDRs, the allowed prefixes of its Direct Connect gateway's associations,
   or, on a public VIF, Amazon's public prefixes for the Region.

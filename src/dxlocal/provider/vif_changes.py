@@ -1,5 +1,5 @@
 """Changing a virtual interface after it exists: AssociateVirtualInterface (move it to another
-connection or LAG) and UpdateVirtualInterfaceAttributes (dx-behavior.md §3.4, §5.2).
+connection or LAG) and UpdateVirtualInterfaceAttributes (docs/behavior.md#vifs).
 
 AssociateVirtualInterface (model doc): the caller owns the VIF or its current connection,
 and owns the target; same Region; a VIF on a hosted connection cannot move to a LAG; a VLAN

@@ -1,5 +1,5 @@
 """Virtual interfaces: create (private, public, transit), describe, delete, and their
-lifecycle (dx-behavior.md §3.4, §5.2 "Virtual interfaces", §7 quotas).
+lifecycle (docs/behavior.md#vifs).
 
 Lifecycle, one progression delay per step:
     private/transit  pending ──▶ peers available ──▶ BGP up: available (or down)
@@ -27,7 +27,7 @@ PUBLIC_AMAZON_ASN = 7224
 MTUS = {"private": (1500, 8500, 9001), "transit": (1500, 8500), "public": (1500,)}
 GONE = {"deleted", "rejected"}
 PARENT_OK = {"requested", "pending", "available", "down"}
-# User guide quotas (dx-behavior.md §7).
+# User guide "Direct Connect quotas" (docs/behavior.md#vifs).
 QUOTA_PRIVATE_PUBLIC = 50
 QUOTA_TRANSIT = 4
 QUOTA_TOTAL_DEDICATED = 51
@@ -363,7 +363,7 @@ def delete_virtual_interface(ctx: RequestContext, *, virtual_interface_id: str) 
     if state in GONE:
         raise errors.vif_not_found(virtual_interface_id)
     if state == "confirming" and ctx.account == vif["ownerAccount"]:
-        # The owner of a hosted VIF rejects it by deleting it (dx-behavior.md §6).
+        # The owner of a hosted VIF rejects it by deleting it (docs/behavior.md#hosted-vifs).
         lifecycle.advance(KIND, vif, "rejected")
         _retire(ctx, vif)
     elif state != "deleting":
@@ -436,7 +436,7 @@ def restore_bgp(ctx: RequestContext, vif: dict[str, Any]) -> None:
 
 def held_down(peer: dict[str, Any]) -> bool:
     """A session the simulated router must not bring up: held by the control API, by a
-    running failover test, or idle after too many announced routes (quotas, §7)."""
+    running failover test, or idle after too many announced routes (docs/behavior.md#routes)."""
     return bool(peer.get("_heldDown") or peer.get("_failoverTest") or peer.get("_overLimit"))
 
 
@@ -454,7 +454,7 @@ def release_address(ctx: RequestContext, vif: dict[str, Any], peer: dict[str, An
 
 
 def _retire(ctx: RequestContext, vif: dict[str, Any]) -> None:
-    """A deleted or rejected VIF frees its /30s and stays visible for a while (§3.1)."""
+    """A deleted or rejected VIF frees its /30s and stays visible for a while (docs/behavior.md#lifecycle)."""
     for peer in vif["bgpPeers"]:
         if peer["addressFamily"] == "ipv4":
             addressing.release_ipv4(
