@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from dxlocal.core.context import RequestContext
-from dxlocal.provider.routes import ROUTE_LIMITS  # user guide, quotas
+from dxlocal.provider import prefix_pools
 from dxlocal.server import asgi
 
 from .netns import Plumbing, Port
@@ -295,7 +295,7 @@ class LiveBgp:
                 remote_asn=int(peer.get("asnLong") or peer.get("asn") or 0),
                 md5_key=peer.get("authKey") or None,
                 advertise=advertise,
-                max_prefixes=ROUTE_LIMITS.get(vif.get("virtualInterfaceType", ""), 100),
+                max_prefixes=prefix_pools.allocation(vif, peer["addressFamily"]),
                 local_port=t.amazon_port,
                 remote_port=t.customer_port,
                 hold_time=self.settings.bgp_hold_time,

@@ -15,7 +15,7 @@ from dxlocal.core import tags as tagging
 from dxlocal.core.context import RequestContext
 from dxlocal.core.errors import ClientError
 from dxlocal.core.pagination import page
-from dxlocal.provider import locations, ports, rate_limiters
+from dxlocal.provider import locations, ports, prefix_pools, rate_limiters
 from dxlocal.provider._registry import operation
 
 KIND = ports.CONNECTION
@@ -71,8 +71,9 @@ def new_connection(
 
 
 def save_new(ctx: RequestContext, record: dict[str, Any], *, parent: str | None = None) -> None:
-    if not record.get("_hosted"):  # dedicated: room for VIF rate limiters
+    if not record.get("_hosted"):  # dedicated: room for VIF rate limiters, a prefix pool
         record.setdefault("rateLimiterStatus", rate_limiters.initial_status())
+        prefix_pools.initial(record)
     ctx.tx.insert(
         KIND,
         record["connectionId"],

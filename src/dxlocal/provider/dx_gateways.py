@@ -19,6 +19,7 @@ from dxlocal.core import tags as tagging
 from dxlocal.core.context import RequestContext
 from dxlocal.core.errors import ClientError
 from dxlocal.core.pagination import page
+from dxlocal.provider import prefix_pools
 from dxlocal.provider._registry import operation
 
 KIND = "directConnectGateway"
@@ -140,6 +141,16 @@ def describe_direct_connect_gateways(
             if g["directConnectGatewayState"] != "deleted"
         ]
     items, token = page(records, "directConnectGatewayId", max_results, next_token)
+    # Prefix allocations of the attached VIFs, both families (prefix_pools.py).
+    items = [
+        {
+            **g,
+            "totalPrefixPoolAllocations": prefix_pools.gateway_total(
+                ctx, g["directConnectGatewayId"]
+            ),
+        }
+        for g in items
+    ]
     return {"directConnectGateways": items, "nextToken": token}
 
 

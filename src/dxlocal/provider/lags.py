@@ -21,7 +21,7 @@ from dxlocal.core.context import RequestContext
 from dxlocal.core.errors import ClientError
 from dxlocal.core.pagination import page
 from dxlocal.provider import connections as conns
-from dxlocal.provider import locations, ports, rate_limiters
+from dxlocal.provider import locations, ports, prefix_pools, rate_limiters
 from dxlocal.provider._registry import operation
 
 KIND = "lag"
@@ -217,6 +217,7 @@ def _new_lag(
         lag["providerName"] = provider_name
     if mac_sec:
         lag["encryptionMode"] = "must_encrypt"
+    prefix_pools.initial(lag)
     return lag
 
 
@@ -235,8 +236,10 @@ def _join(ctx: RequestContext, kind: str, port: dict[str, Any], lag: dict[str, A
     port["lagId"] = lag["lagId"]
     ctx.tx.update(kind, pid, port, parent=lag["lagId"])
     rate_limiters.refresh(ctx, lag["lagId"])
+    prefix_pools.refresh(ctx, lag["lagId"])
     if kind == conns.KIND:
         rate_limiters.refresh(ctx, pid, port)
+        prefix_pools.refresh(ctx, pid, port)
 
 
 # --- Describe / Update / Delete --------------------------------------------------------------

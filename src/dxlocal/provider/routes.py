@@ -4,8 +4,9 @@ route that says what the simulated customer router announces.
 - ``accepted``: received from the customer network. With ``--bgp live`` they are the real
   session's Adj-RIB-In (``dxlocal.bgp.live.routes``); in simulation, what the control API
   says the customer's router announces, kept on the peer record as ``_announced``. A public VIF accepts only prefixes inside its
-  route filter prefixes. More than 100 prefixes (private/transit) or 1,000 (public) on one
-  session put it idle and DOWN (user guide quotas, docs/behavior.md#routes).
+  route filter prefixes. More prefixes on one session than its VIF's allocation for the
+  family (private/transit, default 100) or 1,000 (public) put it idle and DOWN
+  (docs/routing.md#prefix-pools).
 - ``advertised``: sent to the customer network, from what the VIF reaches: a virtual
   gateway's VPC CIDRs, the allowed prefixes of its Direct Connect gateway's associations,
   or, on a public VIF, Amazon's public prefixes for the Region.
@@ -26,7 +27,7 @@ from dxlocal.core.context import RequestContext
 from dxlocal.core.errors import ClientError
 from dxlocal.core.pagination import page
 from dxlocal.core.router_xml import peer_asn
-from dxlocal.provider import bgp_peers, dx_gateways, virtual_gateways
+from dxlocal.provider import bgp_peers, dx_gateways, prefix_pools, virtual_gateways
 from dxlocal.provider import virtual_interfaces as vifs
 from dxlocal.provider._registry import operation
 from dxlocal.server.control import route
@@ -34,7 +35,6 @@ from dxlocal.server.control import route
 if TYPE_CHECKING:
     from dxlocal.server.service import Service
 
-ROUTE_LIMITS = {"private": 100, "transit": 100, "public": 1000}
 MAX_FILTER_CIDRS = 10
 # A few of Amazon's public prefixes, advertised over public VIFs (AS path 7224 16509, the
 # local-Region community 7224:8100).
@@ -242,11 +242,8 @@ def announce(service: Service, body: dict[str, Any], peer_id: str) -> dict[str, 
         peer["_announced"] = parse_announcements(
             body.get("prefixes", []), peer["addressFamily"], time.time()
         )
-        limit = ROUTE_LIMITS[vif["virtualInterfaceType"]]
-        peer["_overLimit"] = len(peer["_announced"]) > limit
-        if peer["_overLimit"]:
-            peer["bgpStatus"] = "down"
-        elif (
+        prefix_pools.enforce(vif)
+        if not peer["_overLimit"] and (
             service.settings.bgp == "sim"
             and peer["bgpPeerState"] == "available"
             and vif["virtualInterfaceState"] in ("pending", "available", "down")

@@ -20,7 +20,7 @@ from dxlocal.core import addressing, errors, ids, lifecycle
 from dxlocal.core.context import RequestContext
 from dxlocal.core.errors import ClientError
 from dxlocal.core.router_xml import customer_router_config
-from dxlocal.provider import bgp_peers, rate_limiters
+from dxlocal.provider import bgp_peers, prefix_pools, rate_limiters
 from dxlocal.provider import virtual_interfaces as vifs
 from dxlocal.provider._registry import operation
 from dxlocal.provider.ports import get_parent
@@ -98,6 +98,7 @@ def associate_virtual_interface(
     vifs.check_quota(ctx, target_kind, target, vif["virtualInterfaceType"])
     check_addresses_free(ctx, vif, target_id)
     rate_limiters.check_move(ctx, [vif], target, modelled=False)
+    prefix_pools.apply(ctx, vif, {}, target)
     source_id = vif["connectionId"]
     device = target.get("awsDeviceV2") or ids.device(target["location"])
     vif.update(connectionId=target_id, location=target["location"], awsDeviceV2=device,
@@ -126,6 +127,8 @@ def associate_virtual_interface(
     if vif.get("rateLimit"):
         rate_limiters.refresh(ctx, source_id)
         rate_limiters.refresh(ctx, target_id)
+    prefix_pools.refresh(ctx, source_id)
+    prefix_pools.refresh(ctx, target_id)
     return vif
 
 
@@ -154,13 +157,15 @@ def update_virtual_interface_attributes(
                 "SiteLink needs a transit virtual interface or a private one on a Direct Connect gateway."
             )
         vif["siteLinkEnabled"] = enable_site_link
-    vifs.apply_pool_settings(
-        vif,
-        {
-            "prefixPoolAllocatedCountIpv4": prefix_pool_allocated_count_ipv4,
-            "prefixPoolAllocatedCountIpv6": prefix_pool_allocated_count_ipv6,
-        },
-    )
+    pool = {
+        "prefixPoolAllocatedCountIpv4": prefix_pool_allocated_count_ipv4,
+        "prefixPoolAllocatedCountIpv6": prefix_pool_allocated_count_ipv6,
+    }
+    prefix_pools.apply(ctx, vif, pool, parent_of(ctx, vif["connectionId"]))
+    if any(v is not None for v in pool.values()):
+        prefix_pools.enforce(vif)  # a new allocation holds sessions down or lets them up
+        if vif["virtualInterfaceState"] != "testing":
+            vifs.restore_bgp(ctx, vif)
     if rate_limit is not None and rate_limit != vif.get("rateLimit", ""):
         if rate_limit:
             rate_limiters.check(
@@ -175,6 +180,7 @@ def update_virtual_interface_attributes(
     bgp_peers.save(ctx, vif)
     if rate_limit is not None:
         rate_limiters.refresh(ctx, vif["connectionId"])
+    prefix_pools.refresh(ctx, vif["connectionId"])
     return vif
 
 

@@ -18,7 +18,7 @@ from dxlocal.core import tags as tagging
 from dxlocal.core.context import RequestContext
 from dxlocal.core.errors import ClientError
 from dxlocal.core.pagination import page
-from dxlocal.provider import bgp_peers, dx_gateways, rate_limiters, virtual_gateways
+from dxlocal.provider import bgp_peers, dx_gateways, prefix_pools, rate_limiters, virtual_gateways
 from dxlocal.provider._registry import operation
 from dxlocal.provider.ports import get_connection, get_parent
 
@@ -57,21 +57,6 @@ def active_vifs(ctx: RequestContext, parent_id: str) -> list[dict[str, Any]]:
     return [
         v for v in ctx.tx.list(KIND, parent=parent_id) if v["virtualInterfaceState"] not in GONE
     ]
-
-
-POOL_SETTINGS = ("prefixPoolAllocatedCountIpv4", "prefixPoolAllocatedCountIpv6")
-
-
-def apply_pool_settings(vif: dict[str, Any], values: dict[str, Any]) -> None:
-    """Prefix-pool counts, the same rules on create and on update."""
-    for name, value in values.items():
-        if value is None:
-            continue
-        if vif["virtualInterfaceType"] == "public" or value < 0:
-            raise ClientError(
-                f"{name} must be zero or more, and does not apply to public virtual interfaces."
-            )
-        vif[name] = value
 
 
 def check_name(name: str | None) -> str:
@@ -229,7 +214,8 @@ def build_vif(
         "siteLinkEnabled": bool(spec.get("enableSiteLink")),
         "_created": ctx.now,
     }
-    apply_pool_settings(vif, {k: spec.get(k) for k in POOL_SETTINGS})
+    pool = {k: spec.get(k) for k in prefix_pools.ALLOCATED.values()}
+    prefix_pools.apply(ctx, vif, pool, parent)
     if spec.get("rateLimit"):
         rate_limiters.check(ctx, parent, spec["rateLimit"])
         vif["rateLimit"] = spec["rateLimit"]
@@ -286,6 +272,7 @@ def save_new(
     )
     if vif.get("rateLimit"):
         rate_limiters.refresh(ctx, vif["connectionId"])
+    prefix_pools.refresh(ctx, vif["connectionId"])
 
 
 def _create(
@@ -377,6 +364,7 @@ def delete_virtual_interface(ctx: RequestContext, *, virtual_interface_id: str) 
     ctx.tx.update(KIND, virtual_interface_id, vif)
     if vif.get("rateLimit"):
         rate_limiters.refresh(ctx, vif["connectionId"])
+    prefix_pools.refresh(ctx, vif["connectionId"])
     return {"virtualInterfaceState": vif["virtualInterfaceState"]}
 
 
