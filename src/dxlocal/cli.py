@@ -8,7 +8,8 @@ import sys
 
 from dxlocal import __version__
 from dxlocal.config import DEFAULT_STATE, from_env
-from dxlocal.store.sqlite import StateInUse, lock_state
+from dxlocal.store import StateInUse, StateRefused
+from dxlocal.store.sqlite import lock_state
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -34,6 +35,9 @@ def _serve(args: argparse.Namespace) -> int:
         service = Service(settings)
     except StateInUse as exc:
         print(f"dxlocal serve: {exc}; give another --state or stop it", file=sys.stderr)
+        return 1
+    except StateRefused as exc:
+        print(f"dxlocal serve: {exc}", file=sys.stderr)
         return 1
     where = "memory (throwaway)" if settings.state == ":memory:" else settings.state
 

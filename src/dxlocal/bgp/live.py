@@ -362,7 +362,7 @@ class LiveBgp:
                         ctx = RequestContext(vif["ownerAccount"], vif["region"], "live-bgp",
                                              time.time(), tx, self.settings)  # fmt: skip
                         bgp_peers.save(ctx, vif)
-                changed = set(getattr(tx, "changed", set()))
+                changed = set(tx.changed)
         except Exception:
             log.exception("live BGP: writing bgpStatus failed; retrying")
             self._status_keys |= keys

@@ -251,7 +251,7 @@ def announce(service: Service, body: dict[str, Any], peer_id: str) -> dict[str, 
             peer["bgpStatus"] = "down" if vifs.held_down(peer) else "up"
         vifs.derive_state(vif)
         tx.update(vifs.KIND, vif["virtualInterfaceId"], vif)
-        changed = set(getattr(tx, "changed", set()))
+        changed = set(tx.changed)
     service._notify(changed)
     return {
         "bgpPeerId": peer_id,

@@ -138,7 +138,7 @@ def _register(service: Service, body: dict[str, Any], id_field: str, prefix: str
         if record is not None:
             tx.delete(kind, gateway_id)  # owner or region may change: file it anew
         tx.insert(kind, gateway_id, fresh, account=account, region=region)
-        changed = set(getattr(tx, "changed", set()))
+        changed = set(tx.changed)
     service._notify(changed)
     return fresh
 

@@ -232,9 +232,7 @@ class HttpServer:
         except OSError as exc:
             self.service.close()
             raise CannotListen(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
-        background = getattr(self.service.store, "checkpoint_in_background", None)
-        if background is not None:
-            background()  # checkpoints off the event loop: no COMMIT waits for one
+        self.service.store.start_background()  # no COMMIT waits for a checkpoint
         ticker = asyncio.create_task(self._tick())
         for hook in asgi.service_startup_hooks:
             await hook(self.service)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import math
+import random
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -27,8 +28,7 @@ from dxlocal.core.context import RequestContext
 from dxlocal.core.errors import ApiError
 from dxlocal.protocol import awsjson, rpcv2cbor
 from dxlocal.provider import _registry, load_all
-from dxlocal.store import Store, open_store
-from dxlocal.store.sqlite import IdTaken
+from dxlocal.store import Conflict, IdTaken, Store, open_store
 
 log = logging.getLogger("dxlocal")
 
@@ -37,13 +37,15 @@ ChangeListener = Callable[[set[tuple[str, str]]], None]
 
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/\d{8}/([a-z0-9-]+)/")
 _ACCOUNT = re.compile(r"^\d{12}$")
+# Attempts of one call that lost a race on a shared store (``Conflict``) before it fails.
+RETRIES = 30
 
 
 class Service:
     def __init__(self, settings: Settings, store: Store | None = None) -> None:
         load_all()
         self.settings = settings
-        self.store = store or open_store(settings.state)
+        self.store = store or open_store(settings)
         self.model = spec.service_model()
         self.listeners: list[ChangeListener] = []
         self._next_due = -math.inf
@@ -119,7 +121,7 @@ class Service:
         if self.timers_per_call:
             self.run_due(now)
         kwargs = self._snake(name, params)
-        for attempt in range(3):
+        for attempt in range(RETRIES):
             try:
                 with self.store.transaction() as tx:
                     ctx = RequestContext(account, region, request_id, now, tx, self.settings, name)
@@ -127,13 +129,19 @@ class Service:
                     # Serialized before the commit: an answer that cannot be written
                     # leaves nothing behind.
                     payload = wire.serialize(op.output_shape, result)
-                    changed = getattr(tx, "changed", None)
+                    changed = tx.changed
                 break
             except IdTaken:
                 # A minted id (8 characters, AWS's form) collided: the call rolled back
                 # whole; run it again with fresh ids.
-                if attempt == 2:
+                if attempt >= 2:
                     raise
+            except Conflict:
+                # Another server changed what this call read (a shared store): the call
+                # rolled back whole; run it again after a short random pause.
+                if attempt == RETRIES - 1:
+                    raise
+                time.sleep(random.uniform(0, 0.002 * (attempt + 1)))
         self._after_commit(tx)
         if changed and self.listeners:
             self._notify(changed)
@@ -178,7 +186,7 @@ class Service:
                 if single_pass:
                     break
             nxt = tx.next_due()
-            changed = set(getattr(tx, "changed", ()))
+            changed = set(tx.changed)
         self._next_due = nxt if nxt is not None else math.inf
         if changed:
             self._notify(changed)
@@ -224,7 +232,7 @@ class Service:
         return 1
 
     def _after_commit(self, tx: Any) -> None:
-        soonest = getattr(tx, "soonest", math.inf)
+        soonest = tx.soonest
         if soonest < self._next_due:
             self._next_due = soonest
 

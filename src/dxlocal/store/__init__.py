@@ -1,17 +1,49 @@
-"""Where records live. ``open_store(url)`` picks the backend from the URL."""
+"""Where records live. ``open_store(settings)`` picks the backend from ``settings.state``."""
 
 from __future__ import annotations
 
-from dxlocal.store.base import Store, Tx
+from typing import TYPE_CHECKING
+
+from dxlocal.store.base import (
+    Conflict,
+    IdTaken,
+    StateInUse,
+    StateRefused,
+    Store,
+    StoreError,
+    Tx,
+)
+
+if TYPE_CHECKING:
+    from dxlocal.config import Settings
 
 
-def open_store(location: str) -> Store:
-    """``:memory:`` or a file path -> SQLite; ``postgresql://…`` -> PostgreSQL."""
-    if location.startswith(("postgres://", "postgresql://")):
-        raise ValueError("the PostgreSQL backend is not available in this build")
+def is_database_url(location: str) -> bool:
+    return location.startswith(("postgres://", "postgresql://"))
+
+
+def open_store(settings: Settings | str) -> Store:
+    """``:memory:`` or a file path -> SQLite; ``postgresql://…`` -> PostgreSQL. A bare
+    location opens with the default durability."""
+    if isinstance(settings, str):
+        location, durability = settings, "normal"
+    else:
+        location, durability = settings.state, settings.durability
+    if is_database_url(location):
+        raise StateRefused("the PostgreSQL backend is not available in this build")
     from dxlocal.store.sqlite import SqliteStore
 
-    return SqliteStore(location)
+    return SqliteStore(location, durability)
 
 
-__all__ = ["Store", "Tx", "open_store"]
+__all__ = [
+    "Conflict",
+    "IdTaken",
+    "StateInUse",
+    "StateRefused",
+    "Store",
+    "StoreError",
+    "Tx",
+    "is_database_url",
+    "open_store",
+]

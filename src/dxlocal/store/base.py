@@ -1,25 +1,63 @@
-"""The store contract.
+"""The store contract: everything the rest of dxlocal may ask of a backend.
 
-A record is wire-shaped JSON (what a Describe call returns) plus internal members whose
-names start with ``_``; the serializer drops those because they are not in the model.
+Records
+    A record is wire-shaped JSON (what a Describe call returns) plus internal members whose
+    names start with ``_``; the serializer drops those because they are not in the model. A
+    record read back equals the record written (same keys, same order, same values).
 
-Every record is filed under (account, region, kind, id). Ids are unique per kind across
-accounts, so a record can also be found by (kind, id) alone, which cross-account calls need
-(a partner's hosted connection, a proposal for someone else's gateway). Two more columns
-make the common lists indexed rather than scanned:
+    Every record is filed under (account, region, kind, id). Ids are unique per kind across
+    accounts, so a record can also be found by (kind, id) alone, which cross-account calls
+    need (a partner's hosted connection, a proposal for someone else's gateway). Two more
+    columns make the common lists indexed rather than scanned:
 
-- ``parent``: the record this one hangs off (a VIF's connection, a connection's LAG);
-- ``peer_account``: a second account that may see the record (the partner of a hosted
-  connection, the connection owner of a hosted VIF).
+    - ``parent``: the record this one hangs off (a VIF's connection, a connection's LAG);
+    - ``peer_account``: a second account that may see the record (the partner of a hosted
+      connection, the connection owner of a hosted VIF).
 
-Global resources (Direct Connect gateways) use region ``""``.
+    Global resources (Direct Connect gateways) use region ``""``. ``list`` returns records
+    in id order (byte order), which pagination relies on.
 
-Timers drive the lifecycle: ``(due, kind, id, event)``; the lifecycle engine fires the
-due ones, each in a transaction of its own.
+Timers
+    ``(due, kind, id, event)``, at most one per (kind, id, event): scheduling again moves it.
+    Deleting a record drops its timers. ``due_timers`` returns the due ones, soonest first;
+    on a shared backend a timer another server is firing right now is left out, so each
+    fires once.
 
-One transaction at a time writes: a provider call is one ``with store.transaction() as tx``
-block, committed on success and rolled back on any exception, so a failed call changes
-nothing.
+Transactions
+    ``with store.transaction() as tx`` is one unit: committed when the block ends, rolled
+    back whole on any exception, so a failed call changes nothing. Readers never see half a
+    unit. A transaction opened inside another is a savepoint of it: its failure undoes only
+    its own changes, and its changes become durable with the outermost COMMIT only.
+    ``tx.savepoint()`` is the same nesting inside one ``tx``.
+
+    After the block, ``tx.changed`` holds the (kind, id) of every record the unit inserted,
+    updated or deleted (for listeners, which must only hear of committed changes), and
+    ``tx.soonest`` the earliest due time the unit scheduled (``math.inf`` if none).
+
+Failures a caller handles
+    ``IdTaken``: an insert hit an existing (kind, id) (a freshly minted id collided). The
+    transaction can no longer commit; run the whole unit again with fresh ids.
+    ``Conflict``: the unit raced another writer (a serialization failure on a shared
+    backend) and was rolled back; run it again, it is safe. Only the outermost transaction
+    retries: a nested one lets both through.
+    ``StateInUse``: another process owns a state that only one may own.
+    ``StateRefused``: the state is not dxlocal's (corrupt, another program's, or written by
+    a newer dxlocal); nothing was changed. Both carry a one-line message for the user.
+
+Durability
+    ``normal``: a COMMIT that returned survives the death of the process (SIGKILL).
+    ``full``: it also survives an operating-system crash or power loss (an fsync per COMMIT).
+
+Sharing
+    ``store.shared`` is true when other processes write the same state (several servers on
+    one database). Then calls must not share a transaction (one call's conflict would undo
+    the others), and a cached "next timer due" is a hint only: timers scheduled by another
+    server are found by asking ``next_due`` again.
+
+Lifetime
+    ``start_background()`` lets a long-running server hand housekeeping (checkpoints) to
+    the backend's own threads; ``reset()`` drops every record and timer; ``close()`` ends
+    the store (and releases what it holds: a file lock, connections, leases).
 """
 
 from __future__ import annotations
@@ -30,8 +68,35 @@ from typing import Any, Protocol
 
 Record = dict[str, Any]
 
+DURABILITY = ("normal", "full")
+
+
+class StoreError(Exception):
+    """A failure of the store itself (not of a call's rules)."""
+
+
+class IdTaken(StoreError):
+    """An insert hit an existing (kind, id); the caller runs the unit again with fresh ids."""
+
+
+class Conflict(StoreError):
+    """The unit raced another writer and was rolled back; the caller runs it again."""
+
+
+class StateInUse(StoreError):
+    """Another process owns the state."""
+
+
+class StateRefused(StoreError):
+    """The state is not one this dxlocal can use: corrupt, another program's, or newer."""
+
 
 class Tx(Protocol):
+    #: (kind, id) of every record this unit inserted, updated or deleted.
+    changed: set[tuple[str, str]]
+    #: The earliest due time this unit scheduled (``math.inf``: none).
+    soonest: float
+
     def get(self, kind: str, id: str) -> Record | None: ...
 
     def insert(
@@ -44,7 +109,8 @@ class Tx(Protocol):
         region: str,
         parent: str | None = None,
         peer_account: str | None = None,
-    ) -> None: ...
+    ) -> None:
+        """File a new record; ``IdTaken`` if (kind, id) exists."""
 
     def update(
         self,
@@ -54,9 +120,12 @@ class Tx(Protocol):
         *,
         parent: str | None = ...,
         peer_account: str | None = ...,
-    ) -> None: ...
+        account: str = ...,
+    ) -> None:
+        """Replace a record's data (and the columns given); ``KeyError`` if it is absent."""
 
-    def delete(self, kind: str, id: str) -> None: ...
+    def delete(self, kind: str, id: str) -> None:
+        """Drop a record and its timers (nothing if it is absent)."""
 
     def list(
         self,
@@ -66,7 +135,9 @@ class Tx(Protocol):
         region: str | None = None,
         parent: str | None = None,
         include_peer: bool = False,
-    ) -> list[Record]: ...
+    ) -> list[Record]:
+        """Records of a kind, filtered by the columns given, in id order.
+        ``include_peer``: ``account`` matches the owner or the peer account."""
 
     def count(
         self,
@@ -77,23 +148,35 @@ class Tx(Protocol):
         parent: str | None = None,
         where: dict[str, Any] | None = None,
         exclude: dict[str, Any] | None = None,
-    ) -> int: ...
+    ) -> int:
+        """Count records; ``where`` (member equals value) and ``exclude`` (member is not one
+        of the values) test top-level members of the data. Values are JSON scalars; ``true``
+        and ``false`` compare equal to 1 and 0; a missing member is ``""`` for ``exclude``."""
 
-    def schedule(self, due: float, kind: str, id: str, event: str) -> None: ...
+    def schedule(self, due: float, kind: str, id: str, event: str) -> None:
+        """Set (or move) the timer (kind, id, event) to ``due`` (capped at 1e18: "never")."""
 
-    def cancel(self, kind: str, id: str, event: str | None = None) -> None: ...
+    def cancel(self, kind: str, id: str, event: str | None = None) -> None:
+        """Drop one timer of a record, or all of them."""
 
-    def due_timers(self, now: float, limit: int = 500) -> list[tuple[float, str, str, str]]: ...
+    def due_timers(self, now: float, limit: int = 500) -> list[tuple[float, str, str, str]]:
+        """``(due, kind, id, event)`` of timers due by ``now``, soonest first."""
 
-    def next_due(self) -> float | None: ...
+    def next_due(self) -> float | None:
+        """The earliest due time of any timer (``None``: no timers)."""
 
-    def savepoint(self) -> AbstractContextManager[None]: ...
+    def savepoint(self) -> AbstractContextManager[None]:
+        """A nested unit that can fail alone (a lifecycle timer among several)."""
 
 
 class Store(Protocol):
     location: str
+    durability: str
+    shared: bool
 
     def transaction(self) -> AbstractContextManager[Tx]: ...
+
+    def start_background(self) -> None: ...
 
     def reset(self) -> None: ...
 

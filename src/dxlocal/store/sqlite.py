@@ -13,8 +13,19 @@ are serialized and readers never see half a call.
 
 Checkpoints (copying the WAL back into the database file, with its fsyncs) run inside a
 COMMIT by default. ``dxlocal serve`` moves them to a thread of their own
-(``checkpoint_in_background``), so no request waits for one; what a COMMIT guarantees is the
-same either way.
+(``start_background``), so no request waits for one; what a COMMIT guarantees is the same
+either way.
+
+The WAL is capped (``WAL_CAP``, 128 MiB): the background thread copies it back once it
+holds 8,000 frames, and should a burst outrun that thread, the COMMIT that takes the WAL
+past three quarters of the cap checkpoints and truncates it before the call returns. So the
+WAL exceeds the cap only if one transaction alone writes more than a quarter of it.
+
+A state file names its owner and layout in its header: ``application_id`` (``APPLICATION_ID``)
+and ``user_version`` (``SCHEMA_VERSION``). A file that is not an SQLite database, fails
+SQLite's quick check, belongs to another program, or was written by a newer dxlocal is
+refused with ``StateRefused`` before anything is written to it. Files from dxlocal releases
+that predate the version stamp (the same tables, no stamp) are stamped and used.
 """
 
 from __future__ import annotations
@@ -30,7 +41,15 @@ from typing import Any
 
 import orjson
 
-from dxlocal.store.base import Record
+from dxlocal.store.base import DURABILITY, IdTaken, Record, StateInUse, StateRefused
+
+#: ``PRAGMA application_id`` of a dxlocal state file ("dxlc").
+APPLICATION_ID = 0x64786C63
+#: ``PRAGMA user_version``: the layout of the tables below. Raise it with each change, and
+#: teach ``_check_existing`` to upgrade the older layouts it can.
+SCHEMA_VERSION = 1
+#: The most the WAL may hold, in bytes (see the module's docstring).
+WAL_CAP = 128 * 1024 * 1024
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
@@ -72,10 +91,6 @@ def _dumps(data: Record) -> str:
 _loads = orjson.loads
 
 
-class StateInUse(RuntimeError):
-    """Another process holds the state file."""
-
-
 def lock_state(location: str) -> int:
     """Take the exclusive lock of a state file; returns the descriptor that holds it."""
     fd = os.open(location + ".lock", os.O_RDWR | os.O_CREAT, 0o644)
@@ -85,10 +100,6 @@ def lock_state(location: str) -> int:
         os.close(fd)
         raise StateInUse(f"state file {location} is in use by another dxlocal process") from None
     return fd
-
-
-class IdTaken(Exception):
-    """A freshly minted id collided with an existing record; the caller retries the call."""
 
 
 class SqliteTx:
@@ -311,37 +322,65 @@ class _Checkpointer(threading.Thread):
 
 
 class SqliteStore:
-    def __init__(self, location: str, durability: str = "normal") -> None:
+    """``location``: a file path or ``:memory:``; ``wal_cap``: the WAL's cap in bytes."""
+
+    shared = False
+
+    def __init__(self, location: str, durability: str = "normal", wal_cap: int = WAL_CAP) -> None:
+        if durability not in DURABILITY:
+            raise ValueError(f"durability must be one of {', '.join(DURABILITY)}")
         self.location = location
+        self.durability = durability
         self._lock_fd: int | None = None
+        self._wal: str | None = None
         if location != ":memory:":
             parent = os.path.dirname(os.path.abspath(location))
             os.makedirs(parent, exist_ok=True)
             self._lock_fd = lock_state(location)
-        self._db = sqlite3.connect(location, isolation_level=None, check_same_thread=False)
-        # 8 KiB pages keep a whole record (a VIF is ~1.5 KB of JSON) in its B-tree leaf; at
-        # 4 KiB SQLite spills anything over ~1,000 bytes of a WITHOUT ROWID row to an overflow
-        # page, which doubles the pages a lookup reads and the file's size. New files only.
-        self._db.execute("PRAGMA page_size=8192")
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(f"PRAGMA synchronous={'FULL' if durability == 'full' else 'NORMAL'}")
-        self._db.execute("PRAGMA temp_store=MEMORY")
-        # A WAL grown under a burst of writes is cut back to 16 MiB when it next restarts.
-        self._db.execute("PRAGMA journal_size_limit=16777216")
-        self._db.executescript(_SCHEMA)
+            self._wal = location + "-wal"
+        try:
+            self._db = sqlite3.connect(location, isolation_level=None, check_same_thread=False)
+            try:
+                fresh = _check_existing(self._db, location)
+                self._setup(fresh)
+            except BaseException:
+                self._db.close()
+                raise
+        except BaseException:
+            self._unlock()
+            raise
+        # The COMMIT that takes the WAL past this checkpoints and truncates it itself.
+        self._wal_high = wal_cap * 3 // 4
         self._lock = threading.RLock()
         self._depth = 0
         self._begun = False
         self._checkpointer: _Checkpointer | None = None
 
-    def checkpoint_in_background(self, interval: float = 0.5, limit: int = 16_000) -> None:
+    def _setup(self, fresh: bool) -> None:
+        db = self._db
+        # 8 KiB pages keep a whole record (a VIF is ~1.5 KB of JSON) in its B-tree leaf; at
+        # 4 KiB SQLite spills anything over ~1,000 bytes of a WITHOUT ROWID row to an overflow
+        # page, which doubles the pages a lookup reads and the file's size. New files only.
+        db.execute("PRAGMA page_size=8192")
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute(f"PRAGMA synchronous={'FULL' if self.durability == 'full' else 'NORMAL'}")
+        db.execute("PRAGMA temp_store=MEMORY")
+        # A WAL grown under a burst of writes is cut back to 16 MiB when it next restarts.
+        db.execute("PRAGMA journal_size_limit=16777216")
+        db.executescript(_SCHEMA)
+        if fresh or db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+            db.execute(f"PRAGMA application_id={APPLICATION_ID}")
+            db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    def start_background(self, interval: float = 0.5, limit: int = 8_000) -> None:
         """Stop checkpointing inside COMMIT; a thread checkpoints every ``interval`` seconds
         instead (a file store only: ``:memory:`` has no WAL).
 
         A checkpoint copies each page once however often it was rewritten since the last
         one, so a longer interval copies less (a new connection's page is written at create
         and again at each of its two lifecycle steps, 0.4 s apart); the price is a WAL of up
-        to ``limit`` 8 KiB frames (~128 MiB) under sustained writes."""
+        to ``limit`` 8 KiB frames (~64 MiB) under sustained writes, and ``WAL_CAP`` at
+        most."""
         if self.location == ":memory:" or self._checkpointer is not None:
             return
         with self._lock:
@@ -380,9 +419,29 @@ class SqliteStore:
                         if self._db.in_transaction:
                             self._db.execute("ROLLBACK")
                         raise
+                    self._cap_wal()
             finally:
                 self._depth = 0
                 self._begun = False
+
+    def _cap_wal(self) -> None:
+        """Checkpoint and truncate a WAL that grew past three quarters of its cap (a burst
+        the background checkpoints did not keep up with); a stat per COMMIT otherwise."""
+        if self._wal is None:
+            return
+        try:
+            size = os.stat(self._wal).st_size
+        except FileNotFoundError:
+            return
+        if size >= self._wal_high:
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def wal_size(self) -> int:
+        """Bytes in the WAL file now (0 for ``:memory:``)."""
+        try:
+            return os.stat(self._wal).st_size if self._wal else 0
+        except FileNotFoundError:
+            return 0
 
     def reset(self) -> None:
         with self._lock:
@@ -395,11 +454,53 @@ class SqliteStore:
             self._checkpointer = None
         with self._lock:
             self._db.close()
-            if self._lock_fd is not None:
-                os.close(self._lock_fd)  # closing the descriptor releases the lock
-                self._lock_fd = None
+            self._unlock()
+
+    def _unlock(self) -> None:
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)  # closing the descriptor releases the lock
+            self._lock_fd = None
 
     def iter_kinds(self) -> Iterator[str]:
         with self._lock:
             rows = self._db.execute("SELECT DISTINCT kind FROM records").fetchall()
         yield from (r[0] for r in rows)
+
+
+def _check_existing(db: sqlite3.Connection, location: str) -> bool:
+    """Whether ``db`` is a new, empty database; ``StateRefused`` unless it is dxlocal's
+    state at a layout this release reads. Only reads: a refused file is left as it was."""
+    try:
+        app_id = db.execute("PRAGMA application_id").fetchone()[0]
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        tables = {
+            r[0]
+            for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            if not r[0].startswith("sqlite_")
+        }
+        if tables or app_id or version:
+            check = db.execute("PRAGMA quick_check(1)").fetchone()[0]
+        else:
+            check = "ok"
+    except sqlite3.DatabaseError as exc:
+        raise StateRefused(
+            f"{location} is not a dxlocal state file (SQLite: {exc}); give another --state"
+        ) from None
+    if check != "ok":
+        raise StateRefused(
+            f"{location} is corrupt (SQLite quick_check: {check.splitlines()[0]});"
+            " restore it from a copy or give another --state"
+        )
+    if not tables and not app_id and not version:
+        return True
+    if app_id not in (0, APPLICATION_ID) or not {"records", "timers"} <= tables:
+        raise StateRefused(
+            f"{location} is another program's SQLite database"
+            f" (tables: {', '.join(sorted(tables)) or 'none'}); give another --state"
+        )
+    if version > SCHEMA_VERSION:
+        raise StateRefused(
+            f"{location} was written by a newer dxlocal (state schema {version}; this"
+            f" release reads up to {SCHEMA_VERSION}); upgrade dxlocal or give another --state"
+        )
+    return False

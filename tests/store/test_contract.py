@@ -1,0 +1,302 @@
+"""The store contract (``dxlocal.store.base``), run unchanged against every backend."""
+
+from __future__ import annotations
+
+import math
+import threading
+
+import pytest
+
+from dxlocal.store import Conflict, IdTaken, StateInUse
+
+R = "us-east-1"
+
+
+def _put(tx, kind, rid, data=None, account="111111111111", region=R, **cols):
+    tx.insert(kind, rid, data if data is not None else {"id": rid}, account=account,
+              region=region, **cols)  # fmt: skip
+
+
+def test_a_record_reads_back_as_written(store):
+    data = {
+        "zeta": 1,
+        "alpha": "two",
+        "nested": {"b": [1, 2.5, None, True], "a": {"x": "é✓"}},
+        "float": 1764612345.125,
+        "big": 2**53,
+        "flag": False,
+        "_internal": {"z": 0, "a": 1},
+    }
+    with store.transaction() as tx:
+        _put(tx, "connection", "dxcon-aaaaaaaa", data)
+    with store.transaction() as tx:
+        back = tx.get("connection", "dxcon-aaaaaaaa")
+        assert tx.get("connection", "dxcon-missing") is None
+        assert tx.get("lag", "dxcon-aaaaaaaa") is None  # ids are per kind
+    assert back == data
+    assert list(back) == list(data)
+    assert list(back["_internal"]) == ["z", "a"]
+
+
+def test_an_id_is_unique_per_kind_across_accounts(store):
+    with store.transaction() as tx:
+        _put(tx, "connection", "dxcon-1", {"v": 1}, account="111111111111")
+        _put(tx, "lag", "dxcon-1", {"v": "lag"})  # another kind: no collision
+    with pytest.raises(IdTaken), store.transaction() as tx:
+        _put(tx, "connection", "dxcon-2", {"v": 2})
+        _put(tx, "connection", "dxcon-1", {"v": 3}, account="222222222222")
+    with store.transaction() as tx:
+        assert tx.get("connection", "dxcon-1") == {"v": 1}
+        assert tx.get("connection", "dxcon-2") is None  # the whole unit rolled back
+        _put(tx, "connection", "dxcon-2", {"v": 2})  # and the store takes writes again
+    with store.transaction() as tx:
+        assert tx.get("connection", "dxcon-2") == {"v": 2}
+
+
+def test_update_replaces_data_and_columns(store):
+    with store.transaction() as tx:
+        _put(tx, "virtualInterface", "dxvif-1", {"v": 1}, parent="dxcon-a")
+    with store.transaction() as tx:
+        tx.update("virtualInterface", "dxvif-1", {"v": 2}, parent="dxlag-b", peer_account="333")
+    with store.transaction() as tx:
+        assert tx.get("virtualInterface", "dxvif-1") == {"v": 2}
+        assert tx.list("virtualInterface", parent="dxcon-a") == []
+        assert tx.list("virtualInterface", parent="dxlag-b") == [{"v": 2}]
+        assert tx.list("virtualInterface", account="333", region=R, include_peer=True) == [{"v": 2}]
+        tx.update("virtualInterface", "dxvif-1", {"v": 3})  # columns kept when not given
+        assert tx.list("virtualInterface", parent="dxlag-b") == [{"v": 3}]
+        tx.update("virtualInterface", "dxvif-1", {"v": 4}, account="444444444444")
+        assert tx.list("virtualInterface", account="444444444444") == [{"v": 4}]
+    with pytest.raises(KeyError), store.transaction() as tx:
+        tx.update("virtualInterface", "dxvif-none", {"v": 1})
+
+
+def test_delete_drops_the_record_and_its_timers(store):
+    with store.transaction() as tx:
+        _put(tx, "connection", "dxcon-1")
+        _put(tx, "connection", "dxcon-2")
+        tx.schedule(10.0, "connection", "dxcon-1", "step")
+        tx.schedule(11.0, "connection", "dxcon-2", "step")
+    with store.transaction() as tx:
+        tx.delete("connection", "dxcon-1")
+        tx.delete("connection", "dxcon-absent")  # nothing to do, no error
+    with store.transaction() as tx:
+        assert tx.get("connection", "dxcon-1") is None
+        assert tx.due_timers(100.0) == [(11.0, "connection", "dxcon-2", "step")]
+
+
+def test_lists_filter_by_column_in_id_order(store):
+    with store.transaction() as tx:
+        for rid, account, region, parent in [
+            ("b", "1", R, "p1"),
+            ("a", "1", R, None),
+            ("C", "1", "eu-west-1", "p1"),
+            ("d", "2", R, "p2"),
+            ("B", "2", R, None),
+        ]:
+            _put(tx, "k", rid, {"id": rid}, account=account, region=region, parent=parent)
+        _put(tx, "k", "e", {"id": "e"}, account="2", peer_account="1")
+        _put(tx, "other", "z", {"id": "z"}, account="1")
+
+        def ids(**kw):
+            return [r["id"] for r in tx.list("k", **kw)]
+
+        assert ids() == ["B", "C", "a", "b", "d", "e"]  # byte order: capitals first
+        assert ids(account="1") == ["C", "a", "b"]
+        assert ids(account="1", region=R) == ["a", "b"]
+        assert ids(region="eu-west-1") == ["C"]
+        assert ids(parent="p1") == ["C", "b"]
+        assert ids(parent="p1", account="1", region=R) == ["b"]
+        assert ids(account="1", include_peer=True) == ["C", "a", "b", "e"]
+        assert ids(account="1", region=R, include_peer=True) == ["a", "b", "e"]
+        assert ids(account="2", region=R, include_peer=True) == ["B", "d", "e"]
+        assert ids(account="9") == []
+
+
+def test_count_tests_members_inside_the_data(store):
+    rows = [
+        ("1", {"location": "EqDC2", "connectionState": "available"}),
+        ("2", {"location": "EqDC2", "connectionState": "deleted"}),
+        ("3", {"location": "EqDC2", "connectionState": "available", "_hosted": True}),
+        ("4", {"location": "EqSE2", "connectionState": "pending"}),
+        ("5", {"location": "EqDC2"}),
+        ("6", {"location": "EqDC2", "connectionState": "down", "_hosted": False, "n": 7}),
+    ]
+    with store.transaction() as tx:
+        for rid, data in rows:
+            _put(tx, "connection", rid, data, account="1")
+        _put(tx, "connection", "7", {"location": "EqDC2"}, account="2")
+        assert tx.count("connection") == 7
+        assert tx.count("connection", account="1") == 6
+        assert tx.count("connection", account="1", region=R, where={"location": "EqDC2"}) == 5
+        assert tx.count("connection", where={"location": "EqDC2"}) == 6
+        assert tx.count("connection", where={"n": 7}) == 1
+        assert tx.count("connection", where={"_hosted": True}) == 1
+        assert tx.count("connection", where={"_hosted": 1}) == 1
+        assert tx.count("connection", where={"_hosted": 0}) == 1
+        active = tx.count(
+            "connection",
+            account="1",
+            region=R,
+            where={"location": "EqDC2"},
+            exclude={"connectionState": ["deleted", "deleting"], "_hosted": [1]},
+        )
+        assert active == 3  # 1, 5 (no state: ""), 6 (_hosted false)
+        assert tx.count("connection", exclude={"connectionState": ""}) == 5
+        assert tx.count("connection", exclude={"connectionState": "available"}) == 5
+
+
+def test_timers_fire_in_due_order_and_move_when_scheduled_again(store):
+    with store.transaction() as tx:
+        assert tx.next_due() is None
+        tx.schedule(30.0, "connection", "c1", "step")
+        tx.schedule(10.0, "connection", "c2", "step")
+        tx.schedule(20.0, "connection", "c2", "purge")
+        tx.schedule(math.inf, "connection", "c3", "step")  # "never" (manual progression)
+        assert tx.soonest == 10.0
+    with store.transaction() as tx:
+        assert tx.soonest == math.inf
+        assert tx.next_due() == 10.0
+        assert tx.due_timers(25.0) == [
+            (10.0, "connection", "c2", "step"),
+            (20.0, "connection", "c2", "purge"),
+        ]
+        assert tx.due_timers(100.0, limit=1) == [(10.0, "connection", "c2", "step")]
+        tx.schedule(5.0, "connection", "c1", "step")  # moved, not added
+        assert tx.due_timers(6.0) == [(5.0, "connection", "c1", "step")]
+        tx.cancel("connection", "c2", "purge")
+        assert [t[3] for t in tx.due_timers(100.0) if t[2] == "c2"] == ["step"]
+        tx.cancel("connection", "c2")
+        assert [t[2] for t in tx.due_timers(100.0)] == ["c1"]
+        assert tx.due_timers(1e30)[-1] == (1e18, "connection", "c3", "step")
+
+
+def test_changed_names_every_record_the_unit_touched(store):
+    with store.transaction() as tx:
+        _put(tx, "connection", "c1")
+        _put(tx, "connection", "c2")
+        assert tx.changed == {("connection", "c1"), ("connection", "c2")}
+    with store.transaction() as tx:
+        tx.get("connection", "c1")
+        tx.list("connection")
+        tx.schedule(1.0, "connection", "c1", "step")
+        assert tx.changed == set()  # reads and timers are not changes
+        tx.update("connection", "c1", {"v": 1})
+        tx.delete("connection", "c2")
+    assert tx.changed == {("connection", "c1"), ("connection", "c2")}
+
+
+def test_a_failed_unit_changes_nothing(store):
+    with store.transaction() as tx:
+        _put(tx, "connection", "c1", {"v": 1})
+        tx.schedule(5.0, "connection", "c1", "step")
+    with pytest.raises(RuntimeError), store.transaction() as tx:
+        tx.update("connection", "c1", {"v": 2})
+        _put(tx, "connection", "c2")
+        tx.cancel("connection", "c1")
+        tx.schedule(1.0, "connection", "c2", "step")
+        raise RuntimeError("a provider rule failed")
+    with store.transaction() as tx:
+        assert tx.get("connection", "c1") == {"v": 1}
+        assert tx.get("connection", "c2") is None
+        assert tx.due_timers(100.0) == [(5.0, "connection", "c1", "step")]
+
+
+def test_a_nested_unit_fails_alone_and_commits_with_the_outermost(backend, store):
+    with store.transaction() as outer:
+        _put(outer, "connection", "c1")
+        with pytest.raises(RuntimeError), store.transaction() as inner:
+            _put(inner, "connection", "c2")
+            raise RuntimeError("this request fails")
+        with store.transaction() as inner:
+            _put(inner, "connection", "c3")
+        with pytest.raises(IdTaken), store.transaction() as inner:
+            _put(inner, "connection", "c4")
+            _put(inner, "connection", "c1")
+        with pytest.raises(ValueError), outer.savepoint():
+            outer.update("connection", "c1", {"v": "lost"})
+            raise ValueError
+        with outer.savepoint():
+            outer.update("connection", "c3", {"v": "kept"})
+        assert outer.list("connection") == [{"id": "c1"}, {"v": "kept"}]
+    with store.transaction() as tx:
+        assert tx.get("connection", "c1") == {"id": "c1"}
+        assert tx.get("connection", "c3") == {"v": "kept"}
+        assert tx.get("connection", "c2") is None and tx.get("connection", "c4") is None
+    # An outer failure undoes the nested units it held, committed or not.
+    with pytest.raises(RuntimeError), store.transaction():
+        with store.transaction() as inner:
+            _put(inner, "connection", "c5")
+        raise RuntimeError
+    with store.transaction() as tx:
+        assert tx.get("connection", "c5") is None
+
+
+def test_reset_empties_and_kinds_are_listed(store):
+    with store.transaction() as tx:
+        _put(tx, "connection", "c1")
+        _put(tx, "lag", "l1")
+        tx.schedule(1.0, "lag", "l1", "step")
+    assert sorted(store.iter_kinds()) == ["connection", "lag"]
+    store.reset()
+    assert list(store.iter_kinds()) == []
+    with store.transaction() as tx:
+        assert tx.get("connection", "c1") is None
+        assert tx.next_due() is None
+        _put(tx, "connection", "c1")  # usable after a reset
+
+
+def test_a_commit_survives_close_and_reopen(backend, store):
+    if not backend.reopen:
+        pytest.skip(f"{backend.name}: the state ends with its store")
+    with store.transaction() as tx:
+        _put(tx, "connection", "c1", {"v": 1})
+        tx.schedule(7.0, "connection", "c1", "step")
+    with pytest.raises(RuntimeError), store.transaction() as tx:
+        _put(tx, "connection", "c2", {"v": 2})
+        raise RuntimeError
+    store.close()
+    again = backend.open()
+    with again.transaction() as tx:
+        assert tx.list("connection") == [{"v": 1}]
+        assert tx.due_timers(10.0) == [(7.0, "connection", "c1", "step")]
+
+
+def test_durability_is_reported_and_checked(backend):
+    assert backend.open(durability="full").durability == "full"
+    with pytest.raises(ValueError):
+        backend.open(durability="sometimes")
+
+
+def test_concurrent_writers_lose_no_update(backend, store):
+    """Threads (and, on a shared backend, separate stores: separate servers) increment one
+    counter; every increment that committed is in the total."""
+    with store.transaction() as tx:
+        _put(tx, "counter", "n", {"n": 0})
+    stores = [store]
+    if store.shared:
+        stores.append(backend.open())
+    elif backend.reopen:
+        with pytest.raises(StateInUse):
+            backend.open()
+    done: list[int] = []
+
+    def work(s):
+        for _ in range(40):
+            for _attempt in range(100):
+                try:
+                    with s.transaction() as tx:
+                        rec = tx.get("counter", "n")
+                        tx.update("counter", "n", {"n": rec["n"] + 1})
+                    done.append(1)
+                    break
+                except Conflict:
+                    continue
+
+    threads = [threading.Thread(target=work, args=(stores[i % len(stores)],)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with store.transaction() as tx:
+        assert tx.get("counter", "n") == {"n": len(done)} == {"n": 160}

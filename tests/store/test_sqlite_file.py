@@ -1,0 +1,186 @@
+"""What the SQLite file backend promises beyond the contract: ``--durability`` reaches
+``PRAGMA synchronous``, a state file names its owner and schema and anything else is refused
+untouched, and the WAL stays under its cap."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import subprocess
+import sys
+import threading
+
+import pytest
+
+from dxlocal.config import Settings
+from dxlocal.store import StateRefused, open_store
+from dxlocal.store.sqlite import APPLICATION_ID, SCHEMA_VERSION, WAL_CAP, SqliteStore
+
+
+@pytest.mark.parametrize(("durability", "level"), [("normal", 1), ("full", 2)])
+def test_durability_sets_pragma_synchronous(tmp_path, durability, level):
+    store = open_store(Settings(state=str(tmp_path / "s.sqlite3"), durability=durability))
+    try:
+        with store._lock:
+            assert store._db.execute("PRAGMA synchronous").fetchone()[0] == level
+    finally:
+        store.close()
+
+
+def test_a_new_file_carries_dxlocals_id_and_schema_version(tmp_path):
+    path = str(tmp_path / "s.sqlite3")
+    SqliteStore(path).close()
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    db.close()
+
+
+def test_a_file_from_before_the_version_stamp_is_stamped_and_kept(tmp_path):
+    path = str(tmp_path / "old.sqlite3")
+    store = SqliteStore(path)
+    with store.transaction() as tx:
+        tx.insert("connection", "dxcon-1", {"v": 1}, account="1", region="r")
+    store.close()
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA application_id=0")
+    db.execute("PRAGMA user_version=0")
+    db.close()
+    store = SqliteStore(path)
+    with store.transaction() as tx:
+        assert tx.get("connection", "dxcon-1") == {"v": 1}
+    store.close()
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    db.close()
+
+
+def _digest(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def _newer(path):
+    SqliteStore(path).close()
+    db = sqlite3.connect(path)
+    db.execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
+    db.close()
+
+
+def _foreign(path):
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE invoices (n INTEGER)")
+    db.execute("INSERT INTO invoices VALUES (1)")
+    db.commit()
+    db.close()
+
+
+def _foreign_with_our_table_names(path):
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA application_id=1234")
+    db.execute("CREATE TABLE records (n)")
+    db.execute("CREATE TABLE timers (n)")
+    db.commit()
+    db.close()
+
+
+def _garbage(path):
+    with open(path, "wb") as f:
+        f.write(os.urandom(3 * 8192))
+
+
+def _corrupt(path):
+    store = SqliteStore(path)
+    with store.transaction() as tx:
+        for i in range(400):
+            tx.insert("k", f"id-{i:04}", {"pad": "x" * 500}, account="1", region="r")
+    store.close()  # checkpointed: the WAL is gone, everything is in the file
+    with open(path, "r+b") as f:  # scribble over a B-tree page in the middle
+        f.seek(8192 * 5)
+        f.write(b"\xff" * 8192)
+
+
+@pytest.mark.parametrize(
+    ("make", "words"),
+    [
+        (_newer, "newer dxlocal"),
+        (_foreign, "another program"),
+        (_foreign_with_our_table_names, "another program"),
+        (_garbage, "not a dxlocal state file"),
+        (_corrupt, "corrupt"),
+    ],
+)
+def test_a_file_that_is_not_ours_is_refused_and_left_as_it_was(tmp_path, make, words):
+    path = str(tmp_path / "state.sqlite3")
+    make(path)
+    before = _digest(path), os.stat(path).st_mtime_ns
+    with pytest.raises(StateRefused, match=words) as caught:
+        SqliteStore(path)
+    assert "\n" not in str(caught.value)
+    after = _digest(path), os.stat(path).st_mtime_ns
+    assert after == before
+    assert not os.path.exists(path + "-wal")
+    # The refusal released the file's lock: a fixed file opens.
+    os.remove(path)
+    SqliteStore(path).close()
+
+
+def test_dxlocal_serve_refuses_a_newer_file_in_one_line(tmp_path):
+    path = str(tmp_path / "state.sqlite3")
+    _newer(path)
+    before = _digest(path)
+    out = subprocess.run(
+        [sys.executable, "-m", "dxlocal.cli", "serve", "--state", path, "--port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode != 0
+    assert out.stdout == ""
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and "newer dxlocal" in lines[0], out.stderr
+    assert _digest(path) == before
+
+
+def test_the_wal_stays_under_its_cap_under_write_load(tmp_path):
+    """Writes outrun the background checkpoints (which here never get to run: one every
+    hour); the COMMITs themselves keep the WAL under the cap."""
+    cap = 4 * 1024 * 1024
+    store = SqliteStore(str(tmp_path / "s.sqlite3"), wal_cap=cap)
+    store.start_background(interval=3600)
+    biggest = 0
+    written = 0
+    stop = threading.Event()
+
+    def watch():  # sample from outside too, as an operator's `ls -l` would
+        nonlocal biggest
+        while not stop.is_set():
+            biggest = max(biggest, store.wal_size())
+            stop.wait(0.001)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        for batch in range(300):
+            with store.transaction() as tx:
+                for i in range(20):
+                    rid = f"dxcon-{batch:04}{i:02}"
+                    tx.insert("connection", rid, {"pad": "x" * 2000}, account="1", region="r")
+                    written += 2000
+            biggest = max(biggest, store.wal_size())
+    finally:
+        stop.set()
+        watcher.join()
+    assert written > 2 * cap  # enough writes to grow it well past the cap
+    assert 0 < biggest <= cap
+    with store.transaction() as tx:
+        assert tx.count("connection") == 6000
+    store.close()
+
+
+def test_the_default_wal_cap_is_documented():
+    import dxlocal.store.sqlite as mod
+
+    assert WAL_CAP == 128 * 1024 * 1024
+    assert "128 MiB" in mod.__doc__
