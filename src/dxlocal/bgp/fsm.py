@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ipaddress
 import time
+from collections.abc import Callable
 from enum import Enum
 
 
@@ -59,9 +60,10 @@ class IllegalTransition(RuntimeError):
 class Fsm:
     """The current state plus a short history; ``transition`` enforces ``TRANSITIONS``."""
 
-    def __init__(self, history: int = 32) -> None:
+    def __init__(self, history: int = 32, now: Callable[[], float] = time.monotonic) -> None:
+        self._now = now
         self.state = State.IDLE
-        self.since = time.monotonic()
+        self.since = now()
         self.history: list[tuple[float, State, State]] = []
         self._keep = history
 
@@ -70,7 +72,7 @@ class Fsm:
         if dst not in TRANSITIONS[src]:
             raise IllegalTransition(src, dst)
         self.state = dst
-        self.since = time.monotonic()
+        self.since = self._now()
         self.history.append((self.since, src, dst))
         del self.history[: -self._keep]
         return src

@@ -18,6 +18,11 @@ queue (see ``connection.py``) and its timers, and returns the next state:
   for ``connect_retry`` seconds before trying again.
 * A session carries one family (IPv4 unicast or IPv6 unicast) and announces only that one,
   as Direct Connect does; it still records whatever the peer sends.
+
+Seams. All timers read the session's ``Clock`` (``clock.py``; a ``ManualClock`` in tests) and
+every outgoing connection comes from its ``Dial`` function (TCP with MD5 through
+``NetnsSockets`` by default), so a test can hand the session in-memory streams and drive
+every state without sockets or real time.
 """
 
 from __future__ import annotations
@@ -26,10 +31,10 @@ import asyncio
 import ipaddress
 import logging
 import struct
-import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
+from .clock import Clock, MonotonicClock
 from .connection import (
     Closed,
     Connected,
@@ -78,6 +83,25 @@ if TYPE_CHECKING:
 log = logging.getLogger("dxlocal.bgp")
 
 OnChange = Callable[[str, str, str], None]
+# Opens one TCP connection to the peer for ``spec`` (raises OSError when it cannot).
+Dial = Callable[["PeerSpec"], Awaitable[tuple[asyncio.StreamReader, asyncio.StreamWriter]]]
+
+
+def tcp_dial(sockets: NetnsSockets) -> Dial:
+    """Dial from ``spec.local_address`` in the sockets' namespace, TCP-MD5 keyed (RFC 2385)."""
+
+    async def dial(spec: PeerSpec) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        sock = connecting_socket(sockets, spec.local_address, spec.remote_address, spec.md5_key)
+        try:
+            loop = asyncio.get_running_loop()
+            await loop.sock_connect(sock, (spec.remote_address, spec.remote_port))
+            streams = await asyncio.open_connection(sock=sock)
+        except BaseException:
+            sock.close()
+            raise
+        return streams
+
+    return dial
 
 
 class SessionDown(Exception):
@@ -103,16 +127,24 @@ class Session:
     def __init__(
         self,
         spec: PeerSpec,
-        sockets: NetnsSockets,
+        sockets: NetnsSockets | None = None,
         on_change: OnChange | None = None,
         trace: Trace | None = None,
+        *,
+        dial: Dial | None = None,
+        clock: Clock | None = None,
     ) -> None:
+        if dial is None:
+            if sockets is None:
+                raise ValueError("a session needs sockets or a dial function")
+            dial = tcp_dial(sockets)
         self.spec = spec
         self.key = spec.key
         self.version = 6 if spec.family == "ipv6" else 4
         self.afi = AFI_IPV6 if self.version == 6 else AFI_IPV4
         self.local_id = router_id_for(spec)
-        self.fsm = Fsm()
+        self._clock: Clock = clock or MonotonicClock()
+        self.fsm = Fsm(now=self._clock.now)
         self.rib_in = AdjRibIn(spec.local_asn)
         self.rib_out = AdjRibOut()
         self.hold_time: int | None = None
@@ -120,7 +152,7 @@ class Session:
         self.last_setup_seconds: float | None = None  # TCP up → Established
         self.established_count = 0
         self.established_at: float | None = None
-        self._sockets = sockets
+        self._dial_fn = dial
         self._on_change = on_change
         self._trace = trace
         self._events: asyncio.Queue[Event] = asyncio.Queue()
@@ -160,6 +192,7 @@ class Session:
         """A connection from the peer's address reached the listener."""
         if not self.running:
             return False
+        conn.opened_at = self._clock.now()
         self._events.put_nowait(Incoming(conn))
         return True
 
@@ -222,7 +255,7 @@ class Session:
 
     async def _idle(self) -> State:
         if self._restart_delay:
-            deadline = time.monotonic() + self._restart_delay
+            deadline = self._clock.now() + self._restart_delay
             while (ev := await self._next_event(deadline)) is not None:
                 self._discard(ev)  # §8.2.2: Idle refuses incoming connections
         self._restart_delay = self.spec.connect_retry
@@ -230,12 +263,12 @@ class Session:
 
     async def _connect(self) -> State:
         self._dial()
-        deadline = time.monotonic() + self.spec.connect_retry
+        deadline = self._clock.now() + self.spec.connect_retry
         while True:
             ev = await self._next_event(deadline)
             if ev is None:  # ConnectRetryTimer: drop the attempt, try again, stay in Connect
                 self._dial()
-                deadline = time.monotonic() + self.spec.connect_retry
+                deadline = self._clock.now() + self.spec.connect_retry
             elif isinstance(ev, Connected) and ev.attempt == self._attempt:
                 self._adopt(ev.conn)
                 return State.OPENSENT
@@ -252,7 +285,7 @@ class Session:
                 self._discard(ev)
 
     async def _active(self) -> State:
-        deadline = None if self.spec.passive else time.monotonic() + self.spec.connect_retry
+        deadline = None if self.spec.passive else self._clock.now() + self.spec.connect_retry
         while True:
             ev = await self._next_event(deadline)
             if ev is None:
@@ -265,7 +298,7 @@ class Session:
             self._discard(ev)
 
     async def _opensent(self) -> State:
-        self._hold_deadline = time.monotonic() + OPENSENT_HOLD_TIME
+        self._hold_deadline = self._clock.now() + OPENSENT_HOLD_TIME
         while True:
             ev = await self._next_event(self._hold_deadline)
             if ev is None:
@@ -295,7 +328,7 @@ class Session:
     async def _established(self) -> State:
         conn = self._conn
         assert conn is not None
-        now = time.monotonic()
+        now = self._clock.now()
         self.established_at = now
         self.last_setup_seconds = now - conn.opened_at
         self.established_count += 1
@@ -330,7 +363,7 @@ class Session:
         # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that
         # races with a completed get(), which would make stop() hang.
         try:
-            async with asyncio.timeout(max(0.0, deadline - time.monotonic())):
+            async with self._clock.timeout_at(deadline):
                 return await self._events.get()
         except TimeoutError:
             return None
@@ -355,23 +388,14 @@ class Session:
             self._dial_task = None
 
     async def _dial_once(self, attempt: int) -> None:
-        spec = self.spec
-        sock = None
         try:
-            sock = connecting_socket(
-                self._sockets, spec.local_address, spec.remote_address, spec.md5_key
-            )
-            loop = asyncio.get_running_loop()
-            await loop.sock_connect(sock, (spec.remote_address, spec.remote_port))
-            reader, writer = await asyncio.open_connection(sock=sock)
-            sock = None
-            conn = Connection(reader, writer, True, self._trace, self.key)
-            self._events.put_nowait(Connected(conn, attempt))
+            reader, writer = await self._dial_fn(self.spec)
         except OSError as exc:
             self._events.put_nowait(DialFailed(attempt, str(exc) or type(exc).__name__))
-        finally:
-            if sock is not None:
-                sock.close()
+            return
+        conn = Connection(reader, writer, True, self._trace, self.key)
+        conn.opened_at = self._clock.now()
+        self._events.put_nowait(Connected(conn, attempt))
 
     def _adopt(self, conn: Connection) -> None:
         self._conn = conn
@@ -485,15 +509,15 @@ class Session:
     async def _keepalives(self, interval: float) -> None:
         data = Keepalive().encode()
         while True:
-            await asyncio.sleep(interval)
+            await self._clock.sleep(interval)
             if self._conn is not None and self._conn.keepalive_sent:
                 self._conn.send(data)
 
     def _restart_hold_timer(self) -> None:
         if self.fsm.state is State.OPENSENT and self.hold_time is None:
-            self._hold_deadline = time.monotonic() + OPENSENT_HOLD_TIME
+            self._hold_deadline = self._clock.now() + OPENSENT_HOLD_TIME
         elif self.hold_time:
-            self._hold_deadline = time.monotonic() + self.hold_time
+            self._hold_deadline = self._clock.now() + self.hold_time
         else:
             self._hold_deadline = None  # negotiated hold time 0: no hold timer (§4.2)
 
