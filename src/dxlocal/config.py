@@ -41,6 +41,12 @@ class Settings:
     # Deleted VIFs stay visible this long (DescribeVirtualInterfaces doc: 15 minutes).
     deleted_retention: float = 900.0
     max_body: int = 1024 * 1024
+    # HTTP limits (server/limits.py, docs/security.md); max_connections 0 = from ulimit -n.
+    max_request_line: int = 64 * 1024
+    max_header_bytes: int = 64 * 1024
+    header_timeout: float = 10.0
+    idle_timeout: float = 60.0
+    max_connections: int = 0
     quotas: dict[str, int] = field(default_factory=dict)
 
     def with_(self, **changes: Any) -> Settings:
@@ -63,6 +69,11 @@ _ENV = {
     "bgp_loopback_port": int,
     "deleted_retention": float,
     "max_body": int,
+    "max_request_line": int,
+    "max_header_bytes": int,
+    "header_timeout": float,
+    "idle_timeout": float,
+    "max_connections": int,
 }
 
 

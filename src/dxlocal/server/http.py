@@ -29,7 +29,7 @@ from typing import Any
 
 import httptools
 
-from dxlocal.server import asgi
+from dxlocal.server import asgi, limits
 from dxlocal.server.service import Service
 
 log = logging.getLogger("dxlocal")
@@ -41,17 +41,39 @@ _FAILURE = (
     [("content-type", "application/json")],
     b'{"__type":"InternalFailure","message":"The request could not be committed."}',
 )
+_BUSY = (
+    503,
+    [("content-type", "application/json")],
+    b'{"__type":"ServiceUnavailable","message":"The server has too many open connections."}',
+)
 _REASONS = {s.value: s.phrase for s in HTTPStatus}
 
 
+_SLICE = 16 * 1024  # a request head is parsed in slices this size, so its size is known
+
+
 class _Connection(asyncio.Protocol):
-    __slots__ = ("server", "transport", "parser", "url", "headers", "body", "size", "closed")
+    """One client connection. Answers leave in the order the requests came (pipelining);
+    a framing error or a limit (server/limits.py) is answered only after every request
+    before it, and then the connection closes; nothing after it is read."""
+
+    __slots__ = (
+        "server", "transport", "parser", "url", "headers", "body", "size", "closed",
+        "in_head", "head_seen", "header_bytes", "began", "last", "inflight", "stopping",
+        "final",
+    )  # fmt: skip
 
     def __init__(self, server: HttpServer) -> None:
         self.server = server
         self.transport: asyncio.Transport | None = None
         self.parser = httptools.HttpRequestParser(self)
         self.closed = False
+        self.inflight = 0  # requests handed to the server, not yet answered
+        self.stopping = False  # no further request is read
+        self.final: tuple[int, str] | None = None  # an error owed after the inflight answers
+        self.last = server.now()
+        self.in_head = False
+        self.began = 0.0
         self._reset()
 
     def _reset(self) -> None:
@@ -59,33 +81,110 @@ class _Connection(asyncio.Protocol):
         self.headers: dict[str, str] = {}
         self.body: list[bytes] = []
         self.size = 0
+        self.head_seen = 0
+        self.header_bytes = 0
 
     # asyncio.Protocol
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
+        self.server.admit(self)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
+        self.server.forget(self)
 
     def data_received(self, data: bytes) -> None:
-        try:
-            self.parser.feed_data(data)
-        except httptools.HttpParserUpgrade:
-            self.write(400, [("content-type", "text/plain")], b"upgrades are not supported", False)
-        except httptools.HttpParserError:
-            self.write(400, [("content-type", "text/plain")], b"malformed HTTP request", False)
+        self.last = self.server.now()
+        limits = self.server.limits
+        view = memoryview(data)
+        while view and not self.stopping:
+            piece = view[:_SLICE] if self.in_head or not self.began else view
+            view = view[len(piece) :]
+            try:
+                self.parser.feed_data(piece)
+            except httptools.HttpParserUpgrade:
+                self.refuse(400, "upgrades are not supported")
+            except httptools.HttpParserError:
+                if not self.stopping:  # a limit hit in a callback has answered already
+                    self.refuse(400, "malformed HTTP request")
+            if self.in_head and not self.stopping:
+                # Bytes of a head not yet complete (httptools keeps partial fields itself).
+                self.head_seen += len(piece)
+                if self.head_seen > limits.max_request_line + limits.max_header_bytes + _SLICE:
+                    self._too_large()
+
+    def _too_large(self) -> None:
+        if not self.header_bytes:
+            self.refuse(414, "request line too long")
+        else:
+            self.refuse(431, "request header fields too large")
+
+    def refuse(self, status: int, message: str) -> None:
+        """Stop reading; answer ``status`` once every earlier request has its answer."""
+        self.stopping = True
+        self.in_head = False
+        if self.transport is not None and not self.closed:
+            self.transport.pause_reading()
+        self.final = (status, message)
+        if self.inflight == 0:
+            self._send_final()
+
+    def _send_final(self) -> None:
+        if self.final is not None:
+            status, message = self.final
+            self.final = None
+            self._send(status, [("content-type", "text/plain")], message.encode(), False)
+
+    def close_if_idle(self, now: float) -> bool:
+        """The sweep's check (server/limits.py): close on a slow head or a silent
+        connection. True if closed."""
+        if self.closed or self.stopping:
+            return False
+        limits = self.server.limits
+        if self.in_head:
+            if now - self.began > limits.header_timeout:
+                self.refuse(408, "request head not received in time")
+                return True
+            return False
+        if self.inflight or now - self.last <= limits.idle_timeout:
+            return False  # busy (an answer is owed) or not silent long enough
+        if self.began:
+            self.refuse(408, "request body not received in time")
+        elif self.transport is not None:
+            self.transport.close()
+            self.closed = True
+        return True
+
+    @property
+    def idle(self) -> bool:
+        return not (self.in_head or self.began or self.inflight or self.closed)
 
     # httptools callbacks
     def on_message_begin(self) -> None:
         self._reset()
+        self.in_head = True
+        self.began = self.server.now()
 
     def on_url(self, url: bytes) -> None:
+        if self.stopping:
+            return
         self.url += url
+        if len(self.url) > self.server.limits.max_request_line:
+            self.refuse(414, "request line too long")
 
     def on_header(self, name: bytes, value: bytes) -> None:
+        if self.stopping:
+            return
+        self.header_bytes += len(name) + len(value) + 4
+        if self.header_bytes > self.server.limits.max_header_bytes:
+            self.refuse(431, "request header fields too large")
+            return
         self.headers[name.decode("latin-1").lower()] = value.decode("latin-1")
 
     def on_headers_complete(self) -> None:
+        self.in_head = False
+        if self.stopping:
+            return
         if self.headers.get("expect", "").lower() == "100-continue" and self.transport:
             self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
 
@@ -96,12 +195,32 @@ class _Connection(asyncio.Protocol):
         self.size += len(body)
 
     def on_message_complete(self) -> None:
+        self.began = 0.0
+        if self.stopping:
+            return
         path = self.url.split(b"?", 1)[0].decode("latin-1") or "/"
         method = self.parser.get_method().decode("latin-1")
         body = b"".join(self.body)
-        self.server.enqueue(self, method, path, self.headers, body, self.parser.should_keep_alive())
+        keep_alive = self.parser.should_keep_alive()
+        if not keep_alive:
+            # Connection: close (or HTTP/1.0): this is the last request read.
+            self.stopping = True
+            if self.transport is not None:
+                self.transport.pause_reading()
+        self.inflight += 1
+        self.server.enqueue(self, method, path, self.headers, body, keep_alive)
 
     def write(
+        self, status: int, headers: list[tuple[str, str]], body: bytes, keep_alive: bool
+    ) -> None:
+        """The answer to the oldest request in flight."""
+        self.inflight -= 1
+        self.last = self.server.now()
+        self._send(status, headers, body, keep_alive)
+        if self.inflight == 0:
+            self._send_final()  # an error owed for a later request, then the close
+
+    def _send(
         self, status: int, headers: list[tuple[str, str]], body: bytes, keep_alive: bool
     ) -> None:
         if self.closed or self.transport is None:
@@ -122,6 +241,9 @@ class HttpServer:
         self.service = service
         service.timers_per_call = False  # flush fires them, once per group
         self.limit = service.settings.max_body
+        self.limits = limits.Limits.from_settings(service.settings)
+        # Open client connections, oldest first (server/limits.py).
+        self._connections: dict[_Connection, None] = {}
         self._pending: list[tuple[_Connection, str, str, dict[str, str], bytes, bool]] = []
         self._scheduled = False
         # The open group: its transaction, when it opened, the answers it holds back.
@@ -129,6 +251,37 @@ class HttpServer:
         self._opened = 0.0
         self._answers: list[tuple[_Connection, tuple[int, list[tuple[str, str]], bytes], bool]] = []
         self._loop: asyncio.AbstractEventLoop | None = None
+
+    def now(self) -> float:
+        return self._loop.time() if self._loop is not None else 0.0
+
+    def admit(self, conn: _Connection) -> None:
+        """A new connection: past the cap, the longest-idle one is closed to make room;
+        with none idle, the newcomer is refused (503)."""
+        if len(self._connections) >= self.limits.max_connections:
+            idle = [c for c in self._connections if c.idle]
+            if idle:
+                oldest = min(idle, key=lambda c: c.last)
+                if oldest.transport is not None:
+                    oldest.transport.close()
+                oldest.closed = True
+                self._connections.pop(oldest, None)
+            else:
+                conn.stopping = True
+                conn._send(*_BUSY, False)
+                return
+        self._connections[conn] = None
+
+    def forget(self, conn: _Connection) -> None:
+        self._connections.pop(conn, None)
+
+    def _sweep(self) -> None:
+        """Close connections past a timeout; runs every ``limits.sweep_interval``."""
+        assert self._loop is not None
+        now = self._loop.time()
+        for conn in list(self._connections):
+            conn.close_if_idle(now)
+        self._loop.call_later(self.limits.sweep_interval, self._sweep)
 
     def enqueue(
         self,
@@ -234,6 +387,7 @@ class HttpServer:
             raise CannotListen(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
         self.service.store.start_background()  # no COMMIT waits for a checkpoint
         ticker = asyncio.create_task(self._tick())
+        self._loop.call_later(self.limits.sweep_interval, self._sweep)
         for hook in asgi.service_startup_hooks:
             await hook(self.service)
         stop = asyncio.Event()
