@@ -164,6 +164,8 @@ def test_timers_fire_in_due_order_and_move_when_scheduled_again(store):
         assert tx.due_timers(100.0, limit=1) == [(10.0, "connection", "c2", "step")]
         tx.schedule(5.0, "connection", "c1", "step")  # moved, not added
         assert tx.due_timers(6.0) == [(5.0, "connection", "c1", "step")]
+        tx.schedule(50.0, "connection", "c1", "step")  # never pushed out
+        assert tx.due_timers(6.0) == [(5.0, "connection", "c1", "step")]
         tx.cancel("connection", "c2", "purge")
         assert [t[3] for t in tx.due_timers(100.0) if t[2] == "c2"] == ["step"]
         tx.cancel("connection", "c2")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from dxlocal.core import lifecycle
 
 if TYPE_CHECKING:
     from dxlocal.config import Settings
@@ -15,17 +17,35 @@ class RequestContext:
     account: str
     region: str
     request_id: str
-    now: float
+    now: float  # dxlocal's clock (core/clock.py), not necessarily the wall clock
     tx: Tx
     settings: Settings
     operation: str = ""
 
+    def __post_init__(self) -> None:
+        # Reads show each record's state as of ``now`` (core/lifecycle.py).
+        self.tx = lifecycle.reader(self.tx, self.now, self.settings.delay)  # type: ignore[assignment]
+
     def schedule(self, kind: str, id: str, event: str, delay: float | None = None) -> None:
-        """Fire ``event`` on the record after the progression delay (or ``delay`` seconds)."""
+        """Fire ``event`` on the record ``delay`` seconds from now (default: one progression
+        step). An earlier timer of the same event stays as it is: a timer is never pushed out."""
         wait = self.settings.delay if delay is None else delay
-        if self.settings.progress == "manual" and delay is None:
-            wait = float("inf")  # only POST /_dxlocal/advance moves it on
         self.tx.schedule(self.now + wait, kind, id, event)
+
+    def enter(self, kind: str, record: dict[str, Any], state: str, rid: str = "") -> None:
+        """Move ``record`` to ``state`` now and set the timers its lifecycle needs from here
+        (its written step or purge); the caller saves the record."""
+        lifecycle.advance(kind, record, state, self.now)
+        self.follow(kind, rid or lifecycle.record_id(lifecycle.KINDS[kind], record), state)
+
+    def follow(self, kind: str, rid: str, state: str) -> None:
+        """The timers a record that just entered ``state`` needs (core/lifecycle.py)."""
+        self.tx.cancel(kind, rid, "step")
+        settings = self.settings
+        for event, due in lifecycle.follow_ups(
+            kind, state, self.now, settings.delay, settings.deleted_retention
+        ):
+            self.tx.schedule(due, kind, rid, event)
 
     def arn(self, resource: str, id: str) -> str:
         return f"arn:aws:directconnect:{self.region}:{self.account}:{resource}/{id}"

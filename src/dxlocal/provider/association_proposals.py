@@ -204,13 +204,6 @@ def delete_direct_connect_gateway_association_proposal(
         )
     if proposal["proposalState"] == "deleted":
         raise errors.proposal_not_found(proposal_id)
-    lifecycle.advance(KIND, proposal, "deleted")
+    ctx.enter(KIND, proposal, "deleted")
     ctx.tx.update(KIND, proposal_id, proposal)
-    ctx.schedule(KIND, proposal_id, "purge", ctx.settings.deleted_retention)
     return {"directConnectGatewayAssociationProposal": proposal}
-
-
-@lifecycle.on_timer(KIND, "purge")
-def _purge(ctx: RequestContext, proposal: dict[str, Any]) -> None:
-    if proposal["proposalState"] == "deleted":
-        ctx.tx.delete(KIND, proposal["proposalId"])

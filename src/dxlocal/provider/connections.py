@@ -1,9 +1,10 @@
 """Dedicated and hosted connections (docs/behavior.md#connections).
 
-Lifecycle: CreateConnection answers ``requested``; AWS then approves (``pending``) and the
-cross-connect comes up (``available``), each step one progression delay here. Hosted
-connections start in ``ordering`` (the partner's AllocateHostedConnection) and move on only
-when their owner confirms them.
+Lifecycle (declared in core/lifecycle.py): CreateConnection answers ``requested``; AWS then
+approves (``pending``) and the cross-connect comes up (``available``), each step one
+progression delay, worked out when the connection is read. Hosted connections start in
+``ordering`` (the partner's AllocateHostedConnection) and move on only when their owner
+confirms them.
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ def new_connection(
         "macSecCapable": mac_sec,
         "macSecKeys": [],
         "_created": ctx.now,
+        lifecycle.ENTERED: ctx.now,
     }
     if provider_name:
         record["providerName"] = provider_name
@@ -156,47 +158,9 @@ def create_connection(
         record["billingMode"] = billing_mode
     if lag_id:
         record["lagId"] = lag_id
+        ports.refresh_lag(ctx, lag_id)  # the LAG's state so far, before it has one more port
     save_new(ctx, record, parent=lag_id)
-    ctx.schedule(KIND, record["connectionId"], "progress")
     return record
-
-
-_ID_FIELD = {KIND: "connectionId", INTERCONNECT: "interconnectId"}
-
-
-def provision_step(ctx: RequestContext, kind: str, record: dict[str, Any]) -> None:
-    """One provisioning step of a port (a connection or an interconnect, docs/behavior.md#connections):
-    requested -> pending (LOA issued) -> available (cross-connect up); a LAG follows."""
-    rid = record[_ID_FIELD[kind]]
-    state = record[lifecycle.STATE_FIELD[kind]]
-    if state == "requested":
-        lifecycle.advance(kind, record, "pending")
-        ctx.schedule(kind, rid, "progress")
-    elif state == "pending":
-        lifecycle.advance(kind, record, "available")
-        record["jumboFrameCapable"] = True  # provisioned on a port that supports 9001/8500
-        if record.get("macSecCapable"):
-            keys = record.get("macSecKeys", [])
-            up = any(k["state"] == "associated" for k in keys)
-            record["portEncryptionStatus"] = "Encryption Up" if up else "Encryption Down"
-    elif state == "deleting":
-        lifecycle.advance(kind, record, "deleted")
-    else:
-        return
-    ctx.tx.update(kind, rid, record)
-    ports.refresh_lag(ctx, record.get("lagId"))
-
-
-@lifecycle.on_timer(KIND, "progress")
-def _progress(ctx: RequestContext, record: dict[str, Any]) -> None:
-    provision_step(ctx, KIND, record)
-
-
-@lifecycle.on_timer(KIND, "purge")
-def _purge(ctx: RequestContext, record: dict[str, Any]) -> None:
-    """Deleted and rejected connections stay visible for a while, then go (docs/behavior.md#lifecycle)."""
-    if record["connectionState"] in GONE:
-        ctx.tx.delete(KIND, record["connectionId"])
 
 
 @operation("DescribeConnections")
@@ -253,9 +217,8 @@ def confirm_connection(ctx: RequestContext, *, connection_id: str) -> dict[str, 
     record = ports.get_connection(ctx, connection_id)
     if record["connectionState"] != "ordering":
         raise errors.confirm_connection_state(connection_id, record["connectionState"])
-    lifecycle.advance(KIND, record, "pending")
+    ctx.enter(KIND, record, "pending")
     ctx.tx.update(KIND, connection_id, record)
-    ctx.schedule(KIND, connection_id, "progress")
     return {"connectionState": record["connectionState"]}
 
 
@@ -270,9 +233,8 @@ def delete_connection(ctx: RequestContext, *, connection_id: str) -> dict[str, A
         raise errors.connection_not_found(connection_id)
     if state == "ordering" and is_owner:
         # The owner of a hosted connection rejects it by deleting it (DeleteConnection doc).
-        lifecycle.advance(KIND, record, "rejected")
+        ctx.enter(KIND, record, "rejected")
         ctx.tx.update(KIND, connection_id, record)
-        ctx.schedule(KIND, connection_id, "purge", ctx.settings.deleted_retention)
         return record
     vifs = [
         v
@@ -295,14 +257,13 @@ def delete_connection(ctx: RequestContext, *, connection_id: str) -> dict[str, A
     if lag_id:
         ports.check_can_leave(ctx, ctx.tx.get(LAG, lag_id), connection_id)
     ctx.tx.cancel(KIND, connection_id)
-    lifecycle.advance(KIND, record, "deleted")
+    ctx.enter(KIND, record, "deleted")
     drop_resiliency_association(ctx, record)
     if lag_id:
         ports.leave_lag(ctx, KIND, record)
         ports.refresh_lag(ctx, lag_id)
     else:
         ctx.tx.update(KIND, connection_id, record)
-    ctx.schedule(KIND, connection_id, "purge", ctx.settings.deleted_retention)
     return record
 
 

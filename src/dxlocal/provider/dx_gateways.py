@@ -118,9 +118,9 @@ def create_direct_connect_gateway(
         "directConnectGatewayState": "pending",
         "tags": tag_list,
         "_created": ctx.now,
+        lifecycle.ENTERED: ctx.now,
     }
     ctx.tx.insert(KIND, gw["directConnectGatewayId"], gw, account=ctx.account, region=GLOBAL)
-    ctx.schedule(KIND, gw["directConnectGatewayId"], "progress")
     return {"directConnectGateway": gw}
 
 
@@ -184,22 +184,9 @@ def delete_direct_connect_gateway(
             f"Direct Connect gateway {gw['directConnectGatewayId']} has associations "
             f"({', '.join(a['associationId'] for a in associated[:5])}); disassociate them first."
         )
-    lifecycle.advance(KIND, gw, "deleting")
-    ctx.tx.cancel(KIND, gw["directConnectGatewayId"])
-    ctx.schedule(KIND, gw["directConnectGatewayId"], "progress")
+    ctx.enter(KIND, gw, "deleting")
     _save(ctx, gw)
     return {"directConnectGateway": gw}
-
-
-@lifecycle.on_timer(KIND, "progress")
-def _progress(ctx: RequestContext, gw: dict[str, Any]) -> None:
-    state = gw["directConnectGatewayState"]
-    if state == "pending":
-        lifecycle.advance(KIND, gw, "available")
-        _save(ctx, gw)
-    elif state == "deleting":
-        # Describe never returns deleted gateways (DescribeDirectConnectGateways doc).
-        ctx.tx.delete(KIND, gw["directConnectGatewayId"])
 
 
 # --- attachments ------------------------------------------------------------------------
@@ -232,6 +219,7 @@ def attach(ctx: RequestContext, vif: dict[str, Any]) -> dict[str, Any]:
         "virtualInterfaceOwnerAccount": vif["ownerAccount"],
         "attachmentState": "attaching",
         "attachmentType": ATTACHMENT_TYPES[vif["virtualInterfaceType"]],
+        lifecycle.ENTERED: ctx.now,
     }
     if ctx.tx.get(ATTACHMENT, vif["virtualInterfaceId"]) is not None:
         ctx.tx.delete(ATTACHMENT, vif["virtualInterfaceId"])
@@ -243,7 +231,7 @@ def attach(ctx: RequestContext, vif: dict[str, Any]) -> dict[str, Any]:
         region=GLOBAL,
         parent=gw_id,
     )
-    ctx.schedule(ATTACHMENT, vif["virtualInterfaceId"], "progress")
+    ctx.follow(ATTACHMENT, vif["virtualInterfaceId"], "attaching")
     return record
 
 
@@ -253,29 +241,8 @@ def detach(ctx: RequestContext, vif_id: str) -> None:
     if record is None or not lifecycle.can_advance(ATTACHMENT, record, "detaching"):
         return
     if record["attachmentState"] != "detaching":
-        lifecycle.advance(ATTACHMENT, record, "detaching")
+        ctx.enter(ATTACHMENT, record, "detaching")
         ctx.tx.update(ATTACHMENT, vif_id, record)
-        ctx.tx.cancel(ATTACHMENT, vif_id)
-        ctx.schedule(ATTACHMENT, vif_id, "progress")
-
-
-@lifecycle.on_timer(ATTACHMENT, "progress")
-def _attachment_progress(ctx: RequestContext, record: dict[str, Any]) -> None:
-    vif_id = record["virtualInterfaceId"]
-    if record["attachmentState"] == "attaching":
-        lifecycle.advance(ATTACHMENT, record, "attached")
-    elif record["attachmentState"] == "detaching":
-        lifecycle.advance(ATTACHMENT, record, "detached")
-        ctx.schedule(ATTACHMENT, vif_id, "purge", ctx.settings.deleted_retention)
-    else:
-        return
-    ctx.tx.update(ATTACHMENT, vif_id, record)
-
-
-@lifecycle.on_timer(ATTACHMENT, "purge")
-def _attachment_purge(ctx: RequestContext, record: dict[str, Any]) -> None:
-    if record["attachmentState"] == "detached":
-        ctx.tx.delete(ATTACHMENT, record["virtualInterfaceId"])
 
 
 @operation("DescribeDirectConnectGatewayAttachments")

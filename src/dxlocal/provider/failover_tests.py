@@ -23,7 +23,6 @@ from dxlocal.provider._registry import operation
 KIND = "virtualInterfaceTest"
 DEFAULT_MINUTES = 180
 MAX_MINUTES = 4320
-RETENTION = 365 * 24 * 3600.0
 STARTABLE = {"available", "down"}
 
 
@@ -98,11 +97,10 @@ def end_test(ctx: RequestContext, test: dict[str, Any], status: str) -> None:
     vif = ctx.tx.get(vifs.KIND, test["virtualInterfaceId"])
     if status == "completed" and (vif is None or vif["virtualInterfaceState"] != "testing"):
         status = "failed"
-    lifecycle.advance(KIND, test, status)
+    ctx.enter(KIND, test, status)
     test["endTime"] = ctx.now
     ctx.tx.update(KIND, test["testId"], test)
     ctx.tx.cancel(KIND, test["testId"], "end")
-    ctx.schedule(KIND, test["testId"], "purge", RETENTION)
     if vif is None:
         return
     for peer in vif["bgpPeers"]:
@@ -132,11 +130,6 @@ def stop_bgp_failover_test(ctx: RequestContext, *, virtual_interface_id: str) ->
 def _end(ctx: RequestContext, test: dict[str, Any]) -> None:
     if test["status"] == "in_progress":
         end_test(ctx, test, "completed")
-
-
-@lifecycle.on_timer(KIND, "purge")
-def _purge(ctx: RequestContext, test: dict[str, Any]) -> None:
-    ctx.tx.delete(KIND, test["testId"])
 
 
 @operation("ListVirtualInterfaceTestHistory")

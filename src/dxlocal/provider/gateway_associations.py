@@ -22,7 +22,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from dxlocal.core import errors, ids, lifecycle
+from dxlocal.core import errors, ids
 from dxlocal.core.context import RequestContext
 from dxlocal.core.errors import ClientError
 from dxlocal.core.pagination import page
@@ -210,7 +210,7 @@ def make_association(
         parent=gw["directConnectGatewayId"],
         peer_account=peer,
     )
-    ctx.schedule(KIND, assoc["associationId"], "progress")
+    ctx.follow(KIND, assoc["associationId"], "associating")
     return assoc
 
 
@@ -246,10 +246,8 @@ def change_prefixes(
             ctx, assoc["directConnectGatewayId"], assoc["associatedGateway"]["id"], prefixes
         )
     assoc["allowedPrefixesToDirectConnectGateway"] = prefixes
-    lifecycle.advance(KIND, assoc, "updating")
+    ctx.enter(KIND, assoc, "updating")
     ctx.tx.update(KIND, assoc["associationId"], assoc)
-    ctx.tx.cancel(KIND, assoc["associationId"])
-    ctx.schedule(KIND, assoc["associationId"], "progress")
     return assoc
 
 
@@ -367,27 +365,6 @@ def delete_direct_connect_gateway_association(
     else:
         raise ClientError("Specify associationId, or directConnectGatewayId and virtualGatewayId.")
     if assoc["associationState"] != "disassociating":
-        lifecycle.advance(KIND, assoc, "disassociating")
+        ctx.enter(KIND, assoc, "disassociating")
         ctx.tx.update(KIND, assoc["associationId"], assoc)
-        ctx.tx.cancel(KIND, assoc["associationId"])
-        ctx.schedule(KIND, assoc["associationId"], "progress")
     return {"directConnectGatewayAssociation": assoc}
-
-
-@lifecycle.on_timer(KIND, "progress")
-def _progress(ctx: RequestContext, assoc: dict[str, Any]) -> None:
-    state = assoc["associationState"]
-    if state in ("associating", "updating"):
-        lifecycle.advance(KIND, assoc, "associated")
-    elif state == "disassociating":
-        lifecycle.advance(KIND, assoc, "disassociated")
-        ctx.schedule(KIND, assoc["associationId"], "purge", ctx.settings.deleted_retention)
-    else:
-        return
-    ctx.tx.update(KIND, assoc["associationId"], assoc)
-
-
-@lifecycle.on_timer(KIND, "purge")
-def _purge(ctx: RequestContext, assoc: dict[str, Any]) -> None:
-    if assoc["associationState"] == "disassociated":
-        ctx.tx.delete(KIND, assoc["associationId"])

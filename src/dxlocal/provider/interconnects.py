@@ -16,7 +16,6 @@ from dxlocal.core import tags as tagging
 from dxlocal.core.context import RequestContext
 from dxlocal.core.errors import ClientError
 from dxlocal.core.pagination import page
-from dxlocal.provider import connections as conns
 from dxlocal.provider import locations, ports
 from dxlocal.provider._registry import operation
 
@@ -81,6 +80,7 @@ def create_interconnect(
         "macSecCapable": bool(request_mac_sec),
         "macSecKeys": [],
         "_created": ctx.now,
+        lifecycle.ENTERED: ctx.now,
     }
     if provider_name:
         record["providerName"] = provider_name
@@ -100,7 +100,6 @@ def create_interconnect(
         region=ctx.region,
         parent=lag_id,
     )
-    ctx.schedule(KIND, record["interconnectId"], "progress")
     return record
 
 
@@ -119,18 +118,6 @@ def _check_lag(ctx: RequestContext, lag_id: str, location: str, bandwidth: str) 
             f"Lag {lag_id} already has the maximum of {limit} {bandwidth} connections."
         )
     return lag
-
-
-@lifecycle.on_timer(KIND, "progress")
-def _progress(ctx: RequestContext, record: dict[str, Any]) -> None:
-    # As a dedicated connection (docs/behavior.md#interconnects).
-    conns.provision_step(ctx, KIND, record)
-
-
-@lifecycle.on_timer(KIND, "purge")
-def _purge(ctx: RequestContext, record: dict[str, Any]) -> None:
-    if record["interconnectState"] == "deleted":
-        ctx.tx.delete(KIND, record["interconnectId"])
 
 
 @operation("DescribeInterconnects")
@@ -175,11 +162,10 @@ def delete_interconnect(ctx: RequestContext, *, interconnect_id: str) -> dict[st
     if lag_id:
         ports.check_can_leave(ctx, ctx.tx.get(ports.LAG, lag_id), interconnect_id)
     ctx.tx.cancel(KIND, interconnect_id)
-    lifecycle.advance(KIND, record, "deleted")
+    ctx.enter(KIND, record, "deleted")
     if lag_id:
         ports.leave_lag(ctx, KIND, record)
         ports.refresh_lag(ctx, lag_id)
     else:
         ctx.tx.update(KIND, interconnect_id, record)
-    ctx.schedule(KIND, interconnect_id, "purge", ctx.settings.deleted_retention)
     return {"interconnectState": record["interconnectState"]}

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dxlocal.core import errors, ids, lifecycle
+from dxlocal.core import errors, ids
 from dxlocal.core import tags as tagging
 from dxlocal.core.context import RequestContext
 from dxlocal.core.errors import ClientError
@@ -174,7 +174,6 @@ def create_lag(
         if billing_mode:
             member["billingMode"] = billing_mode
         conns.save_new(ctx, member, parent=lag["lagId"])
-        ctx.schedule(conns.KIND, member["connectionId"], "progress")
     if existing:
         _join(ctx, *existing, lag)
         lag = ctx.tx.get(KIND, lag["lagId"])
@@ -315,16 +314,9 @@ def delete_lag(ctx: RequestContext, *, lag_id: str) -> dict[str, Any]:
     for kind, rec in ports.lag_members(ctx, lag_id):
         ports.leave_lag(ctx, kind, rec)
     ctx.tx.cancel(KIND, lag_id)
-    lifecycle.advance(KIND, lag, "deleted")
+    ctx.enter(KIND, lag, "deleted")
     ctx.tx.update(KIND, lag_id, lag)
-    ctx.schedule(KIND, lag_id, "purge", ctx.settings.deleted_retention)
     return view(ctx, lag)
-
-
-@lifecycle.on_timer(KIND, "purge")
-def _purge(ctx: RequestContext, lag: dict[str, Any]) -> None:
-    if lag["lagState"] == "deleted":
-        ctx.tx.delete(KIND, lag["lagId"])
 
 
 # --- membership ------------------------------------------------------------------------------
@@ -371,6 +363,7 @@ def associate_connection_with_lag(
     if old_lag_id:
         ports.check_can_leave(ctx, ctx.tx.get(KIND, old_lag_id), connection_id)
         port.pop("lagId")
+    ports.refresh_lag(ctx, lag_id)  # the LAG's state so far, before it has one more port
     _join(ctx, kind, port, lag)
     if old_lag_id:
         ports.refresh_lag(ctx, old_lag_id)

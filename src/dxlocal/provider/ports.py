@@ -157,14 +157,18 @@ def as_connection(kind: str, record: Record) -> Record:
 
 def lag_members(ctx: RequestContext, lag_id: str) -> list[tuple[str, Record]]:
     """The ports bundled by a LAG (hosted connections hang off a LAG too, but are no members)."""
+    return _members(ctx.tx, lag_id)
+
+
+def _members(tx: Any, lag_id: str) -> list[tuple[str, Record]]:
     members = [
         (CONNECTION, c)
-        for c in ctx.tx.list(CONNECTION, parent=lag_id)
+        for c in tx.list(CONNECTION, parent=lag_id)
         if not c.get("_hosted") and c["connectionState"] not in GONE
     ]
     members += [
         (INTERCONNECT, i)
-        for i in ctx.tx.list(INTERCONNECT, parent=lag_id)
+        for i in tx.list(INTERCONNECT, parent=lag_id)
         if i["interconnectState"] != "deleted"
     ]
     return members
@@ -192,20 +196,38 @@ def check_can_leave(ctx: RequestContext, lag: Record | None, member_id: str) -> 
         )
 
 
-def refresh_lag(ctx: RequestContext, lag_id: str | None) -> None:
-    """Derive a LAG's state from its members (called whenever one changes): once no member
-    is still provisioning, ``available`` if at least ``max(minimumLinks, 1)`` members are
-    up, else ``down``."""
-    lag = ctx.tx.get(LAG, lag_id) if lag_id else None
-    if lag is None or lag["lagState"] in ENDED:
+@lifecycle.derived(LAG)
+def _lag_state(tx: Any, lag: Record) -> None:
+    """A LAG's state, worked out from its members when it is read: ``pending`` until it has
+    members and none is still provisioning, then ``available`` if at least
+    ``max(minimumLinks, 1)`` members are up, else ``down``."""
+    if lag["lagState"] in ENDED:
         return
-    states = [port_state(kind, rec) for kind, rec in lag_members(ctx, lag["lagId"])]
+    states = [port_state(kind, rec) for kind, rec in _members(tx, lag["lagId"])]
     if lag["lagState"] in ("requested", "pending") and (not states or PROVISIONING & set(states)):
         return  # still provisioning
     up = sum(s == "available" for s in states)
-    new_state = "available" if up >= max(lag.get("minimumLinks", 0), 1) else "down"
-    if new_state != lag["lagState"]:
-        lifecycle.advance(LAG, lag, new_state)
-        if new_state == "available":
-            lag["jumboFrameCapable"] = True
+    lag["lagState"] = "available" if up >= max(lag.get("minimumLinks", 0), 1) else "down"
+    if lag["lagState"] == "available":
+        lag["jumboFrameCapable"] = True
+
+
+def refresh_lag(ctx: RequestContext, lag_id: str | None) -> None:
+    """Keep the LAG's state as worked out now (called as its membership changes, so that a
+    LAG which left ``pending`` does not go back when a new port joins it)."""
+    lag = ctx.tx.get(LAG, lag_id) if lag_id else None
+    if lag is not None and lag["lagState"] not in ENDED:
         ctx.tx.update(LAG, lag["lagId"], lag)
+
+
+def _provisioned(record: Record) -> None:
+    """A port whose cross-connect came up: on hardware that takes jumbo frames, and its
+    MACsec encryption up if a key is associated."""
+    record["jumboFrameCapable"] = True
+    if record.get("macSecCapable"):
+        up = any(k["state"] == "associated" for k in record.get("macSecKeys", []))
+        record["portEncryptionStatus"] = "Encryption Up" if up else "Encryption Down"
+
+
+lifecycle.on_enter(CONNECTION, "available")(_provisioned)
+lifecycle.on_enter(INTERCONNECT, "available")(_provisioned)

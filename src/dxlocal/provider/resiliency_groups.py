@@ -113,28 +113,10 @@ def create_resiliency_group(
         "_intendedResiliencyModel": intended_resiliency_model,
         "_clientToken": client_token,
         "_created": ctx.now,
+        lifecycle.ENTERED: ctx.now,
     }
     ctx.tx.insert(KIND, group_id, group, account=ctx.account, region=ctx.region)
-    ctx.schedule(KIND, group_id, "progress")
     return {"resiliencyGroup": group}
-
-
-@lifecycle.on_timer(KIND, "progress")
-def _progress(ctx: RequestContext, group: dict[str, Any]) -> None:
-    if group["state"] == "pending":
-        lifecycle.advance(KIND, group, "available")
-    elif group["state"] == "deleting":
-        lifecycle.advance(KIND, group, "deleted")
-        ctx.schedule(KIND, group["resiliencyGroupId"], "purge", ctx.settings.deleted_retention)
-    else:
-        return
-    ctx.tx.update(KIND, group["resiliencyGroupId"], group)
-
-
-@lifecycle.on_timer(KIND, "purge")
-def _purge(ctx: RequestContext, group: dict[str, Any]) -> None:
-    if group["state"] == "deleted":
-        ctx.tx.delete(KIND, group["resiliencyGroupId"])
 
 
 @operation("GetResiliencyGroup")
@@ -179,9 +161,8 @@ def delete_resiliency_group(ctx: RequestContext, *, resiliency_group_id: str) ->
             "disassociate them first."
         )
     ctx.tx.cancel(KIND, group["resiliencyGroupId"])
-    lifecycle.advance(KIND, group, "deleting")
+    ctx.enter(KIND, group, "deleting")
     ctx.tx.update(KIND, group["resiliencyGroupId"], group)
-    ctx.schedule(KIND, group["resiliencyGroupId"], "progress")
     return {"resiliencyGroup": group}
 
 
@@ -255,11 +236,11 @@ def associate_connections_to_resiliency_group(
                 "connectionArn": _arn(record),
                 "state": "associating",
                 "_connectionId": record["connectionId"],
+                lifecycle.ENTERED: ctx.now,
             }
             ctx.tx.insert(ASSOC, key, assoc, account=ctx.account, region=ctx.region, parent=gid)
             record["_resiliencyGroupId"] = gid
             ctx.tx.update(ports.CONNECTION, record["connectionId"], record)
-            ctx.schedule(ASSOC, key, "progress")
         elif assoc["state"] == "disassociating":
             raise ClientError(
                 f"Connection {record['connectionId']} is being disassociated from {gid}; try again."
@@ -288,26 +269,19 @@ def disassociate_connections_from_resiliency_group(
         pairs.append(assoc)
     for assoc in pairs:
         if assoc["state"] != "disassociating":
-            lifecycle.advance(ASSOC, assoc, "disassociating")
             key = f"{gid}:{assoc['_connectionId']}"
+            ctx.enter(ASSOC, assoc, "disassociating", key)
             ctx.tx.update(ASSOC, key, assoc)
-            ctx.tx.cancel(ASSOC, key)
-            ctx.schedule(ASSOC, key, "progress")
     return {"resiliencyGroupAssociations": [_view(a) for a in pairs]}
 
 
-@lifecycle.on_timer(ASSOC, "progress")
-def _assoc_progress(ctx: RequestContext, assoc: dict[str, Any]) -> None:
-    key = f"{assoc['resiliencyGroupId']}:{assoc['_connectionId']}"
-    if assoc["state"] == "associating":
-        lifecycle.advance(ASSOC, assoc, "associated")
-        ctx.tx.update(ASSOC, key, assoc)
-    elif assoc["state"] == "disassociating":
-        ctx.tx.delete(ASSOC, key)
-        record = ctx.tx.get(ports.CONNECTION, assoc["_connectionId"])
-        if record is not None and record.get("_resiliencyGroupId") == assoc["resiliencyGroupId"]:
-            record.pop("_resiliencyGroupId")
-            ctx.tx.update(ports.CONNECTION, record["connectionId"], record)
+@lifecycle.on_purge(ASSOC)
+def _left(ctx: RequestContext, assoc: dict[str, Any]) -> None:
+    """A disassociated connection leaves the group as it gets there."""
+    record = ctx.tx.get(ports.CONNECTION, assoc["_connectionId"])
+    if record is not None and record.get("_resiliencyGroupId") == assoc["resiliencyGroupId"]:
+        record.pop("_resiliencyGroupId")
+        ctx.tx.update(ports.CONNECTION, record["connectionId"], record)
 
 
 @operation("ListResiliencyGroupAssociations")

@@ -448,7 +448,7 @@ def _retire(ctx: RequestContext, vif: dict[str, Any]) -> None:
             addressing.release_ipv4(
                 ctx.tx, vif["ownerAccount"], vif["region"], peer["amazonAddress"]
             )
-    ctx.schedule(KIND, vif["virtualInterfaceId"], "purge", ctx.settings.deleted_retention)
+    ctx.follow(KIND, vif["virtualInterfaceId"], vif["virtualInterfaceState"])
 
 
 @lifecycle.on_timer(KIND, "progress")
@@ -475,10 +475,3 @@ def _progress(ctx: RequestContext, vif: dict[str, Any]) -> None:
     else:
         return
     bgp_peers.save(ctx, vif)
-
-
-@lifecycle.on_timer(KIND, "purge")
-def _purge(ctx: RequestContext, vif: dict[str, Any]) -> None:
-    """Deleted VIFs stay visible for 15 minutes (DescribeVirtualInterfaces doc)."""
-    if vif["virtualInterfaceState"] in ("deleted", "rejected"):
-        ctx.tx.delete(KIND, vif["virtualInterfaceId"])

@@ -118,16 +118,20 @@ def reset(service: Service, body: dict[str, Any]) -> dict[str, Any]:
 
 @route("POST", "/advance")
 def advance(service: Service, body: dict[str, Any]) -> dict[str, Any]:
+    """Move the clock (core/clock.py): ``seconds`` forward, or one step (``--delay``) with
+    every pending timer fired once."""
     seconds = body.get("seconds")
-    horizon = 1e19 if seconds is None else float(seconds)
-    fired = service.run_due(horizon=horizon, single_pass=True)
-    return {"fired": fired}
+    if seconds is None:
+        service.clock.advance(service.settings.delay)
+        return {"fired": service.run_due(horizon=1e19, single_pass=True)}
+    service.clock.advance(float(seconds))
+    return {"fired": service.run_due()}
 
 
 @route("GET", "/records/{kind}/{rid}")
 def get_record(service: Service, body: dict[str, Any], kind: str, rid: str) -> dict[str, Any]:
     with service.store.transaction() as tx:
-        record = tx.get(kind, rid)
+        record = lifecycle.reader(tx, service.clock.now(), service.settings.delay).get(kind, rid)
     if record is None:
         raise ClientError(f"No {kind} record {rid}.")
     return record
@@ -136,14 +140,15 @@ def get_record(service: Service, body: dict[str, Any], kind: str, rid: str) -> d
 @route("PATCH", "/records/{kind}/{rid}")
 def patch_record(service: Service, body: dict[str, Any], kind: str, rid: str) -> dict[str, Any]:
     with service.store.transaction() as tx:
-        record = tx.get(kind, rid)
+        now = service.clock.now()
+        record = lifecycle.reader(tx, now, service.settings.delay).get(kind, rid)
         if record is None:
             raise ClientError(f"No {kind} record {rid}.")
         state_field = lifecycle.STATE_FIELD.get(kind)
         for key, value in body.items():
             if key == state_field:
                 try:
-                    lifecycle.advance(kind, record, value)
+                    lifecycle.advance(kind, record, value, now)
                 except lifecycle.IllegalTransition as exc:
                     raise ClientError(str(exc)) from None
             else:

@@ -17,13 +17,13 @@ import logging
 import math
 import random
 import re
-import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from dxlocal import spec
 from dxlocal.config import Settings
 from dxlocal.core import errors, ids, lifecycle
+from dxlocal.core.clock import Clock
 from dxlocal.core.context import RequestContext
 from dxlocal.core.errors import ApiError
 from dxlocal.protocol import awsjson, rpcv2cbor
@@ -48,6 +48,7 @@ class Service:
         self.store = store or open_store(settings)
         self.model = spec.service_model()
         self.listeners: list[ChangeListener] = []
+        self.clock = Clock(manual=settings.progress == "manual")
         self._next_due = -math.inf
         self._kwargs: dict[str, dict[str, str]] = {}
         # Per operation of the model: its model and handler (None: not implemented), looked
@@ -117,7 +118,7 @@ class Service:
         if handler is None:
             raise errors.not_implemented(name)
         account, region = self._caller(headers)
-        now = time.time()
+        now = self.clock.now()
         if self.timers_per_call:
             self.run_due(now)
         kwargs = self._snake(name, params)
@@ -172,7 +173,7 @@ class Service:
 
         ``single_pass`` fires only what is due at the start (one lifecycle step each), which
         is what the control API's ``advance`` does."""
-        now = time.time() if now is None else now
+        now = self.clock.now() if now is None else now
         if now + horizon < self._next_due:
             return 0
         fired = 0

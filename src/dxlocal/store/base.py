@@ -154,7 +154,9 @@ class Tx(Protocol):
         and ``false`` compare equal to 1 and 0; a missing member is ``""`` for ``exclude``."""
 
     def schedule(self, due: float, kind: str, id: str, event: str) -> None:
-        """Set (or move) the timer (kind, id, event) to ``due`` (capped at 1e18: "never")."""
+        """Set the timer (kind, id, event) to ``due`` (capped at 1e18: "never"); one already
+        set keeps the sooner of the two times, so a timer is never pushed out (``cancel``
+        it first to restart it)."""
 
     def cancel(self, kind: str, id: str, event: str | None = None) -> None:
         """Drop one timer of a record, or all of them."""

@@ -255,9 +255,12 @@ class SqliteTx:
         ).fetchone()[0]
 
     def schedule(self, due: float, kind: str, id: str, event: str) -> None:
-        due = min(due, 1e18)  # "never" (manual progression) still sorts last
+        due = min(due, 1e18)
+        # A timer already set for the event keeps its time if that is sooner: writes to the
+        # record (a peer added to a VIF) never push a step out; cancel first to restart.
         self._write().execute(
-            "INSERT OR REPLACE INTO timers (kind, id, event, due) VALUES (?,?,?,?)",
+            "INSERT INTO timers (kind, id, event, due) VALUES (?,?,?,?)"
+            " ON CONFLICT (kind, id, event) DO UPDATE SET due=min(due, excluded.due)",
             (kind, id, event, due),
         )
         self.soonest = min(self.soonest, due)
