@@ -17,6 +17,7 @@ import logging
 import math
 import random
 import re
+import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
