@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import signal
 import time
 
 from bgplab import CUST_ASN, Bird, Lab, peer_specs, record, run, wait_until
@@ -76,28 +75,6 @@ def test_bird_sessions_routes_and_kill(lab: Lab) -> None:
     downs = [e for e in events if e[1] == "down"]
     assert {e[0] for e in ups} == {"dxpeer-ipv4", "dxpeer-ipv6"}
     assert len(downs) >= 2
-
-
-def test_bird_frozen_router_hold_timer(lab: Lab) -> None:
-    bird = Bird(lab, V4, [], families=("ipv4",))
-    specs = peer_specs(lab)[:1]
-
-    async def main() -> None:
-        speaker = Speaker(netns=lab.aws_ns)
-        try:
-            await speaker.reconcile(specs)
-            bird.start()
-            await wait_until(lambda: speaker.status("dxpeer-ipv4") == "up", 20)
-            bird.kill(signal.SIGSTOP)  # no FIN: only the hold timer can notice
-            took = await wait_until(lambda: speaker.status("dxpeer-ipv4") == "down", 12)
-            record(f"BIRD {_mode(lab)}: SIGSTOP -> down by hold timer in {took:.1f} s (hold 9)")
-            assert took <= 9.5
-            assert "4/0" in speaker.info("dxpeer-ipv4")["lastError"]
-            bird.kill(signal.SIGCONT)
-        finally:
-            await speaker.close()
-
-    run(main())
 
 
 def test_bird_wrong_md5_key_stays_down(lab: Lab) -> None:
