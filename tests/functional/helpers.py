@@ -1,8 +1,18 @@
-"""Small builders shared by functional tests (not fixtures: plain functions over a client)."""
+"""What functional tests share: plain functions over a boto3 client (the ``vif`` fixture built
+from them lives in conftest.py beside this file). Import from here rather than copying."""
 
 from __future__ import annotations
 
 from typing import Any
+
+import pytest
+
+
+def client_error(client: Any, call: Any, /, **kwargs: Any) -> str:
+    """The message of the DirectConnectClientException ``call(**kwargs)`` must raise."""
+    with pytest.raises(client.exceptions.DirectConnectClientException) as info:
+        call(**kwargs)
+    return info.value.response["Error"]["Message"]
 
 
 def make_connection(
@@ -49,4 +59,41 @@ def wait_vif(dx: Any, client: Any, vif_id: str, state: str = "available") -> dic
             and all(p["bgpPeerState"] == "available" for p in v["bgpPeers"])
             and (state != "available" or all(p["bgpStatus"] == "up" for p in v["bgpPeers"]))
         ),
+    )
+
+
+def available_vif(dx: Any) -> tuple[Any, dict[str, Any]]:
+    """A client and its private VIF on a new connection, available with BGP up."""
+    client = dx.client()
+    conn = make_connection(dx, client)
+    vif = make_private_vif(client, conn["connectionId"])
+    return client, wait_vif(dx, client, vif["virtualInterfaceId"])
+
+
+def make_interconnect(
+    dx: Any, client: Any, *, name: str = "ic", location: str = "EqDC2", wait: bool = True, **kw: Any
+) -> dict[str, Any]:
+    ic = client.create_interconnect(
+        interconnectName=name, bandwidth=kw.pop("bandwidth", "10Gbps"), location=location, **kw
+    )
+    if wait:
+        dx.wait(
+            lambda: client.describe_interconnects(interconnectId=ic["interconnectId"])[
+                "interconnects"
+            ][0],
+            lambda i: i["interconnectState"] == "available",
+        )
+    return ic
+
+
+def make_gateway(dx: Any, client: Any, name: str = "gw", **kw: Any) -> dict[str, Any]:
+    """A Direct Connect gateway, once available."""
+    gw = client.create_direct_connect_gateway(directConnectGatewayName=name, **kw)[
+        "directConnectGateway"
+    ]
+    return dx.wait(
+        lambda: client.describe_direct_connect_gateways(
+            directConnectGatewayId=gw["directConnectGatewayId"]
+        )["directConnectGateways"][0],
+        lambda g: g["directConnectGatewayState"] == "available",
     )

@@ -8,24 +8,7 @@ import ipaddress
 import botocore.exceptions
 import pytest
 
-from functional.helpers import make_connection, make_private_vif, wait_vif
-
-ClientError = "DirectConnectClientException"
-
-
-def error_of(client, call, **kwargs) -> str:
-    with pytest.raises(client.exceptions.DirectConnectClientException) as info:
-        call(**kwargs)
-    assert info.value.response["Error"]["Code"] == ClientError
-    return info.value.response["Error"]["Message"]
-
-
-@pytest.fixture
-def vif(dx):
-    client = dx.client()
-    conn = make_connection(dx, client)
-    vif = make_private_vif(client, conn["connectionId"])
-    return client, wait_vif(dx, client, vif["virtualInterfaceId"])
+from functional.helpers import client_error, make_connection, make_private_vif, wait_vif
 
 
 def test_first_peer_and_auto_assigned_ipv4(dx, vif):
@@ -66,7 +49,7 @@ def test_ipv6_peer_is_auto_assigned_a_125(dx, vif):
 
 def test_custom_ipv6_addresses_are_refused(dx, vif):
     client, v = vif
-    msg = error_of(
+    msg = client_error(
         client,
         client.create_bgp_peer,
         virtualInterfaceId=v["virtualInterfaceId"],
@@ -82,7 +65,7 @@ def test_custom_ipv6_addresses_are_refused(dx, vif):
 
 def test_one_peer_per_family_without_logical_redundancy(dx, vif):
     client, v = vif
-    msg = error_of(
+    msg = client_error(
         client,
         client.create_bgp_peer,
         virtualInterfaceId=v["virtualInterfaceId"],
@@ -93,7 +76,7 @@ def test_one_peer_per_family_without_logical_redundancy(dx, vif):
         virtualInterfaceId=v["virtualInterfaceId"],
         newBGPPeer={"asn": 65001, "addressFamily": "ipv6"},
     )
-    error_of(
+    client_error(
         client,
         client.create_bgp_peer,
         virtualInterfaceId=v["virtualInterfaceId"],
@@ -121,7 +104,7 @@ def test_logical_redundancy_allows_a_second_peer_per_family(dx):
         len([p for p in second["virtualInterface"]["bgpPeers"] if p["addressFamily"] == "ipv4"])
         == 2
     )
-    msg = error_of(
+    msg = client_error(
         client,
         client.create_bgp_peer,
         virtualInterfaceId=v["virtualInterfaceId"],
@@ -146,7 +129,7 @@ def test_ipv4_addresses_both_or_neither_and_well_formed(dx):
         ({"amazonAddress": "10.0.0.3/30", "customerAddress": "10.0.0.2/30"}, "broadcast"),
         ({"amazonAddress": "not-an-ip", "customerAddress": "10.0.0.2/30"}, "CIDR"),
     ]:
-        msg = error_of(
+        msg = client_error(
             client,
             client.create_bgp_peer,
             virtualInterfaceId=vif_id,
@@ -169,7 +152,7 @@ def test_ipv4_addresses_both_or_neither_and_well_formed(dx):
 @pytest.mark.parametrize("key", ["short", "x" * 81])
 def test_auth_key_length(dx, vif, key):
     client, v = vif
-    msg = error_of(
+    msg = client_error(
         client,
         client.create_bgp_peer,
         virtualInterfaceId=v["virtualInterfaceId"],
@@ -225,25 +208,25 @@ def test_asn_and_asn_long(dx):
         )
     assert info.value.response["Error"]["Code"] == "SerializationException"
     assert "asnLong" in info.value.response["Error"]["Message"]
-    assert "asnLong" in error_of(
+    assert "asnLong" in client_error(
         client,
         client.create_bgp_peer,
         virtualInterfaceId=vif_id,
         newBGPPeer={"asn": 2147483647, "addressFamily": "ipv6"},
     )
-    assert "out of range" in error_of(
+    assert "out of range" in client_error(
         client,
         client.create_bgp_peer,
         virtualInterfaceId=vif_id,
         newBGPPeer={"asnLong": 4294967295, "addressFamily": "ipv6"},
     )
-    assert "out of range" in error_of(
+    assert "out of range" in client_error(
         client,
         client.create_bgp_peer,
         virtualInterfaceId=vif_id,
         newBGPPeer={"asn": 0, "addressFamily": "ipv6"},
     )
-    assert "asn" in error_of(
+    assert "asn" in client_error(
         client,
         client.create_bgp_peer,
         virtualInterfaceId=vif_id,
@@ -268,7 +251,7 @@ def test_public_vif_asn_rules(dx):
     assert v["virtualInterfaceState"] == "verifying" and v["amazonSideAsn"] == 7224
     vif_id = v["virtualInterfaceId"]
     # A public ASN other than the verified one is refused; a private one or the verified one is fine.
-    msg = error_of(
+    msg = client_error(
         client,
         client.create_bgp_peer,
         virtualInterfaceId=vif_id,
@@ -291,7 +274,7 @@ def test_public_vif_needs_public_addresses(dx):
         "asn": 64512,
         "routeFilterPrefixes": [{"cidr": "198.51.100.0/24"}],
     }
-    msg = error_of(
+    msg = client_error(
         client,
         client.create_public_virtual_interface,
         connectionId=conn["connectionId"],
@@ -302,7 +285,7 @@ def test_public_vif_needs_public_addresses(dx):
         },
     )
     assert msg == "Amazon Address is not allowed to contain a private IP"
-    error_of(
+    client_error(
         client,
         client.create_public_virtual_interface,
         connectionId=conn["connectionId"],
@@ -312,22 +295,22 @@ def test_public_vif_needs_public_addresses(dx):
 
 def test_create_peer_on_missing_or_foreign_vif(dx, vif):
     client, v = vif
-    assert "does not exist" in error_of(
+    assert "does not exist" in client_error(
         client,
         client.create_bgp_peer,
         virtualInterfaceId="dxvif-fzzzzzzz",
         newBGPPeer={"asn": 65001, "addressFamily": "ipv6"},
     )
     other = dx.client(account="111122223333")
-    assert "does not exist" in error_of(
+    assert "does not exist" in client_error(
         other,
         other.create_bgp_peer,
         virtualInterfaceId=v["virtualInterfaceId"],
         newBGPPeer={"asn": 65001, "addressFamily": "ipv6"},
     )
     # Every member is optional in the model: the service itself refuses missing ones.
-    error_of(client, client.create_bgp_peer)
-    error_of(client, client.create_bgp_peer, virtualInterfaceId=v["virtualInterfaceId"])
+    client_error(client, client.create_bgp_peer)
+    client_error(client, client.create_bgp_peer, virtualInterfaceId=v["virtualInterfaceId"])
 
 
 def test_delete_by_id_and_by_asn_and_address(dx, vif):
@@ -372,13 +355,15 @@ def test_delete_rules(dx, vif):
     client, v = vif
     vif_id = v["virtualInterfaceId"]
     first = v["bgpPeers"][0]
-    msg = error_of(
+    msg = client_error(
         client, client.delete_bgp_peer, virtualInterfaceId=vif_id, bgpPeerId=first["bgpPeerId"]
     )
     assert msg == "The last BGP Peer on a Virtual Interface cannot be deleted"
-    error_of(client, client.delete_bgp_peer, virtualInterfaceId=vif_id, bgpPeerId="dxpeer-fzzzzzzz")
-    error_of(client, client.delete_bgp_peer, virtualInterfaceId=vif_id, asn=65000)
-    error_of(
+    client_error(
+        client, client.delete_bgp_peer, virtualInterfaceId=vif_id, bgpPeerId="dxpeer-fzzzzzzz"
+    )
+    client_error(client, client.delete_bgp_peer, virtualInterfaceId=vif_id, asn=65000)
+    client_error(
         client,
         client.delete_bgp_peer,
         virtualInterfaceId=vif_id,
@@ -386,7 +371,9 @@ def test_delete_rules(dx, vif):
         customerAddress=first["customerAddress"],
     )
     other = dx.client(account="111122223333")
-    error_of(other, other.delete_bgp_peer, virtualInterfaceId=vif_id, bgpPeerId=first["bgpPeerId"])
+    client_error(
+        other, other.delete_bgp_peer, virtualInterfaceId=vif_id, bgpPeerId=first["bgpPeerId"]
+    )
 
 
 def test_peer_states_without_a_customer_router(dx):

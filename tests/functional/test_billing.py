@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
+from functional.helpers import client_error
 
 OTHER = "111122223333"
-
-
-def client_error(client, fn, **kwargs):
-    with pytest.raises(client.exceptions.DirectConnectClientException) as info:
-        fn(**kwargs)
-    return info.value.response["Error"]["Message"]
 
 
 def test_update_billing_mode(dx):

@@ -3,15 +3,9 @@ DeleteConnection (docs/behavior.md#connections)."""
 
 from __future__ import annotations
 
-import pytest
+from functional.helpers import client_error
 
 OTHER = "111122223333"
-
-
-def client_error(client, fn, **kwargs):
-    with pytest.raises(client.exceptions.DirectConnectClientException) as info:
-        fn(**kwargs)
-    return info.value.response["Error"]["Message"]
 
 
 def test_create_with_tags_macsec_and_provider(dx):

@@ -5,25 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from functional.helpers import make_connection, make_private_vif, wait_vif
-
-
-def error_of(client, call, **kwargs) -> str:
-    with pytest.raises(client.exceptions.DirectConnectClientException) as info:
-        call(**kwargs)
-    return info.value.response["Error"]["Message"]
-
-
-def make_gateway(dx, client, name: str = "gw", **kw):
-    gw = client.create_direct_connect_gateway(directConnectGatewayName=name, **kw)[
-        "directConnectGateway"
-    ]
-    return dx.wait(
-        lambda: client.describe_direct_connect_gateways(
-            directConnectGatewayId=gw["directConnectGatewayId"]
-        )["directConnectGateways"][0],
-        lambda g: g["directConnectGatewayState"] == "available",
-    )
+from functional.helpers import (
+    client_error,
+    make_connection,
+    make_gateway,
+    make_private_vif,
+    wait_vif,
+)
 
 
 def test_create_pending_then_available_with_default_asn(dx):
@@ -46,7 +34,7 @@ def test_create_pending_then_available_with_default_asn(dx):
 @pytest.mark.parametrize("asn", [1, 64511, 65535, 4199999999, 4294967295])
 def test_amazon_side_asn_must_be_private(dx, asn):
     client = dx.client()
-    assert "not valid" in error_of(
+    assert "not valid" in client_error(
         client,
         client.create_direct_connect_gateway,
         directConnectGatewayName="x",
@@ -65,13 +53,13 @@ def test_describe_update_and_other_accounts(dx):
     assert out["directConnectGateway"]["directConnectGatewayName"] == "new"
     other = dx.client(account="111122223333")
     assert other.describe_direct_connect_gateways()["directConnectGateways"] == []
-    assert "does not exist" in error_of(
+    assert "does not exist" in client_error(
         other, other.describe_direct_connect_gateways, directConnectGatewayId=gw_id
     )
-    assert "invalid format" in error_of(
+    assert "invalid format" in client_error(
         client, client.describe_direct_connect_gateways, directConnectGatewayId="dxcon-myid"
     )
-    assert "does not exist" in error_of(
+    assert "does not exist" in client_error(
         other,
         other.update_direct_connect_gateway,
         directConnectGatewayId=gw_id,
@@ -98,7 +86,7 @@ def test_delete_goes_deleting_then_disappears(dx):
         lambda: client.describe_direct_connect_gateways()["directConnectGateways"],
         lambda g: g == [],
     )
-    assert "does not exist" in error_of(
+    assert "does not exist" in client_error(
         client, client.delete_direct_connect_gateway, directConnectGatewayId=gw_id
     )
 
@@ -126,7 +114,7 @@ def test_attachment_follows_the_vif_and_blocks_delete(dx):
     by_vif = client.describe_direct_connect_gateway_attachments(virtualInterfaceId=vif_id)
     assert by_vif["directConnectGatewayAttachments"][0]["directConnectGatewayId"] == gw_id
     wait_vif(dx, client, vif_id)
-    assert "virtual interfaces attached" in error_of(
+    assert "virtual interfaces attached" in client_error(
         client, client.delete_direct_connect_gateway, directConnectGatewayId=gw_id
     )
     client.delete_virtual_interface(virtualInterfaceId=vif_id)
@@ -137,8 +125,8 @@ def test_attachment_follows_the_vif_and_blocks_delete(dx):
 
 def test_attachments_need_a_gateway_or_a_vif(dx):
     client = dx.client()
-    assert "Specify" in error_of(client, client.describe_direct_connect_gateway_attachments)
-    assert "does not exist" in error_of(
+    assert "Specify" in client_error(client, client.describe_direct_connect_gateway_attachments)
+    assert "does not exist" in client_error(
         client,
         client.describe_direct_connect_gateway_attachments,
         virtualInterfaceId="dxvif-fabcdefg",
@@ -149,11 +137,11 @@ def test_vif_on_unknown_or_deleting_gateway_is_refused(dx):
     client = dx.client()
     conn = make_connection(dx, client)
     conn_id = conn["connectionId"]
-    assert "invalid format" in error_of(
+    assert "invalid format" in client_error(
         client, lambda: make_private_vif(client, conn_id, directConnectGatewayId="dxcon-myid")
     )
     gw_id = make_gateway(dx, client)["directConnectGatewayId"]
     client.delete_direct_connect_gateway(directConnectGatewayId=gw_id)
-    assert "does not exist" in error_of(
+    assert "does not exist" in client_error(
         client, lambda: make_private_vif(client, conn_id, directConnectGatewayId=gw_id)
     )

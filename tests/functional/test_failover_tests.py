@@ -2,23 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
-from functional.helpers import make_connection, make_private_vif, wait_vif
-
-
-def error_of(client, call, **kwargs) -> str:
-    with pytest.raises(client.exceptions.DirectConnectClientException) as info:
-        call(**kwargs)
-    return info.value.response["Error"]["Message"]
-
-
-@pytest.fixture
-def vif(dx):
-    client = dx.client()
-    conn = make_connection(dx, client)
-    vif = make_private_vif(client, conn["connectionId"])
-    return client, wait_vif(dx, client, vif["virtualInterfaceId"])
+from functional.helpers import client_error, make_connection, make_private_vif, wait_vif
 
 
 def describe(client, vif_id: str) -> dict:
@@ -38,7 +22,7 @@ def test_start_holds_bgp_down_and_stop_restores(dx, vif):
     assert during["bgpPeers"][0]["bgpStatus"] == "down"
     dx.advance(seconds=1)  # other lifecycle steps do not bring the session back
     assert describe(client, vif_id)["bgpPeers"][0]["bgpStatus"] == "down"
-    assert "already running" in error_of(
+    assert "already running" in client_error(
         client, client.start_bgp_failover_test, virtualInterfaceId=vif_id
     )
 
@@ -46,7 +30,7 @@ def test_start_holds_bgp_down_and_stop_restores(dx, vif):
     assert stopped["status"] == "cancelled" and stopped["testId"] == test["testId"]
     assert "endTime" in stopped
     wait_vif(dx, client, vif_id)
-    assert "No failover test" in error_of(
+    assert "No failover test" in client_error(
         client, client.stop_bgp_failover_test, virtualInterfaceId=vif_id
     )
     history = client.list_virtual_interface_test_history(virtualInterfaceId=vif_id)
@@ -82,26 +66,26 @@ def test_start_rules(dx, vif):
     client, v = vif
     vif_id = v["virtualInterfaceId"]
     for minutes in (0, 4321):
-        assert "4320" in error_of(
+        assert "4320" in client_error(
             client,
             client.start_bgp_failover_test,
             virtualInterfaceId=vif_id,
             testDurationInMinutes=minutes,
         )
-    assert "does not exist" in error_of(
+    assert "does not exist" in client_error(
         client,
         client.start_bgp_failover_test,
         virtualInterfaceId=vif_id,
         bgpPeers=["dxpeer-fnothere"],
     )
     other = dx.client(account="111122223333")
-    assert "does not exist" in error_of(
+    assert "does not exist" in client_error(
         other, other.start_bgp_failover_test, virtualInterfaceId=vif_id
     )
     assert other.list_virtual_interface_test_history()["virtualInterfaceTestHistory"] == []
     conn = make_connection(dx, client)
     fresh = make_private_vif(client, conn["connectionId"], vlan=102)
-    assert "available or down" in error_of(
+    assert "available or down" in client_error(
         client, client.start_bgp_failover_test, virtualInterfaceId=fresh["virtualInterfaceId"]
     )
     client.start_bgp_failover_test(virtualInterfaceId=vif_id, testDurationInMinutes=4320)

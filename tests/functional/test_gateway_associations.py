@@ -5,17 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from functional.helpers import make_connection
+from functional.helpers import client_error, make_connection
 
 VGW = "vgw-0a1b2c3d4e5f60718"
 TGW = "tgw-0123456789abcdef0"
 TGW2 = "tgw-0123456789abcdef1"
-
-
-def error_of(client, call, **kwargs) -> str:
-    with pytest.raises(client.exceptions.DirectConnectClientException) as info:
-        call(**kwargs)
-    return info.value.response["Error"]["Message"]
 
 
 def make_gateway(client, asn: int = 64512) -> str:
@@ -58,7 +52,7 @@ def test_vgw_association_defaults_to_vpc_cidrs(dx):
     dx.wait(lambda: assoc_state(client, assoc["associationId"]), lambda s: s == "associated")
     # One DX gateway per VGW, and no duplicate association.
     other = make_gateway(client)
-    assert "already associated" in error_of(
+    assert "already associated" in client_error(
         client,
         client.create_direct_connect_gateway_association,
         directConnectGatewayId=other,
@@ -71,7 +65,7 @@ def test_vgw_association_defaults_to_vpc_cidrs(dx):
     assert client.describe_virtual_gateways()["virtualGateways"] == [
         {"virtualGatewayId": VGW, "virtualGatewayState": "available"}
     ]
-    assert "Specify" in error_of(client, client.describe_direct_connect_gateway_associations)
+    assert "Specify" in client_error(client, client.describe_direct_connect_gateway_associations)
 
 
 def test_update_and_delete(dx):
@@ -83,7 +77,7 @@ def test_update_and_delete(dx):
         addAllowedPrefixesToDirectConnectGateway=[{"cidr": "10.0.0.0/24"}],
     )["directConnectGatewayAssociation"]
     aid = assoc["associationId"]
-    assert "associated" in error_of(
+    assert "associated" in client_error(
         client,
         client.update_direct_connect_gateway_association,
         associationId=aid,
@@ -98,13 +92,13 @@ def test_update_and_delete(dx):
     assert out["associationState"] == "updating"
     assert out["allowedPrefixesToDirectConnectGateway"] == [{"cidr": "10.9.0.0/24"}]
     dx.wait(lambda: assoc_state(client, aid), lambda s: s == "associated")
-    assert "not a valid CIDR" in error_of(
+    assert "not a valid CIDR" in client_error(
         client,
         client.update_direct_connect_gateway_association,
         associationId=aid,
         addAllowedPrefixesToDirectConnectGateway=[{"cidr": "10.0.0.1/8"}],
     )
-    assert "associations" in error_of(
+    assert "associations" in client_error(
         client, client.delete_direct_connect_gateway, directConnectGatewayId=gw_id
     )
     gone = client.delete_direct_connect_gateway_association(
@@ -112,7 +106,7 @@ def test_update_and_delete(dx):
     )["directConnectGatewayAssociation"]
     assert gone["associationState"] == "disassociating"
     dx.wait(lambda: assoc_state(client, aid), lambda s: s == "disassociated")
-    assert "does not exist" in error_of(
+    assert "does not exist" in client_error(
         client, client.delete_direct_connect_gateway_association, associationId=aid
     )
     client.delete_direct_connect_gateway(directConnectGatewayId=gw_id)
@@ -124,14 +118,14 @@ def test_transit_gateway_rules(dx):
     client = dx.client()
     same_asn = make_gateway(client, 64512)
     gw_id = make_gateway(client, 65000)
-    assert "required" in error_of(
+    assert "required" in client_error(
         client,
         client.create_direct_connect_gateway_association,
         directConnectGatewayId=gw_id,
         gatewayId=TGW,
     )
     prefixes = [{"cidr": "10.0.0.0/16"}]
-    assert "must differ" in error_of(
+    assert "must differ" in client_error(
         client,
         client.create_direct_connect_gateway_association,
         directConnectGatewayId=same_asn,
@@ -146,7 +140,7 @@ def test_transit_gateway_rules(dx):
     assert (
         assoc["associatedGateway"]["type"] == "transitGateway" and "virtualGatewayId" not in assoc
     )
-    assert "overlaps" in error_of(
+    assert "overlaps" in client_error(
         client,
         client.create_direct_connect_gateway_association,
         directConnectGatewayId=gw_id,
@@ -156,13 +150,13 @@ def test_transit_gateway_rules(dx):
     # A gateway serving transit gateways takes no private VIF, and vice versa.
     conn = make_connection(dx, client)
     spec = {"virtualInterfaceName": "p", "vlan": 10, "asn": 65001, "directConnectGatewayId": gw_id}
-    assert "transitGateway" in error_of(
+    assert "transitGateway" in client_error(
         client,
         client.create_private_virtual_interface,
         connectionId=conn["connectionId"],
         newPrivateVirtualInterface=spec,
     )
-    assert "invalid format" in error_of(
+    assert "invalid format" in client_error(
         client,
         client.create_direct_connect_gateway_association,
         directConnectGatewayId=gw_id,
@@ -174,14 +168,14 @@ def test_another_accounts_gateway_needs_a_proposal(dx):
     dx.control("POST", "/virtual-gateways", {"virtualGatewayId": VGW, "account": "111122223333"})
     client = dx.client()
     gw_id = make_gateway(client)
-    assert "proposal" in error_of(
+    assert "proposal" in client_error(
         client,
         client.create_direct_connect_gateway_association,
         directConnectGatewayId=gw_id,
         gatewayId=VGW,
     )
     other = dx.client(account="111122223333")
-    assert "does not exist" in error_of(
+    assert "does not exist" in client_error(
         other,
         other.create_direct_connect_gateway_association,
         directConnectGatewayId=gw_id,

@@ -4,30 +4,10 @@ from __future__ import annotations
 
 import re
 
-import pytest
+from functional.helpers import client_error, make_interconnect
 
 PARTNER = "111122223333"
 CUSTOMER = "444455556666"
-
-
-def client_error(client, fn, **kwargs):
-    with pytest.raises(client.exceptions.DirectConnectClientException) as info:
-        fn(**kwargs)
-    return info.value.response["Error"]["Message"]
-
-
-def make_interconnect(dx, client, name="ic", location="EqDC2", wait=True, **kw):
-    ic = client.create_interconnect(
-        interconnectName=name, bandwidth="10Gbps", location=location, **kw
-    )
-    if wait:
-        dx.wait(
-            lambda: client.describe_interconnects(interconnectId=ic["interconnectId"])[
-                "interconnects"
-            ][0],
-            lambda i: i["interconnectState"] == "available",
-        )
-    return ic
 
 
 def test_interconnect_lifecycle(dx):

@@ -7,18 +7,12 @@ import ipaddress
 
 import pytest
 
-from functional.helpers import make_connection, wait_vif
+from functional.helpers import client_error, make_connection, wait_vif
 
 A = "123456789012"  # owns the connection
 B = "111122223333"  # owns the hosted VIF and its Direct Connect gateway
 C = "444455556666"  # owns the virtual private gateway
 VGW = "vgw-0c0c0c0c0c0c0c0c0"
-
-
-def error_of(client, call, **kwargs) -> str:
-    with pytest.raises(client.exceptions.DirectConnectClientException) as info:
-        call(**kwargs)
-    return info.value.response["Error"]["Message"]
 
 
 def allocation(vlan: int = 200, **extra):
@@ -55,7 +49,7 @@ def test_hosted_private_vif_to_dx_gateway_associated_through_a_proposal(dx, conn
 
     gw = b.create_direct_connect_gateway(directConnectGatewayName="b-gw", amazonSideAsn=64999)
     gw_id = gw["directConnectGateway"]["directConnectGatewayId"]
-    assert "does not exist" in error_of(
+    assert "does not exist" in client_error(
         a,
         a.confirm_private_virtual_interface,
         virtualInterfaceId=vif_id,
@@ -110,7 +104,7 @@ def test_hosted_private_vif_to_dx_gateway_associated_through_a_proposal(dx, conn
 
 def test_cannot_allocate_to_the_connection_owner(dx, conn):
     a, conn_id = conn
-    message = error_of(
+    message = client_error(
         a,
         a.allocate_private_virtual_interface,
         connectionId=conn_id,
@@ -118,7 +112,7 @@ def test_cannot_allocate_to_the_connection_owner(dx, conn):
         newPrivateVirtualInterfaceAllocation=allocation(),
     )
     assert message == "Cannot allocate VirtualInterface for the connection owner."
-    assert "not a valid account" in error_of(
+    assert "not a valid account" in client_error(
         a,
         a.allocate_private_virtual_interface,
         connectionId=conn_id,
@@ -126,7 +120,7 @@ def test_cannot_allocate_to_the_connection_owner(dx, conn):
         newPrivateVirtualInterfaceAllocation=allocation(),
     )
     b = dx.client(account=B)
-    assert "Could not find Connection" in error_of(
+    assert "Could not find Connection" in client_error(
         b,
         b.allocate_private_virtual_interface,
         connectionId=conn_id,
@@ -144,7 +138,7 @@ def test_owner_rejects_by_deleting(dx, conn):
     assert (
         b.delete_virtual_interface(virtualInterfaceId=vif_id)["virtualInterfaceState"] == "rejected"
     )
-    assert "confirming" in error_of(
+    assert "confirming" in client_error(
         b,
         b.confirm_private_virtual_interface,
         virtualInterfaceId=vif_id,
@@ -160,10 +154,10 @@ def test_confirm_private_to_a_virtual_gateway(dx, conn):
         ownerAccount=B,
         newPrivateVirtualInterfaceAllocation=allocation(mtu=8500),
     )["virtualInterfaceId"]
-    assert "exactly one" in error_of(
+    assert "exactly one" in client_error(
         b, b.confirm_private_virtual_interface, virtualInterfaceId=vif_id
     )
-    assert "does not exist" in error_of(
+    assert "does not exist" in client_error(
         a,
         a.confirm_private_virtual_interface,
         virtualInterfaceId=vif_id,
@@ -175,7 +169,7 @@ def test_confirm_private_to_a_virtual_gateway(dx, conn):
     assert out["virtualInterfaceState"] == "pending"
     final = wait_vif(dx, b, vif_id)
     assert final["virtualGatewayId"] == "vgw-f9eb0c90" and final["mtu"] == 8500
-    assert "confirming" in error_of(
+    assert "confirming" in client_error(
         b,
         b.confirm_private_virtual_interface,
         virtualInterfaceId=vif_id,
@@ -191,7 +185,7 @@ def test_hosted_transit_vif(dx, conn):
     )
     vif = out["virtualInterface"]
     assert vif["virtualInterfaceType"] == "transit" and vif["virtualInterfaceState"] == "confirming"
-    assert "private" in error_of(
+    assert "private" in client_error(
         b,
         b.confirm_private_virtual_interface,
         virtualInterfaceId=vif["virtualInterfaceId"],
@@ -246,7 +240,7 @@ def test_rejected_vif_frees_its_addresses_and_goes(dx, conn):
     listed = b.describe_virtual_interfaces(virtualInterfaceId=vif["virtualInterfaceId"])
     assert listed["virtualInterfaces"][0]["virtualInterfaceState"] == "rejected"
     dx.advance(seconds=16 * 60)
-    assert "does not exist" in error_of(
+    assert "does not exist" in client_error(
         b, b.describe_virtual_interfaces, virtualInterfaceId=vif["virtualInterfaceId"]
     )
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from functional.helpers import client_error
+
 OTHER = "111122223333"
 
 
@@ -28,12 +30,6 @@ def conn_of(client, connection_id):
 
 def wait_conn(dx, client, connection_id, state="available"):
     return dx.wait(lambda: conn_of(client, connection_id), lambda c: c["connectionState"] == state)
-
-
-def client_error(client, fn, **kwargs):
-    with pytest.raises(client.exceptions.DirectConnectClientException) as info:
-        fn(**kwargs)
-    return info.value.response["Error"]["Message"]
 
 
 def test_create_lag_makes_members_and_becomes_available(dx):

@@ -4,16 +4,11 @@ from __future__ import annotations
 
 import io
 
-import pytest
 from pypdf import PdfReader
 
+from functional.helpers import client_error
+
 OTHER = "111122223333"
-
-
-def client_error(client, fn, **kwargs):
-    with pytest.raises(client.exceptions.DirectConnectClientException) as info:
-        fn(**kwargs)
-    return info.value.response["Error"]["Message"]
 
 
 def pdf_text(content: bytes) -> str:

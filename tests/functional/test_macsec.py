@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
+from functional.helpers import client_error
 
 OTHER = "111122223333"
 CKN = "1" * 63 + "a"
 CAK = "b" * 64
 SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:dx-macsec-key-AbCdEf"
-
-
-def client_error(client, fn, **kwargs):
-    with pytest.raises(client.exceptions.DirectConnectClientException) as info:
-        fn(**kwargs)
-    return info.value.response["Error"]["Message"]
 
 
 def keys_of(client, connection_id):

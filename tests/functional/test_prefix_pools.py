@@ -5,27 +5,17 @@ from __future__ import annotations
 
 import pytest
 
-from functional.helpers import make_connection, make_private_vif, wait_vif
-
-
-def error_of(client, call, **kwargs) -> str:
-    with pytest.raises(client.exceptions.DirectConnectClientException) as info:
-        call(**kwargs)
-    return info.value.response["Error"]["Message"]
+from functional.helpers import (
+    client_error,
+    make_connection,
+    make_gateway,
+    make_private_vif,
+    wait_vif,
+)
 
 
 def connection(client, conn_id: str) -> dict:
     return client.describe_connections(connectionId=conn_id)["connections"][0]
-
-
-def make_gateway(dx, client, name: str = "gw") -> dict:
-    gw = client.create_direct_connect_gateway(directConnectGatewayName=name)["directConnectGateway"]
-    return dx.wait(
-        lambda: client.describe_direct_connect_gateways(
-            directConnectGatewayId=gw["directConnectGatewayId"]
-        )["directConnectGateways"][0],
-        lambda g: g["directConnectGatewayState"] == "available",
-    )
 
 
 def announce(dx, peer_id: str, count: int, base: str = "10") -> dict:
@@ -61,7 +51,7 @@ def test_allocations_draw_from_the_connection_pool(dx):
     assert connection(client, cid)["prefixPoolUnallocatedCountIpv4"] == 3900
     assert connection(client, cid)["prefixPoolUnallocatedCountIpv6"] == 4900
     # At most 1,000 per family per VIF.
-    msg = error_of(client, client.create_private_virtual_interface, connectionId=cid,
+    msg = client_error(client, client.create_private_virtual_interface, connectionId=cid,
                    newPrivateVirtualInterface={"virtualInterfaceName": "x", "vlan": 103,
                                                "asn": 65000, "virtualGatewayId": "vgw-0a1b2c3d",
                                                "prefixPoolAllocatedCountIpv4": 1001})  # fmt: skip
@@ -81,7 +71,7 @@ def test_allocation_beyond_the_pool_is_refused(dx):
     for i in range(5):  # 5 x 1,000 fills the 5,000 pool
         make_private_vif(client, cid, vlan=200 + i, prefixPoolAllocatedCountIpv4=1000)
     assert connection(client, cid)["prefixPoolUnallocatedCountIpv4"] == 0
-    msg = error_of(client, client.create_private_virtual_interface, connectionId=cid,
+    msg = client_error(client, client.create_private_virtual_interface, connectionId=cid,
                    newPrivateVirtualInterface={"virtualInterfaceName": "x", "vlan": 300,
                                                "asn": 65000, "virtualGatewayId": "vgw-0a1b2c3d"})  # fmt: skip
     assert msg.startswith("Cannot allocate 100 Ipv4 prefixes") and "0 of 5000 unallocated" in msg
@@ -98,7 +88,7 @@ def test_public_vifs_keep_their_fixed_limit(dx):
             "amazonAddress": "198.51.100.1/30", "customerAddress": "198.51.100.2/30"}  # fmt: skip
     vif = client.create_public_virtual_interface(connectionId=cid, newPublicVirtualInterface=spec)
     assert "prefixPoolAllocatedCountIpv4" not in vif
-    msg = error_of(client, client.update_virtual_interface_attributes,
+    msg = client_error(client, client.update_virtual_interface_attributes,
                    virtualInterfaceId=vif["virtualInterfaceId"], prefixPoolAllocatedCountIpv4=10)  # fmt: skip
     assert "public" in msg
     assert connection(client, cid)["prefixPoolUnallocatedCountIpv4"] == 5000
@@ -116,7 +106,7 @@ def test_gateway_total_is_capped(dx):
                          prefixPoolAllocatedCountIpv4=1000, prefixPoolAllocatedCountIpv6=1000)  # fmt: skip
     got = client.describe_direct_connect_gateways(directConnectGatewayId=gw_id)
     assert got["directConnectGateways"][0]["totalPrefixPoolAllocations"] == 10000
-    msg = error_of(client, client.create_private_virtual_interface, connectionId=conns[0],
+    msg = client_error(client, client.create_private_virtual_interface, connectionId=conns[0],
                    newPrivateVirtualInterface={"virtualInterfaceName": "x", "vlan": 499,
                                                "asn": 65000, "directConnectGatewayId": gw_id,
                                                "prefixPoolAllocatedCountIpv4": 1,

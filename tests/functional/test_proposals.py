@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from functional.helpers import client_error
+
 DXGW_OWNER = "123456789012"
 VGW_OWNER = "111122223333"
 VGW = "vgw-0a1b2c3d4e5f60718"
-
-
-def error_of(client, call, **kwargs) -> str:
-    with pytest.raises(client.exceptions.DirectConnectClientException) as info:
-        call(**kwargs)
-    return info.value.response["Error"]["Message"]
 
 
 @pytest.fixture
@@ -60,7 +56,7 @@ def test_propose_accept_and_accept_again(dx, parties):
     pid = proposal["proposalId"]
     seen = owner.describe_direct_connect_gateway_association_proposals(directConnectGatewayId=gw_id)
     assert [p["proposalId"] for p in seen["directConnectGatewayAssociationProposals"]] == [pid]
-    assert "pending" in error_of(
+    assert "pending" in client_error(
         proposer,
         proposer.create_direct_connect_gateway_association_proposal,
         directConnectGatewayId=gw_id,
@@ -68,14 +64,14 @@ def test_propose_accept_and_accept_again(dx, parties):
         gatewayId=VGW,
     )
     # Only the DX gateway's owner accepts, naming the right gateway owner.
-    assert "does not exist" in error_of(
+    assert "does not exist" in client_error(
         proposer,
         proposer.accept_direct_connect_gateway_association_proposal,
         directConnectGatewayId=gw_id,
         proposalId=pid,
         associatedGatewayOwnerAccount=VGW_OWNER,
     )
-    assert "does not own" in error_of(
+    assert "does not own" in client_error(
         owner,
         owner.accept_direct_connect_gateway_association_proposal,
         directConnectGatewayId=gw_id,
@@ -93,7 +89,7 @@ def test_propose_accept_and_accept_again(dx, parties):
         and assoc["virtualGatewayRegion"] == "eu-west-1"
     )
     assert assoc["allowedPrefixesToDirectConnectGateway"] == [{"cidr": "10.20.0.0/16"}]
-    again = error_of(
+    again = client_error(
         owner,
         owner.accept_direct_connect_gateway_association_proposal,
         directConnectGatewayId=gw_id,
@@ -103,7 +99,7 @@ def test_propose_accept_and_accept_again(dx, parties):
     assert again == "Direct Connect Gateway Association Proposal  has been accepted!"
     state = proposer.describe_direct_connect_gateway_association_proposals(proposalId=pid)
     assert state["directConnectGatewayAssociationProposals"][0]["proposalState"] == "accepted"
-    assert "cannot be deleted" in error_of(
+    assert "cannot be deleted" in client_error(
         proposer, proposer.delete_direct_connect_gateway_association_proposal, proposalId=pid
     )
     # Both accounts see the association.
@@ -150,21 +146,21 @@ def test_delete_pending_proposal_and_errors(dx, parties):
     pid = propose(proposer, gw_id)["proposalId"]
     out = owner.delete_direct_connect_gateway_association_proposal(proposalId=pid)
     assert out["directConnectGatewayAssociationProposal"]["proposalState"] == "deleted"
-    assert "does not exist" in error_of(
+    assert "does not exist" in client_error(
         proposer, proposer.delete_direct_connect_gateway_association_proposal, proposalId=pid
     )
     stranger = dx.client(account="444455556666")
-    assert "does not exist" in error_of(
+    assert "does not exist" in client_error(
         stranger, stranger.describe_direct_connect_gateway_association_proposals, proposalId=pid
     )
-    assert "does not exist" in error_of(
+    assert "does not exist" in client_error(
         proposer,
         proposer.create_direct_connect_gateway_association_proposal,
         directConnectGatewayId=gw_id,
         directConnectGatewayOwnerAccount="444455556666",
         gatewayId=VGW,
     )
-    assert "invalid format" in error_of(
+    assert "invalid format" in client_error(
         proposer,
         proposer.create_direct_connect_gateway_association_proposal,
         directConnectGatewayId="nope",
@@ -178,7 +174,7 @@ def test_accept_when_gateway_vanished(dx, parties):
     pid = propose(proposer, gw_id)["proposalId"]
     # The VGW is re-registered under another owner: the proposal's gateway is gone.
     dx.control("POST", "/virtual-gateways", {"virtualGatewayId": VGW, "account": "444455556666"})
-    message = error_of(
+    message = client_error(
         owner,
         owner.accept_direct_connect_gateway_association_proposal,
         directConnectGatewayId=gw_id,

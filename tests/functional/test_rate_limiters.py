@@ -5,16 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from functional.helpers import make_connection, make_private_vif
+from functional.helpers import client_error, make_connection, make_interconnect, make_private_vif
 
 PARTNER = "111122223333"
 CUSTOMER = "444455556666"
-
-
-def client_error(client, fn, **kwargs) -> str:
-    with pytest.raises(client.exceptions.DirectConnectClientException) as info:
-        fn(**kwargs)
-    return info.value.response["Error"]["Message"]
 
 
 def status(client, connection_id: str) -> dict:
@@ -31,13 +25,7 @@ def hosted_connection(dx, bandwidth: str, *, vlan: int) -> dict:
     """An available hosted connection of CUSTOMER's, on PARTNER's interconnect."""
     partner = dx.client(account=PARTNER)
     customer = dx.client(account=CUSTOMER)
-    ic = partner.create_interconnect(interconnectName="ic", bandwidth="10Gbps", location="EqDC2")
-    dx.wait(
-        lambda: partner.describe_interconnects(interconnectId=ic["interconnectId"])[
-            "interconnects"
-        ][0],
-        lambda i: i["interconnectState"] == "available",
-    )
+    ic = make_interconnect(dx, partner)
     hosted = partner.allocate_hosted_connection(
         connectionId=ic["interconnectId"],
         ownerAccount=CUSTOMER,

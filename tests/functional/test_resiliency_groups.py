@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from functional.helpers import client_error
+
 ACCOUNT = "123456789012"
 OTHER = "111122223333"
-
-
-def client_error(client, fn, **kwargs):
-    with pytest.raises(client.exceptions.DirectConnectClientException) as info:
-        fn(**kwargs)
-    return info.value.response["Error"]["Message"]
 
 
 def group_of(client, group_id):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from functional.helpers import make_connection, make_private_vif
+from functional.helpers import client_error, make_connection, make_private_vif
 
 ROUTER_TYPES = [
     "CiscoSystemsInc-2900SeriesRouters-IOS124",
@@ -18,12 +18,6 @@ ROUTER_TYPES = [
     "JuniperNetworksInc-TSeriesRouters-JunOS95",
     "PaloAltoNetworks-PA3000and5000series-PANOS803",
 ]
-
-
-def error_of(client, call, **kwargs) -> str:
-    with pytest.raises(client.exceptions.DirectConnectClientException) as info:
-        call(**kwargs)
-    return info.value.response["Error"]["Message"]
 
 
 @pytest.fixture
@@ -101,23 +95,23 @@ def test_public_vif_announces_its_prefixes(dx):
 def test_router_type_is_required_and_known(dx, vif):
     client, v = vif
     vif_id = v["virtualInterfaceId"]
-    assert "required" in error_of(
+    assert "required" in client_error(
         client, client.describe_router_configuration, virtualInterfaceId=vif_id
     )
-    assert "not supported" in error_of(
+    assert "not supported" in client_error(
         client,
         client.describe_router_configuration,
         virtualInterfaceId=vif_id,
         routerTypeIdentifier="Acme-Router-1",
     )
-    assert "does not exist" in error_of(
+    assert "does not exist" in client_error(
         client,
         client.describe_router_configuration,
         virtualInterfaceId="dxvif-fabcdefg",
         routerTypeIdentifier=ROUTER_TYPES[0],
     )
     other = dx.client(account="111122223333")
-    assert "does not exist" in error_of(
+    assert "does not exist" in client_error(
         other,
         other.describe_router_configuration,
         virtualInterfaceId=vif_id,

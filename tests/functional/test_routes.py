@@ -5,15 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from functional.helpers import make_connection, make_private_vif, wait_vif
+from functional.helpers import client_error, make_connection, make_private_vif, wait_vif
 
 VGW = "vgw-0a1b2c3d4e5f60718"
-
-
-def error_of(client, call, **kwargs) -> str:
-    with pytest.raises(client.exceptions.DirectConnectClientException) as info:
-        call(**kwargs)
-    return info.value.response["Error"]["Message"]
 
 
 def routes(client, vif_id: str, **filters) -> list[dict]:
@@ -146,12 +140,12 @@ def test_public_vif_routes(dx):
 
 def test_errors(dx, vgw_vif):
     client, v = vgw_vif
-    assert "required" in error_of(client, client.list_virtual_interface_routes)
-    assert "does not exist" in error_of(
+    assert "required" in client_error(client, client.list_virtual_interface_routes)
+    assert "does not exist" in client_error(
         client, client.list_virtual_interface_routes, virtualInterfaceId="dxvif-fabcdefg"
     )
     other = dx.client(account="111122223333")
-    assert "does not exist" in error_of(
+    assert "does not exist" in client_error(
         other, other.list_virtual_interface_routes, virtualInterfaceId=v["virtualInterfaceId"]
     )
     peer_id = v["bgpPeers"][0]["bgpPeerId"]

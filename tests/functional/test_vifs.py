@@ -5,13 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from functional.helpers import make_connection, make_private_vif, wait_vif
-
-
-def error_of(client, call, **kwargs) -> str:
-    with pytest.raises(client.exceptions.DirectConnectClientException) as info:
-        call(**kwargs)
-    return info.value.response["Error"]["Message"]
+from functional.helpers import client_error, make_connection, make_private_vif, wait_vif
 
 
 @pytest.fixture
@@ -41,7 +35,7 @@ def test_move_a_vif_to_another_connection(dx, two):
     listed = client.describe_virtual_interfaces(connectionId=second)["virtualInterfaces"]
     assert [v["virtualInterfaceId"] for v in listed] == [vif_id]
     assert client.describe_virtual_interfaces(connectionId=first)["virtualInterfaces"] == []
-    assert "already on" in error_of(
+    assert "already on" in client_error(
         client, client.associate_virtual_interface, virtualInterfaceId=vif_id, connectionId=second
     )
 
@@ -53,7 +47,7 @@ def test_move_conflicts(dx, two):
     blocker = make_private_vif(
         client, second, vlan=101, amazonAddress="169.254.20.1/30", customerAddress="169.254.20.2/30"
     )
-    assert "VLAN 101" in error_of(
+    assert "VLAN 101" in client_error(
         client, client.associate_virtual_interface, virtualInterfaceId=vif, connectionId=second
     )
     client.delete_virtual_interface(virtualInterfaceId=blocker["virtualInterfaceId"])
@@ -64,22 +58,22 @@ def test_move_conflicts(dx, two):
         lambda out: out["virtualInterfaces"][0]["virtualInterfaceState"] == "deleted",
     )
     other_vif = make_private_vif(client, second, vlan=102, **addresses)["virtualInterfaceId"]
-    assert "conflicts" in error_of(
+    assert "conflicts" in client_error(
         client, client.associate_virtual_interface, virtualInterfaceId=vif, connectionId=second
     )
     stranger = dx.client(account="111122223333")
     theirs = make_connection(dx, stranger)["connectionId"]
-    assert "Could not find Connection" in error_of(
+    assert "Could not find Connection" in client_error(
         client, client.associate_virtual_interface, virtualInterfaceId=vif, connectionId=theirs
     )
-    assert "does not exist" in error_of(
+    assert "does not exist" in client_error(
         stranger,
         stranger.associate_virtual_interface,
         virtualInterfaceId=other_vif,
         connectionId=theirs,
     )
     client.delete_virtual_interface(virtualInterfaceId=vif)
-    assert "cannot be moved" in error_of(
+    assert "cannot be moved" in client_error(
         client, client.associate_virtual_interface, virtualInterfaceId=vif, connectionId=second
     )
 
@@ -97,23 +91,23 @@ def test_update_name_mtu_and_sitelink(dx, two):
     assert out["mtu"] == 8500 and out["jumboFrameCapable"] is True
     assert out["virtualInterfaceState"] == "pending"
     assert wait_vif(dx, client, vif_id)["mtu"] == 8500
-    assert "MTU 1234" in error_of(
+    assert "MTU 1234" in client_error(
         client, client.update_virtual_interface_attributes, virtualInterfaceId=vif_id, mtu=1234
     )
-    assert "SiteLink" in error_of(
+    assert "SiteLink" in client_error(
         client,
         client.update_virtual_interface_attributes,
         virtualInterfaceId=vif_id,
         enableSiteLink=True,
     )
-    assert "100 characters" in error_of(
+    assert "100 characters" in client_error(
         client,
         client.update_virtual_interface_attributes,
         virtualInterfaceId=vif_id,
         virtualInterfaceName="x" * 101,
     )
     other = dx.client(account="111122223333")
-    assert "does not exist" in error_of(
+    assert "does not exist" in client_error(
         other, other.update_virtual_interface_attributes, virtualInterfaceId=vif_id, mtu=1500
     )
 
@@ -147,13 +141,13 @@ def test_public_vif_keeps_mtu_1500(dx, two):
             "routeFilterPrefixes": [{"cidr": "198.51.100.0/24"}],
         },
     )
-    assert "MTU 8500" in error_of(
+    assert "MTU 8500" in client_error(
         client,
         client.update_virtual_interface_attributes,
         virtualInterfaceId=vif["virtualInterfaceId"],
         mtu=8500,
     )
-    assert "public" in error_of(
+    assert "public" in client_error(
         client,
         client.update_virtual_interface_attributes,
         virtualInterfaceId=vif["virtualInterfaceId"],
