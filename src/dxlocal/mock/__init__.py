@@ -19,6 +19,7 @@ from botocore.awsrequest import AWSResponse
 from botocore.compat import HTTPHeaders
 
 from dxlocal.config import Settings, from_env
+from dxlocal.mock import moto
 from dxlocal.server.service import Service
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -48,6 +49,7 @@ def _before_send(request: Any, **_: Any) -> AWSResponse | None:
     if not _ACTIVE:
         return None
     service = _ACTIVE[-1].service
+    moto.pass_directconnect()  # moto's mock_aws, when active, must not answer it too
     body = request.body or b""
     if hasattr(body, "read"):
         body = body.read()
@@ -103,6 +105,8 @@ class mock_directconnect:  # noqa: N801 - named like moto's mock_aws, as users e
     def stop(self) -> None:
         if self in _ACTIVE:
             _ACTIVE.remove(self)
+        if not _ACTIVE:
+            moto.release()
         for key, old in self._saved_env.items():
             if old is None:
                 os.environ.pop(key, None)
