@@ -49,6 +49,24 @@ def make_private_vif(
     )
 
 
+def make_public_vif(
+    client: Any, connection_id: str, *, vlan: int = 300, asn: int = 65001, **extra: Any
+) -> dict[str, Any]:
+    """A public VIF with public peer addresses and one route filter prefix."""
+    spec = {
+        "virtualInterfaceName": f"public-{vlan}",
+        "vlan": vlan,
+        "asn": asn,
+        "amazonAddress": "203.0.113.1/30",
+        "customerAddress": "203.0.113.2/30",
+        "routeFilterPrefixes": [{"cidr": "198.51.100.0/24"}],
+        **extra,
+    }
+    return client.create_public_virtual_interface(
+        connectionId=connection_id, newPublicVirtualInterface=spec
+    )
+
+
 def wait_vif(dx: Any, client: Any, vif_id: str, state: str = "available") -> dict[str, Any]:
     return dx.wait(
         lambda: client.describe_virtual_interfaces(virtualInterfaceId=vif_id)["virtualInterfaces"][

@@ -8,7 +8,13 @@ import ipaddress
 import botocore.exceptions
 import pytest
 
-from functional.helpers import client_error, make_connection, make_private_vif, wait_vif
+from functional.helpers import (
+    client_error,
+    make_connection,
+    make_private_vif,
+    make_public_vif,
+    wait_vif,
+)
 
 
 def test_first_peer_and_auto_assigned_ipv4(dx, vif):
@@ -237,17 +243,7 @@ def test_asn_and_asn_long(dx):
 def test_public_vif_asn_rules(dx):
     client = dx.client()
     conn = make_connection(dx, client)
-    v = client.create_public_virtual_interface(
-        connectionId=conn["connectionId"],
-        newPublicVirtualInterface={
-            "virtualInterfaceName": "public",
-            "vlan": 500,
-            "asn": 3356,
-            "amazonAddress": "203.0.113.1/30",
-            "customerAddress": "203.0.113.2/30",
-            "routeFilterPrefixes": [{"cidr": "198.51.100.0/24"}],
-        },
-    )
+    v = make_public_vif(client, conn["connectionId"], vlan=500, asn=3356)
     assert v["virtualInterfaceState"] == "verifying" and v["amazonSideAsn"] == 7224
     vif_id = v["virtualInterfaceId"]
     # A public ASN other than the verified one is refused; a private one or the verified one is fine.

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from functional.helpers import client_error, make_connection, make_private_vif
+from functional.helpers import client_error, make_connection, make_private_vif, make_public_vif
 
 ROUTER_TYPES = [
     "CiscoSystemsInc-2900SeriesRouters-IOS124",
@@ -75,17 +75,7 @@ def test_vendor_flavours(dx, vif):
 def test_public_vif_announces_its_prefixes(dx):
     client = dx.client()
     conn = make_connection(dx, client)
-    vif = client.create_public_virtual_interface(
-        connectionId=conn["connectionId"],
-        newPublicVirtualInterface={
-            "virtualInterfaceName": "pub",
-            "vlan": 300,
-            "asn": 65001,
-            "amazonAddress": "203.0.113.1/30",
-            "customerAddress": "203.0.113.2/30",
-            "routeFilterPrefixes": [{"cidr": "198.51.100.0/24"}],
-        },
-    )
+    vif = make_public_vif(client, conn["connectionId"])
     text = client.describe_router_configuration(
         virtualInterfaceId=vif["virtualInterfaceId"], routerTypeIdentifier=ROUTER_TYPES[0]
     )["customerRouterConfig"]

@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from functional.helpers import client_error, make_connection, make_private_vif, wait_vif
+from functional.helpers import (
+    client_error,
+    make_connection,
+    make_private_vif,
+    make_public_vif,
+    wait_vif,
+)
 
 VGW = "vgw-0a1b2c3d4e5f60718"
 
@@ -113,17 +119,7 @@ def test_dx_gateway_vif_advertises_allowed_prefixes(dx):
 def test_public_vif_routes(dx):
     client = dx.client()
     conn = make_connection(dx, client)
-    vif = client.create_public_virtual_interface(
-        connectionId=conn["connectionId"],
-        newPublicVirtualInterface={
-            "virtualInterfaceName": "pub",
-            "vlan": 300,
-            "asn": 65001,
-            "amazonAddress": "203.0.113.1/30",
-            "customerAddress": "203.0.113.2/30",
-            "routeFilterPrefixes": [{"cidr": "198.51.100.0/24"}],
-        },
-    )
+    vif = make_public_vif(client, conn["connectionId"])
     vif_id = vif["virtualInterfaceId"]
     v = wait_vif(dx, client, vif_id)
     dx.control(

@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from functional.helpers import client_error, make_connection, make_private_vif, wait_vif
+from functional.helpers import (
+    client_error,
+    make_connection,
+    make_private_vif,
+    make_public_vif,
+    wait_vif,
+)
 
 
 @pytest.fixture
@@ -130,17 +136,7 @@ def test_sitelink_on_a_dx_gateway_vif(dx, two):
 
 def test_public_vif_keeps_mtu_1500(dx, two):
     client, first, _ = two
-    vif = client.create_public_virtual_interface(
-        connectionId=first,
-        newPublicVirtualInterface={
-            "virtualInterfaceName": "pub",
-            "vlan": 300,
-            "asn": 65001,
-            "amazonAddress": "203.0.113.1/30",
-            "customerAddress": "203.0.113.2/30",
-            "routeFilterPrefixes": [{"cidr": "198.51.100.0/24"}],
-        },
-    )
+    vif = make_public_vif(client, first)
     assert "MTU 8500" in client_error(
         client,
         client.update_virtual_interface_attributes,
