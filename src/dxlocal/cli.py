@@ -8,7 +8,7 @@ import sys
 
 from dxlocal import __version__
 from dxlocal.config import DEFAULT_STATE, from_env
-from dxlocal.server import limits
+from dxlocal.server import access, limits
 from dxlocal.store import StateInUse, StateRefused
 from dxlocal.store.sqlite import lock_state
 
@@ -30,6 +30,7 @@ def _serve(args: argparse.Namespace) -> int:
         bgp_connect_retry=args.bgp_connect_retry,
         bgp_loopback_port=args.bgp_loopback_port,
         **limits.overrides(args),
+        **access.overrides(args),
     )
     if settings.bgp == "live":
         import dxlocal.bgp.live  # noqa: F401  (registers its server hooks and control routes)
@@ -169,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         help="live BGP: first port of the loopback transports (default 11790)",
     )
     limits.add_arguments(serve)
+    access.add_arguments(serve)
     serve.set_defaults(func=_serve)
 
     lab = sub.add_parser("lab", help="wire a customer router to a VIF of a running live-BGP server")

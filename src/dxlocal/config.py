@@ -47,6 +47,8 @@ class Settings:
     header_timeout: float = 10.0
     idle_timeout: float = 60.0
     max_connections: int = 0
+    # Host names besides IP literals and localhost that requests may name (server/origin.py).
+    allowed_hosts: str = ""
     quotas: dict[str, int] = field(default_factory=dict)
 
     def with_(self, **changes: Any) -> Settings:
@@ -74,6 +76,7 @@ _ENV = {
     "header_timeout": float,
     "idle_timeout": float,
     "max_connections": int,
+    "allowed_hosts": str,
 }
 
 

@@ -177,7 +177,9 @@ def test_server_survives_a_burst_of_garbage(server):
 def test_bad_control_requests(server, method, path, body):
     conn_id = post(server, b"{}")[1]["connections"][0]["connectionId"]
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
-    conn.request(method, path.format(id=conn_id), body=body)
+    conn.request(
+        method, path.format(id=conn_id), body=body, headers={"Content-Type": "application/json"}
+    )
     resp = conn.getresponse()
     payload = json.loads(resp.read())
     conn.close()

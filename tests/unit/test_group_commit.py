@@ -12,8 +12,9 @@ from dxlocal.config import Settings
 from dxlocal.server.http import HttpServer
 from dxlocal.server.service import Service
 
-LOCATIONS = {"x-amz-target": "OvertureService.DescribeLocations"}
-CREATE = {"x-amz-target": "OvertureService.CreateConnection"}
+JSON = {"content-type": "application/x-amz-json-1.1"}
+LOCATIONS = {**JSON, "x-amz-target": "OvertureService.DescribeLocations"}
+CREATE = {**JSON, "x-amz-target": "OvertureService.CreateConnection"}
 
 
 class Client:
@@ -56,7 +57,9 @@ def test_an_aborted_group_answers_each_request_once_and_keeps_nothing(tmp_path):
     assert a.answers == [500] and b.answers == [500]
     service.handle = real  # type: ignore[method-assign]
     c = Client()
-    run_group(service, [(c, {"x-amz-target": "OvertureService.DescribeConnections"}, b"{}")])
+    run_group(
+        service, [(c, {**JSON, "x-amz-target": "OvertureService.DescribeConnections"}, b"{}")]
+    )
     assert c.answers == [200]
     with service.store.transaction() as tx:
         assert tx.list("connection") == []  # the first request's create was rolled back

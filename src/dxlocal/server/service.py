@@ -29,6 +29,7 @@ from dxlocal.core.context import RequestContext
 from dxlocal.core.errors import ApiError
 from dxlocal.protocol import awsjson, rpcv2cbor
 from dxlocal.provider import _registry, load_all
+from dxlocal.server import origin
 from dxlocal.store import Conflict, IdTaken, Store, open_store
 
 log = logging.getLogger("dxlocal")
@@ -69,6 +70,7 @@ class Service:
         request_id = ids.request_id()
         wire = rpcv2cbor if path.startswith(rpcv2cbor.PATH_PREFIX) else awsjson
         try:
+            origin.check(method, path, headers, body, self.settings)
             if path.startswith("/_dxlocal"):
                 status, payload = self.control.dispatch(method, path, body)
                 return status, _headers(request_id, "application/json"), payload
