@@ -110,6 +110,56 @@ def test_passive_open_waits_for_the_peer() -> None:
     drive(t)
 
 
+def test_incoming_connection_while_dialing_is_taken_up() -> None:
+    async def t() -> None:
+        r = rig(mode="hang")
+        r.session.start()
+        await r.settle()
+        assert r.state is State.CONNECT
+        peer = FakePeer()
+        r.session.offer(peer.connection())
+        await r.settle()
+        assert r.state is State.OPENSENT and isinstance(peer.messages[0], Open)
+        peer.send_open()
+        peer.send(Keepalive())
+        await r.settle()
+        assert r.state is State.ESTABLISHED
+        assert history(r.session) == ["Connect", "OpenSent", "OpenConfirm", "Established"]
+
+    drive(t)
+
+
+def test_connection_lost_in_opensent_falls_back_to_active() -> None:
+    async def t() -> None:
+        r = rig()
+        r.session.start()
+        await r.settle()
+        r.dialer.peer.hang_up()
+        await r.settle()
+        assert r.state is State.ACTIVE  # §8.2.2: TcpConnectionFails in OpenSent
+        await r.advance(2.0)  # ConnectRetryTimer: dial again
+        assert r.state is State.OPENSENT and r.dialer.attempts == 2
+
+    drive(t)
+
+
+def test_notification_in_openconfirm_goes_idle() -> None:
+    async def t() -> None:
+        r = rig()
+        r.session.start()
+        await r.settle()
+        peer = r.dialer.peer
+        peer.send_open()
+        await r.settle()
+        assert r.state is State.OPENCONFIRM
+        peer.send(Notification(2, 2))
+        await r.settle()
+        assert r.state is State.IDLE and peer.notification is None
+        assert "2/2" in r.session.last_error and r.changes == []
+
+    drive(t)
+
+
 def test_offer_to_a_stopped_session_is_refused() -> None:
     async def t() -> None:
         r = rig()
