@@ -219,6 +219,10 @@ def main(argv: list[str] | None = None) -> int:
     config.add_argument("--account", help="the VIF owner's account (default: from the server)")
     config.add_argument("--region", help="the VIF's Region (default: from the server)")
 
+    from dxlocal import routes_command
+
+    routes_command.add_parser(sub)
+
     reset = sub.add_parser("reset", help="delete the state file")
     reset.add_argument("--state", default=from_env().state)
     reset.set_defaults(func=_reset)

@@ -96,7 +96,10 @@ def test_too_many_prefixes_take_the_session_down(dx, vgw_vif):
     assert len(routes(client, vif_id, routeDirection="accepted")) == 100
 
 
-def test_dx_gateway_vif_advertises_allowed_prefixes(dx):
+def test_dx_gateway_vif_advertises_vpc_cidrs_within_allowed_prefixes(dx):
+    # VGW association: the allowed prefixes filter, the VPC CIDRs are what is announced.
+    dx.control("POST", "/virtual-gateways",
+               {"virtualGatewayId": "vgw-f9eb0c90", "vpcCidrs": ["172.16.1.0/24", "10.9.0.0/16"]})  # fmt: skip
     client = dx.client()
     gw = client.create_direct_connect_gateway(directConnectGatewayName="g", amazonSideAsn=65200)
     gw_id = gw["directConnectGateway"]["directConnectGatewayId"]
@@ -110,7 +113,7 @@ def test_dx_gateway_vif_advertises_allowed_prefixes(dx):
         gatewayId="vgw-f9eb0c90",
         addAllowedPrefixesToDirectConnectGateway=[{"cidr": "172.16.0.0/16"}],
     )["directConnectGatewayAssociation"]
-    dx.wait(lambda: routes(client, vif_id), lambda r: [x["cidr"] for x in r] == ["172.16.0.0/16"])
+    dx.wait(lambda: routes(client, vif_id), lambda r: [x["cidr"] for x in r] == ["172.16.1.0/24"])
     assert routes(client, vif_id)[0]["asPath"][0]["path"] == [65200]
     client.delete_direct_connect_gateway_association(associationId=assoc["associationId"])
     assert routes(client, vif_id) == []
@@ -130,8 +133,12 @@ def test_public_vif_routes(dx):
     assert [r["cidr"] for r in routes(client, vif_id, routeDirection="accepted")] == [
         "198.51.100.0/25"
     ]
-    adv = routes(client, vif_id, routeDirection="advertised")
-    assert adv and all(r["communities"] == ["7224:8100"] for r in adv)
+    adv = {r["cidr"]: r for r in routes(client, vif_id, routeDirection="advertised")}
+    # Same Region 7224:8100, same continent 7224:8200, further away untagged; NO_EXPORT always.
+    assert adv["3.5.0.0/19"]["communities"] == ["7224:8100", "65535:65281"]
+    assert adv["52.95.0.0/16"]["communities"] == ["7224:8200", "65535:65281"]
+    assert adv["54.239.0.0/17"]["communities"] == ["65535:65281"]
+    assert adv["3.5.0.0/19"]["asPath"] == [{"pathType": "seq", "path": [7224, 16509]}]
 
 
 def test_errors(dx, vgw_vif):

@@ -249,14 +249,17 @@ class LiveBgp:
         cust = tuple(sorted({str(ipaddress.ip_interface(p["customerAddress"])) for p in peers}))
         return Port(vif["virtualInterfaceId"], int(vif["vlan"]), amazon, cust)
 
-    def advertise(self, tx: Any, vif: dict[str, Any]) -> tuple[str, ...]:
-        """What the VIF reaches, exactly as ListVirtualInterfaceRoutes advertises it."""
-        from dxlocal.provider import routes as vif_routes
+    def advertise(self, tx: Any, vif: dict[str, Any]) -> tuple[tuple[str, tuple, tuple], ...]:
+        """What AWS announces on the VIF, with each route's AS_PATH and communities, exactly
+        as ListVirtualInterfaceRoutes advertises it (docs/routing.md)."""
+        from dxlocal.provider import announcements
 
         ctx = RequestContext(vif["ownerAccount"], vif["region"], "live-bgp", time.time(), tx,
                              self.settings)  # fmt: skip
         try:
-            return tuple(sorted({cidr for cidr, _ in vif_routes.reachable(ctx, vif)}))
+            found = announcements.announcements(ctx, vif)
+            return tuple(sorted({(a["cidr"], tuple(a["asPath"]), tuple(a["communities"]))
+                                 for a in found}))  # fmt: skip
         except Exception:
             log.exception("live BGP: prefixes of %s", vif["virtualInterfaceId"])
             return ()
@@ -301,6 +304,7 @@ class LiveBgp:
                 hold_time=self.settings.bgp_hold_time,
                 connect_retry=self.settings.bgp_connect_retry,
                 enabled=not held(peer),
+                generation=int(vif.get("_sessionResets", 0)),
                 netns=self.plumbing.netns if t.mode == "netns" and self.plumbing else None,
             )
             if t.mode == "loopback":

@@ -22,6 +22,14 @@ def format_community(value: int) -> str:
     return f"{value >> 16}:{value & 0xFFFF}"
 
 
+def parse_community(text: str) -> int:
+    """``"7224:8100"`` -> the 32-bit value (RFC 1997: high 16 bits AS, low 16 bits value)."""
+    high, low = (int(x) for x in text.split(":"))
+    if not (0 <= high <= 0xFFFF and 0 <= low <= 0xFFFF):
+        raise ValueError(f"community {text!r} out of range")
+    return high << 16 | low
+
+
 @dataclass(frozen=True)
 class Route:
     prefix: Network

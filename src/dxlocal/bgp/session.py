@@ -55,7 +55,7 @@ from .fsm import (
     keepalive_interval,
     negotiate_hold_time,
 )
-from .rib import AdjRibIn, AdjRibOut, Route, parse_prefixes
+from .rib import AdjRibIn, AdjRibOut, Route, parse_community, parse_prefixes
 from .sockets import NetnsSockets, connecting_socket
 from .wire import (
     AFI_IPV4,
@@ -543,11 +543,16 @@ class Session:
     def _wanted_routes(self) -> list[Route]:
         spec = self.spec
         next_hop = spec.next_hop or spec.local_address
-        path = (spec.local_asn,)
-        return [
-            Route(p, next_hop, path, Origin.IGP)
-            for p in parse_prefixes(spec.advertise, self.version)
-        ]
+        out: dict = {}
+        for item in spec.advertise:
+            if isinstance(item, str):
+                text, path, communities = item, (spec.local_asn,), ()
+            else:
+                text, path, communities = item
+            for p in parse_prefixes([text], self.version):
+                comms = tuple(parse_community(c) for c in communities)
+                out.setdefault(p, Route(p, next_hop, tuple(path), Origin.IGP, comms))
+        return list(out.values())
 
     def _advertise(self, full: bool, reannounce: bool = False) -> None:
         conn = self._conn
@@ -562,10 +567,13 @@ class Session:
             keep = {r.prefix for r in wanted}
             withdraw = [p for p in old if p not in keep]
         updates = build_withdrawals(withdraw)
-        if announce:
-            attrs = Attributes(origin=Origin.IGP, as_path=((AS_SEQUENCE, (self.spec.local_asn,)),))
-            hop = announce[0].next_hop
-            updates += build_announcements([r.prefix for r in announce], attrs, [hop])
+        groups: dict[tuple, list] = {}  # one UPDATE group per attribute set
+        for r in announce:
+            groups.setdefault((r.as_path, r.communities, r.next_hop), []).append(r.prefix)
+        for (path, communities, hop), prefixes in groups.items():
+            attrs = Attributes(origin=Origin.IGP, as_path=((AS_SEQUENCE, path),),
+                               communities=communities)  # fmt: skip
+            updates += build_announcements(prefixes, attrs, [hop])
         if full and not reannounce:
             updates.append(Update.end_of_rib(self.afi, SAFI_UNICAST))  # RFC 4724 §2
         for update in updates:

@@ -50,7 +50,8 @@ class PeerSpec:
     local_asn: int  # VIF amazonSideAsn
     remote_asn: int  # peer asn/asnLong
     md5_key: str | None  # authKey
-    advertise: tuple[str, ...] = ()  # prefixes we announce
+    # what we announce: a prefix, or (prefix, AS_PATH, communities "a:b") for its own attributes
+    advertise: tuple[str | tuple[str, tuple[int, ...], tuple[str, ...]], ...] = ()
     next_hop: str | None = None  # next hop to announce (defaults to local_address)
     max_prefixes: int = 100
     local_port: int = 179  # where we listen
@@ -61,6 +62,7 @@ class PeerSpec:
     enabled: bool = True  # False = administratively down (failover tests)
     router_id: str | None = None  # BGP Identifier; derived from local_address if None
     netns: str | None = None  # namespace of this peer's sockets; the speaker's if None
+    generation: int = 0  # a new value resets the session (SiteLink toggled)
 
     def validate(self) -> None:
         version = 6 if self.family == "ipv6" else 4

@@ -26,8 +26,9 @@ from typing import TYPE_CHECKING, Any
 from dxlocal.core.context import RequestContext
 from dxlocal.core.errors import ClientError
 from dxlocal.core.pagination import page
+from dxlocal.core.route_table import accepted_communities
 from dxlocal.core.router_xml import peer_asn
-from dxlocal.provider import bgp_peers, dx_gateways, prefix_pools, virtual_gateways
+from dxlocal.provider import announcements, bgp_peers, prefix_pools
 from dxlocal.provider import virtual_interfaces as vifs
 from dxlocal.provider._registry import operation
 from dxlocal.server.control import route
@@ -36,11 +37,6 @@ if TYPE_CHECKING:
     from dxlocal.server.service import Service
 
 MAX_FILTER_CIDRS = 10
-# A few of Amazon's public prefixes, advertised over public VIFs (AS path 7224 16509, the
-# local-Region community 7224:8100).
-AMAZON_PUBLIC = ["3.5.0.0/19", "52.94.0.0/22", "52.95.0.0/16", "54.239.0.0/17", "2600:1f00::/24"]
-PUBLIC_PATH = [7224, 16509]
-PUBLIC_COMMUNITIES = ["7224:8100"]
 
 
 def announced(peer: dict[str, Any]) -> list[dict[str, Any]]:
@@ -73,35 +69,33 @@ def accepted(vif: dict[str, Any], peer: dict[str, Any]) -> list[dict[str, Any]]:
             continue
         path = entry.get("asPath") or [peer_asn(peer)]
         installed = entry.get("installedAt", 0.0)
-        out.append(
-            _route(vif, entry["cidr"], "accepted", path, entry.get("communities", []), installed)
-        )
+        kept = accepted_communities(vif["virtualInterfaceType"], entry.get("communities", []))
+        out.append(_route(vif, entry["cidr"], "accepted", path, kept, installed))
     return out
+
+
+def accepted_routes(ctx: RequestContext, vif: dict[str, Any]) -> list[dict[str, Any]]:
+    """The routes AWS accepted on the VIF's sessions that are up (no advertised ones)."""
+    routes: dict[str, dict[str, Any]] = {}
+    for peer in bgp_peers.live_peers(vif):
+        if peer["bgpStatus"] != "up":
+            continue
+        found = live_accepted(ctx, vif, peer)
+        for r in accepted(vif, peer) if found is None else found:
+            routes.setdefault(r["_key"], r)
+    return list(routes.values())
 
 
 def reachable(ctx: RequestContext, vif: dict[str, Any]) -> list[tuple[str, float]]:
-    """Prefixes the VIF reaches, with when they became reachable."""
-    if vif["virtualInterfaceType"] == "public":
-        return [(c, vif.get("_created", 0.0)) for c in AMAZON_PUBLIC]
-    if vif.get("virtualGatewayId"):
-        record = virtual_gateways.find(ctx.tx, vif["virtualGatewayId"])
-        return [(c, vif.get("_created", 0.0)) for c in virtual_gateways.vpc_cidrs(record)]
-    out = []
-    for assoc in dx_gateways.live_associations(ctx, vif.get("directConnectGatewayId") or "-"):
-        if assoc["associationState"] in ("associated", "updating"):
-            since = max(assoc.get("_created", 0.0), vif.get("_created", 0.0))
-            out += [(p["cidr"], since) for p in assoc["allowedPrefixesToDirectConnectGateway"]]
-    return out
+    """Prefixes AWS announces on the VIF, with when they became reachable."""
+    return [(a["cidr"], a["since"]) for a in announcements.announcements(ctx, vif)]
 
 
 def advertised(ctx: RequestContext, vif: dict[str, Any], family: str) -> list[dict[str, Any]]:
-    public = vif["virtualInterfaceType"] == "public"
-    path = PUBLIC_PATH if public else [int(vif["amazonSideAsn"])]
-    communities = PUBLIC_COMMUNITIES if public else []
     return [
-        _route(vif, cidr, "advertised", path, list(communities), since)
-        for cidr, since in reachable(ctx, vif)
-        if family_of(cidr) == family
+        _route(vif, a["cidr"], "advertised", a["asPath"], list(a["communities"]), a["since"])
+        for a in announcements.announcements(ctx, vif)
+        if family_of(a["cidr"]) == family
     ]
 
 
@@ -116,6 +110,26 @@ def in_filter(vif: dict[str, Any], cidr: str) -> bool:
     )
 
 
+def live_accepted(
+    ctx: RequestContext, vif: dict[str, Any], peer: dict[str, Any]
+) -> list[dict[str, Any]] | None:
+    """The accepted routes of the peer's real BGP session; None in simulation."""
+    if ctx.settings.bgp != "live":
+        return None
+    from dxlocal.bgp import live
+
+    held = live.routes(peer["bgpPeerId"])
+    if held is None:
+        return None
+    vif_type = vif["virtualInterfaceType"]
+    return [
+        _route(vif, r["prefix"], "accepted", r["asPath"],
+               accepted_communities(vif_type, r["communities"]), r.get("installedAt", 0.0))
+        for r in held[0]
+        if in_filter(vif, r["prefix"])
+    ]  # fmt: skip
+
+
 def live_routes(
     ctx: RequestContext, vif: dict[str, Any], peer: dict[str, Any]
 ) -> list[dict[str, Any]] | None:
@@ -127,14 +141,9 @@ def live_routes(
     held = live.routes(peer["bgpPeerId"])
     if held is None:
         return None
-    rib_in, rib_out = held
+    rib_out = held[1]
     since = dict(reachable(ctx, vif))
-    return [
-        _route(vif, r["prefix"], "accepted", r["asPath"], r["communities"],
-               r.get("installedAt", 0.0))
-        for r in rib_in
-        if in_filter(vif, r["prefix"])
-    ] + [
+    return (live_accepted(ctx, vif, peer) or []) + [
         _route(vif, r["prefix"], "advertised", r["asPath"], r["communities"],
                since.get(r["prefix"], vif.get("_created", 0.0)))
         for r in rib_out

@@ -156,6 +156,8 @@ def update_virtual_interface_attributes(
             raise ClientError(
                 "SiteLink needs a transit virtual interface or a private one on a Direct Connect gateway."
             )
+        if enable_site_link != vif.get("siteLinkEnabled", False):
+            reset_sessions(ctx, vif)  # user guide, SiteLink: the VIF's BGP sessions reset
         vif["siteLinkEnabled"] = enable_site_link
     pool = {
         "prefixPoolAllocatedCountIpv4": prefix_pool_allocated_count_ipv4,
@@ -182,6 +184,19 @@ def update_virtual_interface_attributes(
         rate_limiters.refresh(ctx, vif["connectionId"])
     prefix_pools.refresh(ctx, vif["connectionId"])
     return vif
+
+
+def reset_sessions(ctx: RequestContext, vif: dict[str, Any]) -> None:
+    """The VIF's BGP sessions drop and come back (the simulated router re-establishes them
+    one progression step later)."""
+    if vif["virtualInterfaceState"] not in ("available", "down"):
+        return
+    for peer in bgp_peers.live_peers(vif):
+        peer["bgpStatus"] = "down"
+    vif["_sessionResets"] = vif.get("_sessionResets", 0) + 1
+    vifs.derive_state(vif)
+    ctx.tx.cancel(vifs.KIND, vif["virtualInterfaceId"], "progress")
+    ctx.schedule(vifs.KIND, vif["virtualInterfaceId"], "progress")
 
 
 def change_mtu(ctx: RequestContext, vif: dict[str, Any], mtu: int) -> None:
