@@ -22,7 +22,7 @@ VIF's change touches (benchmarks/route_tables.py measures it).
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # 7224:7100/7200/7300 (user guide, "BGP local preference communities").
 LOCAL_PREF_COMMUNITIES = {"7224:7100": 1, "7224:7200": 2, "7224:7300": 3}
@@ -57,13 +57,16 @@ class Candidate:
     communities: tuple[str, ...] = ()
     same_region: bool = True  # learned at a location associated with the gateway's Region
     location: str = ""
+    # (local preference, same Region, -AS_PATH length): higher is better; computed once
+    rank: tuple[int, int, int] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        rank = (local_preference(self.communities), int(self.same_region), -len(self.as_path))
+        object.__setattr__(self, "rank", rank)
 
     @property
     def local_pref(self) -> int:
-        return local_preference(self.communities)
-
-    def rank(self) -> tuple[int, int, int]:
-        return (self.local_pref, int(self.same_region), -len(self.as_path))
+        return self.rank[0]
 
     def to_dict(self) -> dict:
         return {
@@ -76,12 +79,16 @@ class Candidate:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Entry:
     prefix: str
     chosen: tuple[Candidate, ...]
-    others: tuple[Candidate, ...]
+    candidates: tuple[Candidate, ...]  # every VIF's route to the prefix, chosen ones included
     reason: str
+
+    @property
+    def others(self) -> tuple[Candidate, ...]:
+        return tuple(c for c in self.candidates if c not in self.chosen)
 
     def to_dict(self) -> dict:
         return {
@@ -89,7 +96,7 @@ class Entry:
             "virtualInterfaceIds": [c.vif_id for c in self.chosen],
             "multipath": len(self.chosen) > 1,
             "reason": self.reason,
-            "candidates": [c.to_dict() for c in (*self.chosen, *self.others)],
+            "candidates": [c.to_dict() for c in (*self.chosen, *_ordered(self.others))],
         }
 
 
@@ -105,21 +112,28 @@ def _why(best: Candidate, runner_up: Candidate) -> str:
     return f"shorter AS_PATH ({len(best.as_path)} vs {len(runner_up.as_path)})"
 
 
+def _ordered(candidates: tuple[Candidate, ...]) -> list[Candidate]:
+    return sorted(candidates, key=lambda c: (tuple(-x for x in c.rank), c.vif_id))
+
+
 def select(prefix: str, candidates: list[Candidate]) -> Entry:
-    """Best path(s) for one prefix among the VIFs that announce it."""
-    ordered = sorted(candidates, key=lambda c: (c.rank(), c.vif_id), reverse=True)
-    top = ordered[0].rank()
-    chosen = tuple(sorted((c for c in ordered if c.rank() == top), key=lambda c: c.vif_id))
-    others = tuple(c for c in ordered if c.rank() != top)
-    if len(ordered) == 1:
-        reason = "only route"
-    elif others:
-        reason = _why(chosen[0], others[0])
+    """Best path(s) for one prefix among the VIFs that announce it (linear in the number of
+    candidates; ``others`` keep their input order, ``to_dict`` sorts them)."""
+    if len(candidates) == 1:
+        return Entry(prefix, (candidates[0],), (candidates[0],), "only route")
+    ranks = [c.rank for c in candidates]
+    top = max(ranks)
+    best = [c for c, r in zip(candidates, ranks, strict=True) if r == top]
+    chosen = tuple(sorted(best, key=lambda c: c.vif_id)) if len(best) > 1 else (best[0],)
+    if len(best) < len(candidates):
+        second = max(r for r in ranks if r != top)
+        runner_up = candidates[ranks.index(second)]
+        reason = _why(chosen[0], runner_up)
         if len(chosen) > 1:
             reason += f"; equal-cost multipath across {len(chosen)} VIFs"
     else:
         reason = f"equal-cost multipath across {len(chosen)} VIFs (equal attributes)"
-    return Entry(prefix, chosen, others, reason)
+    return Entry(prefix, chosen, tuple(candidates), reason)
 
 
 class RouteTable:
@@ -167,12 +181,11 @@ class RouteTable:
                     changed.add(prefix)
                     self._order = None
                 continue
-            entry = select(prefix, list(held.values()))
-            if self._entries.get(prefix) != entry:
-                if prefix not in self._entries:
-                    self._order = None
-                self._entries[prefix] = entry
-                changed.add(prefix)
+            # Every prefix recomputed here had a candidate change, so its entry changed.
+            if prefix not in self._entries:
+                self._order = None
+            self._entries[prefix] = select(prefix, list(held.values()))
+            changed.add(prefix)
         return changed
 
     def entries(self) -> list[Entry]:
