@@ -173,3 +173,61 @@ def test_clock():
     assert clock.advance(2.5) == 1002.5
     with pytest.raises(ValueError):
         clock.advance(float("inf"))
+
+
+def test_peer_churn_never_holds_back_a_vif_step():
+    """Issue 11, finding 6: each CreateBGPPeer/DeleteBGPPeer used to push the VIF's one
+    progress timer out again, so under steady churn deleted peers stayed ``deleting``. Each
+    step is now due one delay after its peer entered its state, whatever else happens."""
+    with mock_directconnect(progress="manual", delay=DELAY) as mock:
+        dx = client()
+
+        def advance(seconds: float) -> None:
+            mock.control.call("POST", "/_dxlocal/advance", {"seconds": seconds})
+
+        conn_id = dx.create_connection(location="EqDC2", bandwidth="1Gbps", connectionName="c")[
+            "connectionId"
+        ]
+        advance(2 * DELAY)
+        vif_id = dx.create_private_virtual_interface(
+            connectionId=conn_id,
+            newPrivateVirtualInterface={
+                "virtualInterfaceName": "v",
+                "vlan": 101,
+                "asn": 65000,
+                "virtualGatewayId": "vgw-0123456789abcdef0",
+            },
+        )["virtualInterfaceId"]
+        advance(2 * DELAY)
+
+        def peers() -> list[dict[str, Any]]:
+            vif = dx.describe_virtual_interfaces(virtualInterfaceId=vif_id)["virtualInterfaces"]
+            return vif[0]["bgpPeers"]
+
+        assert [p["bgpPeerState"] for p in peers()] == ["available"]
+        deleted_at: dict[str, float] = {}
+        for _ in range(40):  # a peer added and deleted every quarter step, for ten steps
+            created = dx.create_bgp_peer(
+                virtualInterfaceId=vif_id, newBGPPeer={"asn": 65001, "addressFamily": "ipv6"}
+            )
+            peer_id = next(
+                p["bgpPeerId"]
+                for p in created["virtualInterface"]["bgpPeers"]
+                if p["addressFamily"] == "ipv6" and p["bgpPeerState"] == "pending"
+            )
+            advance(DELAY / 8)
+            dx.delete_bgp_peer(virtualInterfaceId=vif_id, bgpPeerId=peer_id)
+            deleted_at[peer_id] = mock.service.clock.now()
+            advance(DELAY / 8)
+        now = mock.service.clock.now()
+        for peer in peers():
+            if peer["addressFamily"] != "ipv6":
+                continue
+            age = now - deleted_at[peer["bgpPeerId"]]
+            # deleting for one step, deleted for the next, then gone
+            assert age < 2 * DELAY + 1e-9, (peer, age)
+            assert peer["bgpPeerState"] == ("deleting" if age < DELAY - 1e-9 else "deleted")
+        left = [p for p in peers() if p["addressFamily"] == "ipv6"]
+        assert len(left) <= 8, f"{len(left)} churned peers still listed"
+        advance(2 * DELAY)
+        assert [p["bgpPeerState"] for p in peers()] == ["available"]

@@ -38,12 +38,14 @@ class RequestContext:
         lifecycle.advance(kind, record, state, self.now)
         self.follow(kind, rid or lifecycle.record_id(lifecycle.KINDS[kind], record), state)
 
-    def follow(self, kind: str, rid: str, state: str) -> None:
-        """The timers a record that just entered ``state`` needs (core/lifecycle.py)."""
+    def follow(self, kind: str, rid: str, state: str, at: float | None = None) -> None:
+        """The timers a record that entered ``state`` (now, or at ``at``) needs
+        (core/lifecycle.py)."""
         self.tx.cancel(kind, rid, "step")
         settings = self.settings
+        at = self.now if at is None else at
         for event, due in lifecycle.follow_ups(
-            kind, state, self.now, settings.delay, settings.deleted_retention
+            kind, state, at, settings.delay, settings.deleted_retention
         ):
             self.tx.schedule(due, kind, rid, event)
 

@@ -480,12 +480,13 @@ def _step(spec: Lifecycle, ctx: RequestContext, record: Record) -> None:
     if due > ctx.now:  # an older timer of an earlier state: wait for this one's time
         ctx.tx.schedule(due, spec.kind, rid, "step")
         return
-    advance(spec.kind, record, nxt, ctx.now)
+    at = due if math.isfinite(due) else ctx.now  # taken when it was due, however late
+    advance(spec.kind, record, nxt, at)
     hook = _ON_STEP.get((spec.kind, nxt))
     if hook is not None:
         hook(ctx, record)
     ctx.tx.update(spec.kind, rid, record)
-    ctx.follow(spec.kind, rid, nxt)
+    ctx.follow(spec.kind, rid, nxt, at)
 
 
 def record_id(spec: Lifecycle, record: Record) -> str:

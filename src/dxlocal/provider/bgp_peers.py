@@ -129,6 +129,7 @@ def new_peer(
         "bgpStatus": "down",
         "awsDeviceV2": vif.get("awsDeviceV2"),
         "awsLogicalDeviceId": vif.get("awsLogicalDeviceId"),
+        lifecycle.ENTERED: ctx.now,
     }
 
 
@@ -230,7 +231,7 @@ def delete_bgp_peer(
     if len(live) == 1:
         raise errors.last_bgp_peer()
     peer = match[0]
-    lifecycle.advance("bgpPeer", peer, "deleting")
+    lifecycle.advance("bgpPeer", peer, "deleting", ctx.now)
     peer["bgpStatus"] = "down"
     save(ctx, vif)
     ctx.schedule(VIF, vif["virtualInterfaceId"], "progress")

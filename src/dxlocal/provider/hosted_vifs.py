@@ -129,7 +129,7 @@ def _confirm(
                 f"The customer ASN {peer['asnLong']} must differ from the Amazon side ASN."
             )
     vif.update(gateway)
-    lifecycle.advance(vifs.KIND, vif, state)
+    lifecycle.advance(vifs.KIND, vif, state, ctx.now)
     bgp_peers.save(ctx, vif)
     if vif["directConnectGatewayId"]:
         dx_gateways.attach(ctx, vif)

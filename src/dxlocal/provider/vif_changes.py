@@ -49,7 +49,7 @@ def check_addresses_free(ctx: RequestContext, vif: dict[str, Any], target_id: st
                     )
 
 
-def reprovision_peers(vif: dict[str, Any]) -> None:
+def reprovision_peers(ctx: RequestContext, vif: dict[str, Any]) -> None:
     """Old sessions go ``deleting``; new ones with the same addresses start ``pending``."""
     fresh = []
     for peer in bgp_peers.live_peers(vif):
@@ -60,10 +60,11 @@ def reprovision_peers(vif: dict[str, Any]) -> None:
             bgpStatus="down",
             awsDeviceV2=vif["awsDeviceV2"],
             awsLogicalDeviceId=vif["awsLogicalDeviceId"],
+            _at=ctx.now,
         )
         if peer.get("_announced"):
             new["_announced"] = peer["_announced"]
-        lifecycle.advance("bgpPeer", peer, "deleting")
+        lifecycle.advance("bgpPeer", peer, "deleting", ctx.now)
         peer["bgpStatus"] = "down"
         fresh.append(new)
     vif["bgpPeers"].extend(fresh)
@@ -105,9 +106,9 @@ def associate_virtual_interface(
                awsLogicalDeviceId=device)  # fmt: skip
     vif["jumboFrameCapable"] = bool(target.get("jumboFrameCapable")) or vif["mtu"] > 1500
     if state in REPROVISION:
-        reprovision_peers(vif)
+        reprovision_peers(ctx, vif)
         if state != "verifying":
-            lifecycle.advance(vifs.KIND, vif, "pending")
+            lifecycle.advance(vifs.KIND, vif, "pending", ctx.now)
         ctx.tx.cancel(vifs.KIND, virtual_interface_id, "progress")
         ctx.schedule(vifs.KIND, virtual_interface_id, "progress")
     vif["customerRouterConfig"] = customer_router_config(vif)
@@ -215,5 +216,5 @@ def change_mtu(ctx: RequestContext, vif: dict[str, Any], mtu: int) -> None:
     if vif["virtualInterfaceState"] in ("available", "down"):
         for peer in bgp_peers.live_peers(vif):
             peer["bgpStatus"] = "down"
-        lifecycle.advance(vifs.KIND, vif, "pending")
+        lifecycle.advance(vifs.KIND, vif, "pending", ctx.now)
         ctx.schedule(vifs.KIND, vif["virtualInterfaceId"], "progress")

@@ -11,6 +11,7 @@ The customer's router decides ``bgpStatus``: simulated healthy (peers come up), 
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from dxlocal.core import addressing, errors, ids, lifecycle
@@ -201,6 +202,7 @@ def build_vif(
         "vlan": vlan,
         "amazonSideAsn": gateway["amazonSideAsn"],
         "virtualInterfaceState": state,
+        lifecycle.ENTERED: ctx.now,
         "mtu": mtu,
         "jumboFrameCapable": bool(parent.get("jumboFrameCapable")) or mtu > 1500,
         "virtualGatewayId": gateway["virtualGatewayId"],
@@ -354,7 +356,7 @@ def delete_virtual_interface(ctx: RequestContext, *, virtual_interface_id: str) 
         lifecycle.advance(KIND, vif, "rejected")
         _retire(ctx, vif)
     elif state != "deleting":
-        lifecycle.advance(KIND, vif, "deleting")
+        lifecycle.advance(KIND, vif, "deleting", ctx.now)
         for peer in vif["bgpPeers"]:
             peer["bgpStatus"] = "down"
         ctx.tx.cancel(KIND, virtual_interface_id)
@@ -382,24 +384,42 @@ def derive_state(vif: dict[str, Any]) -> None:
     lifecycle.advance(KIND, vif, "available" if up else "down")
 
 
-def _step_peers(ctx: RequestContext, vif: dict[str, Any]) -> bool:
-    """One provisioning step for the VIF's peers; True if more steps follow."""
-    more = False
+_PEER_STEPS = lifecycle.KINDS["bgpPeer"].steps
+
+
+def _due(item: dict[str, Any], delay: float) -> float:
+    """When a VIF or peer takes its next step: one delay after it entered its state."""
+    return item.get(lifecycle.ENTERED, -math.inf) + delay
+
+
+def _when(item: dict[str, Any], ctx: RequestContext) -> float:
+    """The time a step that has come was due (now, for a record without entry times)."""
+    due = _due(item, ctx.settings.delay)
+    return due if math.isfinite(due) else ctx.now
+
+
+def _step_peers(ctx: RequestContext, vif: dict[str, Any]) -> float:
+    """Each peer whose time has come takes its step (a deleted one goes, a step after it
+    got there); returns when the next peer step is due (``inf``: none)."""
+    delay = ctx.settings.delay
+    nxt = math.inf
     keep = []
     for peer in vif["bgpPeers"]:
         state = peer["bgpPeerState"]
-        if state in ("verifying", "pending"):
-            lifecycle.advance("bgpPeer", peer, "available")
-            more = True
-        elif state == "deleting":
-            lifecycle.advance("bgpPeer", peer, "deleted")
-            more = True
-        elif state == "deleted":
-            release_address(ctx, vif, peer)
-            continue
+        if state in _PEER_STEPS or state == "deleted":
+            due = _due(peer, delay)
+            if due > ctx.now:
+                nxt = min(nxt, due)
+            elif state == "deleted":
+                release_address(ctx, vif, peer)
+                continue
+            else:
+                at = _when(peer, ctx)
+                lifecycle.advance("bgpPeer", peer, _PEER_STEPS[state], at)
+                nxt = min(nxt, at + delay)
         keep.append(peer)
     vif["bgpPeers"] = keep
-    return more
+    return nxt
 
 
 def _simulated_router(ctx: RequestContext, vif: dict[str, Any]) -> None:
@@ -453,25 +473,40 @@ def _retire(ctx: RequestContext, vif: dict[str, Any]) -> None:
 
 @lifecycle.on_timer(KIND, "progress")
 def _progress(ctx: RequestContext, vif: dict[str, Any]) -> None:
+    """The VIF's and its peers' steps (written: sessions come up and go down with them).
+    Each step is due one delay after its VIF or peer entered its state, whatever else was
+    written to the VIF meanwhile; the VIF's state then follows its sessions one step after
+    the last peer step."""
     vif_id = vif["virtualInterfaceId"]
     state = vif["virtualInterfaceState"]
+    delay = ctx.settings.delay
+    if state in ("verifying", "deleting") and _due(vif, delay) > ctx.now:
+        ctx.tx.schedule(_due(vif, delay), KIND, vif_id, "progress")
+        return
     if state == "verifying":
-        lifecycle.advance(KIND, vif, "pending")
-        ctx.schedule(KIND, vif_id, "progress")
+        at = _when(vif, ctx)
+        lifecycle.advance(KIND, vif, "pending", at)
+        ctx.tx.schedule(at + delay, KIND, vif_id, "progress")
     elif state == "deleting":
-        lifecycle.advance(KIND, vif, "deleted")
+        at = _when(vif, ctx)
+        lifecycle.advance(KIND, vif, "deleted", at)
         for peer in vif["bgpPeers"]:
             if lifecycle.can_advance("bgpPeer", peer, "deleting"):
-                lifecycle.advance("bgpPeer", peer, "deleting")
+                lifecycle.advance("bgpPeer", peer, "deleting", at)
         if vif.get("directConnectGatewayId"):
             dx_gateways.detach(ctx, vif_id)
         _retire(ctx, vif)
     elif state in ("pending", "available", "down", "testing"):
-        if _step_peers(ctx, vif):
-            ctx.schedule(KIND, vif_id, "progress")
-        else:
-            _simulated_router(ctx, vif)
-            derive_state(vif)
+        nxt = _step_peers(ctx, vif)
+        if nxt == math.inf:
+            settle = max([_due(vif, delay)] + [_due(p, delay) for p in vif["bgpPeers"]])
+            if settle > ctx.now:
+                nxt = settle
+            else:
+                _simulated_router(ctx, vif)
+                derive_state(vif)
+        if nxt < math.inf:
+            ctx.tx.schedule(nxt, KIND, vif_id, "progress")
     else:
         return
     bgp_peers.save(ctx, vif)
