@@ -9,6 +9,7 @@ import json
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -47,12 +48,14 @@ class LiveServer:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 15.0) -> LiveServer:
-        self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        # Its output (a log line per API call) goes to a file: a pipe nobody reads would fill.
+        self.output = tempfile.TemporaryFile()  # noqa: SIM115 (closed with the server)
+        self.proc = subprocess.Popen(self.args, stdout=self.output, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                out = self.proc.stdout.read().decode() if self.proc.stdout else ""
-                raise RuntimeError(f"dxlocal serve exited: {out}")
+                self.output.seek(0)
+                raise RuntimeError(f"dxlocal serve exited: {self.output.read().decode()}")
             try:
                 with urllib.request.urlopen(self.url + "/_dxlocal/health", timeout=1) as r:
                     if r.status == 200:
@@ -75,6 +78,8 @@ class LiveServer:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(10)
+        if getattr(self, "output", None) is not None:
+            self.output.close()
 
     def control(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         req = urllib.request.Request(

@@ -7,6 +7,7 @@ import os
 import sys
 
 from dxlocal import __version__
+from dxlocal.commands import serve_options
 from dxlocal.config import DEFAULT_STATE, from_env
 from dxlocal.server import access, limits
 from dxlocal.store import StateInUse, StateRefused
@@ -31,7 +32,9 @@ def _serve(args: argparse.Namespace) -> int:
         bgp_loopback_port=args.bgp_loopback_port,
         **limits.overrides(args),
         **access.overrides(args),
+        **serve_options.overrides(args),
     )
+    serve_options.start(args)  # logging, configured once, here
     if settings.bgp == "live":
         import dxlocal.bgp.live  # noqa: F401  (registers its server hooks and control routes)
     try:
@@ -50,6 +53,7 @@ def _serve(args: argparse.Namespace) -> int:
             f" (state: {where}; bgp: {settings.bgp})",
             flush=True,
         )
+        serve_options.started(args, service)
 
     try:
         http.run(service, settings.host, settings.port, on_listening=listening)
@@ -171,6 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     limits.add_arguments(serve)
     access.add_arguments(serve)
+    serve_options.add_arguments(serve)
     serve.set_defaults(func=_serve)
 
     lab = sub.add_parser("lab", help="wire a customer router to a VIF of a running live-BGP server")

@@ -49,7 +49,9 @@ class Settings:
     max_connections: int = 0
     # Host names besides IP literals and localhost that requests may name (server/origin.py).
     allowed_hosts: str = ""
-    quotas: dict[str, int] = field(default_factory=dict)
+    quotas: dict[str, int] = field(default_factory=dict)  # core/quotas.py: names, defaults
+    # An EC2 endpoint (e.g. moto's server) that VGWs, TGWs and VPC CIDRs are read from.
+    ec2_endpoint: str = ""
 
     def with_(self, **changes: Any) -> Settings:
         return replace(self, **changes)
@@ -71,6 +73,7 @@ _ENV = {
     "bgp_loopback_port": int,
     "deleted_retention": float,
     "max_body": int,
+    "ec2_endpoint": str,
     "max_request_line": int,
     "max_header_bytes": int,
     "header_timeout": float,
@@ -87,5 +90,11 @@ def from_env(**overrides: Any) -> Settings:
         raw = os.environ.get(f"DXLOCAL_{name.upper()}")
         if raw is not None:
             values[name] = kind(raw)
-    values.update({k: v for k, v in overrides.items() if v is not None})
+    from dxlocal.core.quotas import parse  # DXLOCAL_QUOTAS=name=N,name=N, then --quota flags
+
+    quotas = {
+        **parse(os.environ.get("DXLOCAL_QUOTAS", "").split(",")),
+        **(overrides.pop("quotas", None) or {}),
+    }
+    values.update({k: v for k, v in overrides.items() if v is not None}, quotas=quotas)
     return Settings(**values)

@@ -29,7 +29,7 @@ from dxlocal.core.context import RequestContext
 from dxlocal.core.errors import ApiError
 from dxlocal.protocol import awsjson, rpcv2cbor
 from dxlocal.provider import _registry, load_all
-from dxlocal.server import origin
+from dxlocal.server import calllog, origin
 from dxlocal.store import Conflict, IdTaken, Store, open_store
 
 log = logging.getLogger("dxlocal")
@@ -67,6 +67,18 @@ class Service:
     # --- the API ---------------------------------------------------------------------------
 
     def handle(self, method: str, path: str, headers: Mapping[str, str], body: bytes) -> Response:
+        if not calllog.enabled():
+            return self._handle(method, path, headers, body)
+        started = time.perf_counter()
+        status, out_headers, payload = self._handle(method, path, headers, body)
+        settings = self.settings
+        calllog.record(
+            settings.default_account, settings.default_region,
+            method, path, headers, body, status, payload, started,
+        )  # fmt: skip
+        return status, out_headers, payload
+
+    def _handle(self, method: str, path: str, headers: Mapping[str, str], body: bytes) -> Response:
         request_id = ids.request_id()
         wire = rpcv2cbor if path.startswith(rpcv2cbor.PATH_PREFIX) else awsjson
         try:

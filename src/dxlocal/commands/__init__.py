@@ -1,0 +1,1 @@
+"""Command-line pieces kept out of cli.py: serve options, logging setup, state commands."""

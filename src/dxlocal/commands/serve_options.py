@@ -1,0 +1,73 @@
+"""``dxlocal serve`` options for quotas, logs, a scenario file and an EC2 endpoint."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from typing import Any
+
+from dxlocal.commands import logs
+from dxlocal.core.quotas import QUOTAS, QuotaError, parse
+
+
+def add_arguments(serve: argparse.ArgumentParser) -> None:
+    serve.add_argument(
+        "--quota",
+        action="append",
+        default=[],
+        metavar="NAME=N",
+        type=_quota,
+        help=f"raise or lower a quota (repeat; also DXLOCAL_QUOTAS): {', '.join(QUOTAS)}",
+    )
+    serve.add_argument("--log-level", choices=logs.LEVELS, default="info")
+    serve.add_argument(
+        "--log-format", choices=logs.FORMATS, default="text", help="text (default) or json lines"
+    )
+    serve.add_argument(
+        "--init",
+        metavar="FILE",
+        help="a scenario (JSON, or YAML when PyYAML is installed) applied through the API at start",
+    )
+    serve.add_argument(
+        "--ec2-endpoint",
+        metavar="URL",
+        default=None,
+        help="read VGWs, TGWs and VPC CIDRs from this EC2 endpoint (e.g. moto's server)",
+    )
+
+
+def _quota(item: str) -> dict[str, int]:
+    try:
+        return parse([item])
+    except QuotaError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def overrides(args: argparse.Namespace) -> dict[str, Any]:
+    quotas: dict[str, int] = {}
+    for item in args.quota:
+        quotas.update(item)
+    return {"quotas": quotas, "ec2_endpoint": args.ec2_endpoint}
+
+
+def start(args: argparse.Namespace) -> None:
+    """Configure logging: the one place it is done."""
+    logs.configure(args.log_level, args.log_format)
+
+
+def started(args: argparse.Namespace, service: Any) -> None:
+    """The state is open: say how the server is set up."""
+    settings = service.settings
+    log = logging.getLogger("dxlocal")
+    state = "memory (throwaway)" if settings.state == ":memory:" else settings.state
+    log.info("state: %s (durability %s)", state, settings.durability)
+    log.info(
+        "modes: progress %s (%.3gs a step), bgp %s, ec2 %s",
+        settings.progress,
+        settings.delay,
+        settings.bgp,
+        settings.ec2_endpoint or "none (gateways known by use or the control API)",
+    )
+    changed = {name: n for name, n in settings.quotas.items() if n != QUOTAS[name].default}
+    if changed:
+        log.info("quotas: %s", ", ".join(f"{k}={v}" for k, v in sorted(changed.items())))

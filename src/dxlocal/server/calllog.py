@@ -1,0 +1,107 @@
+"""One log line per API call at INFO, on logger ``dxlocal.api``:
+
+    2026-12-01T17:50:00.123Z INFO  123456789012 us-east-1 CreateConnection dxcon-fg5678ab 200 1.4ms
+
+time, account, region, operation, the resource the call names or creates, HTTP status (and
+error code), milliseconds in dxlocal. Nothing is computed unless INFO is enabled for the logger
+(``dxlocal serve`` enables it by default; in-process mode leaves logging to the application).
+Control API calls are logged at DEBUG.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+
+from dxlocal.protocol import cbor, rpcv2cbor
+
+log = logging.getLogger("dxlocal.api")
+_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/\d{8}/([a-z0-9-]+)/")
+_ACCOUNT = re.compile(r"^\d{12}$")
+# Id-like values of the members that name a resource (dxcon-, dxvif-, dxpeer-, dxlag-, …).
+_ID = re.compile(r"^(dx[a-z]*-|vgw-|tgw-)[0-9a-z-]+$|^[0-9a-f-]{36}$")
+
+
+def enabled() -> bool:
+    return log.isEnabledFor(logging.INFO)
+
+
+def _decode(body: bytes, path: str) -> Any:
+    if not body:
+        return None
+    try:
+        if path.startswith(rpcv2cbor.PATH_PREFIX):
+            return cbor.loads(body)
+        return orjson.loads(body)
+    except Exception:  # a malformed body is logged as such by its status
+        return None
+
+
+def _resource(document: Any) -> str:
+    """The first top-level member named ``…Id`` whose value looks like a resource id."""
+    if isinstance(document, dict):
+        for key, value in document.items():
+            if key.endswith("Id") and isinstance(value, str) and _ID.match(value):
+                return value
+    return ""
+
+
+def _operation(path: str, headers: Mapping[str, str]) -> str:
+    if path.startswith(rpcv2cbor.PATH_PREFIX):
+        return path.rsplit("/", 1)[-1]
+    target = headers.get("x-amz-target", "")
+    return target.partition(".")[2] or target or "-"
+
+
+def record(
+    default_account: str,
+    default_region: str,
+    method: str,
+    path: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    status: int,
+    payload: bytes,
+    started: float,
+) -> None:
+    ms = round((time.perf_counter() - started) * 1000, 2)
+    if path.startswith("/_dxlocal"):
+        log.debug("control %s %s %d %.2fms", method, path, status, ms)
+        return
+    match = _CREDENTIAL.search(headers.get("authorization", ""))
+    account, region = default_account, default_region
+    if match:
+        key, region = match.groups()
+        account = key if _ACCOUNT.match(key) else default_account
+    operation = _operation(path, headers)
+    answer = _decode(payload, path)
+    resource = _resource(_decode(body, path)) or _resource(answer)
+    if not resource and isinstance(answer, dict):  # e.g. CreateBGPPeer -> virtualInterface
+        resource = next((_resource(v) for v in answer.values() if _resource(v)), "")
+    error = ""
+    if status >= 300 and isinstance(answer, dict):
+        error = str(answer.get("__type", "")).rpartition("#")[2]
+    log.info(
+        "%s %s %s %s %d%s %.2fms",
+        account,
+        region,
+        operation,
+        resource or "-",
+        status,
+        f" {error}" if error else "",
+        ms,
+        extra={
+            "account": account,
+            "region": region,
+            "operation": operation,
+            "resource": resource,
+            "status": status,
+            "error": error,
+            "ms": ms,
+        },
+    )
