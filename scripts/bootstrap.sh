@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Create .venv (Python 3.11+) and install dxlocal into it, with the given extras.
 #   scripts/bootstrap.sh            -> the service only
-#   scripts/bootstrap.sh test       -> plus what the test suite needs (incl. BIRD and FRR when root)
+#   scripts/bootstrap.sh test       -> plus what the test suite needs (incl. BIRD, FRR and
+#                                      PostgreSQL when root)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 extras="${1:-}"
@@ -11,12 +12,17 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
 if [ "$extras" = "test" ]; then
-  .venv/bin/python -m pip install -q -e ".[test,lab]"
+  .venv/bin/python -m pip install -q -e ".[test,lab,postgres]"
   # BIRD 2 and FRR are the independent BGP implementations the live-BGP interop tests peer
-  # with. The tests start their own daemons inside namespaces; the packages' services stay off.
+  # with; PostgreSQL is the shared store's database (the tests initdb a throwaway cluster
+  # unless DXLOCAL_TEST_PG names one). The tests start their own daemons; the packages'
+  # services stay off.
   pkgs=""
   command -v bird >/dev/null 2>&1 || pkgs="$pkgs bird2"
   [ -x /usr/lib/frr/bgpd ] || pkgs="$pkgs frr"
+  if [ -z "${DXLOCAL_TEST_PG:-}" ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+    pkgs="$pkgs postgresql"
+  fi
   if [ -n "$pkgs" ] && [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
     export DEBIAN_FRONTEND=noninteractive
     log="$(mktemp)"
@@ -35,7 +41,7 @@ if [ "$extras" = "test" ]; then
       esac
     else
       tail -n 5 "$log" >&2
-      echo "warning: could not install$pkgs; their interop tests will be skipped" >&2
+      echo "warning: could not install$pkgs; their tests will be skipped" >&2
     fi
     if [ -n "$guard" ]; then rm -f /usr/sbin/policy-rc.d; fi
     rm -f "$log"

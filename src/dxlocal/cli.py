@@ -10,7 +10,7 @@ from dxlocal import __version__
 from dxlocal.commands import serve_options
 from dxlocal.config import DEFAULT_STATE, from_env
 from dxlocal.server import access, limits
-from dxlocal.store import StateInUse, StateRefused
+from dxlocal.store import StateInUse, StoreError, is_database_url, open_store, shown
 from dxlocal.store.sqlite import lock_state
 
 
@@ -42,10 +42,10 @@ def _serve(args: argparse.Namespace) -> int:
     except StateInUse as exc:
         print(f"dxlocal serve: {exc}; give another --state or stop it", file=sys.stderr)
         return 1
-    except StateRefused as exc:
+    except StoreError as exc:
         print(f"dxlocal serve: {exc}", file=sys.stderr)
         return 1
-    where = "memory (throwaway)" if settings.state == ":memory:" else settings.state
+    where = "memory (throwaway)" if settings.state == ":memory:" else shown(settings.state)
 
     def listening(port: int) -> None:  # printed once the port is bound
         print(
@@ -97,6 +97,16 @@ def _lab(args: argparse.Namespace) -> int:
 
 def _reset(args: argparse.Namespace) -> int:
     path = args.state
+    if is_database_url(path):  # a shared database: empty dxlocal's tables, as servers run
+        try:
+            store = open_store(path)
+        except StoreError as exc:
+            print(f"dxlocal reset: {exc}", file=sys.stderr)
+            return 1
+        store.reset()
+        store.close()
+        print(f"emptied {shown(path)}")
+        return 0
     if not os.path.exists(path):
         print(f"nothing to remove at {path}")
         return 0
@@ -127,7 +137,9 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host", default=None, help="bind address (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=None, help="port (default 4599)")
     serve.add_argument(
-        "--state", default=None, help=f"SQLite file or :memory: (default {DEFAULT_STATE})"
+        "--state",
+        default=None,
+        help=f"SQLite file, :memory: or postgresql://… URL (default {DEFAULT_STATE})",
     )
     serve.add_argument(
         "--bgp",

@@ -8,11 +8,12 @@ import os
 from collections.abc import Callable, Iterator
 
 import pytest
+from pgcluster import Cluster, Unavailable
 
 from dxlocal.config import Settings
 from dxlocal.store import Store, open_store
 
-BACKENDS = ["sqlite-file", "sqlite-memory"]
+BACKENDS = ["sqlite-file", "sqlite-memory", "postgresql"]
 
 
 class Backend:
@@ -35,7 +36,26 @@ class Backend:
                 store.close()
 
 
-def _backend(name: str, tmp_path: os.PathLike[str]) -> Backend:
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Cluster]:
+    """The PostgreSQL server of this test run (skips where there is none)."""
+    try:
+        cluster = Cluster()
+    except Unavailable as exc:
+        pytest.skip(str(exc))
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def pg_url(pg_cluster: Cluster) -> str:
+    """The URL of a new, empty database."""
+    return pg_cluster.database()
+
+
+def _backend(name: str, request: pytest.FixtureRequest, tmp_path: os.PathLike[str]) -> Backend:
+    if name == "postgresql":
+        return Backend(name, request.getfixturevalue("pg_url"), reopen=True)
     if name == "sqlite-file":
         return Backend(name, os.path.join(tmp_path, "state.sqlite3"), reopen=True)
     if name == "sqlite-memory":
@@ -45,7 +65,7 @@ def _backend(name: str, tmp_path: os.PathLike[str]) -> Backend:
 
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest, tmp_path: os.PathLike[str]) -> Iterator[Backend]:
-    b = _backend(request.param, tmp_path)
+    b = _backend(request.param, request, tmp_path)
     yield b
     b.close_all()
 

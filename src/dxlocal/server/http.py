@@ -239,7 +239,9 @@ class _Connection(asyncio.Protocol):
 class HttpServer:
     def __init__(self, service: Service) -> None:
         self.service = service
-        service.timers_per_call = False  # flush fires them, once per group
+        # flush fires timers once per group; on a shared store calls are not grouped (one
+        # call's lost race must not undo the others), so each call fires them.
+        service.timers_per_call = service.store.shared
         self.limit = service.settings.max_body
         self.limits = limits.Limits.from_settings(service.settings)
         # Open client connections, oldest first (server/limits.py).
@@ -304,6 +306,10 @@ class HttpServer:
         had something to send has sent it) or the group is full or old enough."""
         self._scheduled = False
         batch, self._pending = self._pending, []
+        if batch and self.service.store.shared:
+            for conn, method, path, headers, body, keep_alive in batch:
+                conn.write(*self.service.handle(method, path, headers, body), keep_alive)
+            return
         if batch:
             assert self._loop is not None
             if self._group is None:

@@ -41,6 +41,8 @@ _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/\d{8}/([a-z0-9-]+)/")
 _ACCOUNT = re.compile(r"^\d{12}$")
 # Attempts of one call that lost a race on a shared store (``Conflict``) before it fails.
 RETRIES = 30
+# On a shared store, how long a "no timer due before T" answer is trusted, in seconds.
+SHARED_TIMER_POLL = 0.5
 
 
 class Service:
@@ -193,17 +195,23 @@ class Service:
             return 0
         fired = 0
         changed: set[tuple[str, str]] = set()
-        with self.store.transaction() as tx:
-            while True:
-                due = tx.due_timers(now + horizon, limit=10_000 if single_pass else 500)
-                if not due:
-                    break
-                fired += self._fire_all(tx, due, now)
-                if single_pass:
-                    break
-            nxt = tx.next_due()
-            changed = set(tx.changed)
+        try:
+            with self.store.transaction() as tx:
+                while True:
+                    due = tx.due_timers(now + horizon, limit=10_000 if single_pass else 500)
+                    if not due:
+                        break
+                    fired += self._fire_all(tx, due, now)
+                    if single_pass:
+                        break
+                nxt = tx.next_due()
+                changed = set(tx.changed)
+        except Conflict:
+            return 0  # another server fired some of them first; the next pass does the rest
         self._next_due = nxt if nxt is not None else math.inf
+        if self.store.shared:
+            # Other servers schedule timers this one does not hear of: look again soon.
+            self._next_due = min(self._next_due, now + SHARED_TIMER_POLL)
         if changed:
             self._notify(changed)
         return fired
@@ -217,6 +225,8 @@ class Service:
                     self._fire_one(tx, kind, rid, event, now, when)
                     for when, kind, rid, event in due
                 )
+        except Conflict:
+            raise  # lost a race with another server: the whole pass rolls back
         except Exception:
             pass  # the batch is rolled back; each timer again, alone
         return sum(self._fire(tx, kind, rid, event, now, when) for when, kind, rid, event in due)
@@ -225,6 +235,8 @@ class Service:
         try:
             with tx.savepoint():
                 return self._fire_one(tx, kind, rid, event, now, when)
+        except Conflict:
+            raise
         except Exception:
             log.exception("timer %s on %s %s failed; dropped", event, kind, rid)
             tx.cancel(kind, rid, event)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit, urlunsplit
 
 from dxlocal.store.base import (
     Conflict,
@@ -22,6 +23,18 @@ def is_database_url(location: str) -> bool:
     return location.startswith(("postgres://", "postgresql://"))
 
 
+def shown(location: str) -> str:
+    """A location fit for a log line: a database URL loses its password."""
+    if not is_database_url(location):
+        return location
+    parts = urlsplit(location)
+    if parts.password is None:
+        return location
+    host = parts.hostname or ""
+    netloc = f"{parts.username}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
 def open_store(settings: Settings | str) -> Store:
     """``:memory:`` or a file path -> SQLite; ``postgresql://…`` -> PostgreSQL. A bare
     location opens with the default durability."""
@@ -30,7 +43,13 @@ def open_store(settings: Settings | str) -> Store:
     else:
         location, durability = settings.state, settings.durability
     if is_database_url(location):
-        raise StateRefused("the PostgreSQL backend is not available in this build")
+        try:
+            from dxlocal.store.postgres import PostgresStore
+        except ImportError:
+            raise StoreError(
+                "the PostgreSQL backend needs psycopg: pip install 'dxlocal[postgres]'"
+            ) from None
+        return PostgresStore(location, durability)
     from dxlocal.store.sqlite import SqliteStore
 
     return SqliteStore(location, durability)
@@ -46,4 +65,5 @@ __all__ = [
     "Tx",
     "is_database_url",
     "open_store",
+    "shown",
 ]

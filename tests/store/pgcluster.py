@@ -1,0 +1,99 @@
+"""A throwaway PostgreSQL cluster for the test run, or the one ``DXLOCAL_TEST_PG`` names.
+
+``scripts/bootstrap.sh test`` installs Debian's ``postgresql`` package; this starts a
+cluster of its own (``initdb`` in a temporary folder, as the ``postgres`` user when run as
+root, listening on 127.0.0.1 and a free port) and stops it at the end of the run. Each test
+gets a database of its own.
+"""
+
+from __future__ import annotations
+
+import glob
+import itertools
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+
+
+class Unavailable(Exception):
+    """No PostgreSQL here; the message says why (the tests skip with it)."""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _bin(name: str) -> str:
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    if found:
+        return found[-1]
+    path = shutil.which(name)
+    if path:
+        return path
+    raise Unavailable(
+        f"PostgreSQL's {name} is not installed (scripts/bootstrap.sh test installs Debian's"
+        " postgresql package; or set DXLOCAL_TEST_PG to a server's URL)"
+    )
+
+
+class Cluster:
+    def __init__(self) -> None:
+        self.url = os.environ.get("DXLOCAL_TEST_PG", "")
+        self._dir: str | None = None
+        self._as: list[str] = []
+        self._serial = itertools.count(1)
+        if not self.url:
+            self._start()
+
+    def _start(self) -> None:
+        initdb, pg_ctl = _bin("initdb"), _bin("pg_ctl")
+        self._dir = tempfile.mkdtemp(prefix="dxlocal-pg-")
+        if os.getuid() == 0:  # initdb refuses root: run the cluster as postgres
+            try:
+                user = pwd.getpwnam("postgres")
+            except KeyError:
+                raise Unavailable("no postgres user to run a test cluster as") from None
+            os.chown(self._dir, user.pw_uid, user.pw_gid)
+            self._as = ["runuser", "-u", "postgres", "--"]
+        data = os.path.join(self._dir, "data")
+        port = _free_port()
+        self._pg_ctl = [*self._as, pg_ctl, "-D", data]
+        run = dict(capture_output=True, text=True, timeout=120)
+        out = subprocess.run(
+            [*self._as, initdb, "-D", data, "-A", "trust", "-U", "postgres"], **run
+        )
+        if out.returncode:
+            raise Unavailable(f"initdb failed: {out.stderr.strip()[-300:]}")
+        opts = (
+            f"-p {port} -k {self._dir} -c listen_addresses=127.0.0.1 -c fsync=off"
+            " -c full_page_writes=off -c max_connections=200"
+        )
+        log = os.path.join(self._dir, "log")
+        out = subprocess.run([*self._pg_ctl, "-o", opts, "-l", log, "-w", "start"], **run)
+        if out.returncode:
+            raise Unavailable(f"PostgreSQL did not start: {out.stderr.strip()[-300:]}")
+        self.url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
+
+    def database(self) -> str:
+        """A new, empty database; its URL."""
+        name = f"dxlocal_test_{os.getpid()}_{next(self._serial)}"
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        parts = urlsplit(self.url)
+        return urlunsplit(parts._replace(path="/" + name))
+
+    def stop(self) -> None:
+        if self._dir is None:
+            return
+        subprocess.run([*self._pg_ctl, "-m", "immediate", "stop"], capture_output=True, timeout=60)
+        shutil.rmtree(self._dir, ignore_errors=True)
+        self._dir = None
