@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 
 import pytest
 
@@ -302,3 +303,17 @@ def test_concurrent_writers_lose_no_update(backend, store):
         t.join()
     with store.transaction() as tx:
         assert tx.get("counter", "n") == {"n": len(done)} == {"n": 160}
+
+
+def test_a_lease_has_one_holder_and_passes_on_when_it_expires(store):
+    assert store.hold_lease("bgp", "server-a", 0.3)
+    assert not store.hold_lease("bgp", "server-b", 0.3)
+    assert store.hold_lease("bgp", "server-a", 0.3)  # renewed
+    assert store.hold_lease("other", "server-b", 0.3)  # another role: its own lease
+    time.sleep(0.5)  # server-a stopped renewing
+    assert store.hold_lease("bgp", "server-b", 5)
+    assert not store.hold_lease("bgp", "server-a", 0.3)
+    store.release_lease("bgp", "server-a")  # not the holder: nothing happens
+    assert not store.hold_lease("bgp", "server-a", 0.3)
+    store.release_lease("bgp", "server-b")
+    assert store.hold_lease("bgp", "server-a", 5)

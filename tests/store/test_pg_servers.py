@@ -155,21 +155,30 @@ def test_conflicting_calls_across_three_servers_break_no_rule(pg_url):
 
 
 def test_lifecycle_steps_fire_once_across_servers(pg_url):
-    """Connections made on every server reach ``available`` (whichever server fires their
-    steps), and each step is applied once: a second firing would fail a declared move."""
+    """Gateway associations made on every server step to ``associated`` (a timer each,
+    fired by whichever server gets to it first), and no step fails or is applied twice."""
     with Fleet(pg_url, 3) as fleet:
         clients = fleet.clients("220000000001")
         ids = []
         for i in range(30):
-            ids.append(next(clients).create_connection(
-                location=["EqDC2", "CSVA1", "EqNY5"][i % 3], bandwidth="1Gbps",
-                connectionName=f"c{i}")["connectionId"])  # fmt: skip
+            client = next(clients)
+            gw = client.create_direct_connect_gateway(
+                directConnectGatewayName=f"g{i}", amazonSideAsn=64512
+            )["directConnectGateway"]["directConnectGatewayId"]
+            ids.append(client.create_direct_connect_gateway_association(
+                directConnectGatewayId=gw, virtualGatewayId=f"vgw-{i:08x}"
+            )["directConnectGatewayAssociation"]["associationId"])  # fmt: skip
         check = fleet.servers[0].client("220000000001")
-        states = _wait(
-            lambda: [c["connectionState"] for c in check.describe_connections()["connections"]],
-            lambda s: s.count("available") == 30,
-        )
-        assert states.count("available") == 30
+
+        def states():
+            return [
+                check.describe_direct_connect_gateway_associations(associationId=a)[
+                    "directConnectGatewayAssociations"
+                ][0]["associationState"]
+                for a in ids
+            ]
+
+        assert _wait(states, lambda s: s.count("associated") == 30).count("associated") == 30
         for s in fleet.servers:
             assert "Traceback" not in s.output() and "dropped" not in s.output()
 

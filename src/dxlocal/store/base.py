@@ -54,6 +54,13 @@ Sharing
     the others), and a cached "next timer due" is a hint only: timers scheduled by another
     server are found by asking ``next_due`` again.
 
+Leases
+    ``hold_lease(name, holder, ttl)`` takes or renews a named role for ``ttl`` seconds and
+    says whether ``holder`` has it: one holder at a time, and another may take it once the
+    holder stopped renewing (it died) and the time ran out. On a shared store the lease is
+    in the database (the live BGP speaker runs on one server at a time); on a store one
+    process owns, it is held in that process. ``release_lease`` gives it up at once.
+
 Lifetime
     ``start_background()`` lets a long-running server hand housekeeping (checkpoints) to
     the backend's own threads; ``reset()`` drops every record and timer; ``close()`` ends
@@ -179,6 +186,10 @@ class Store(Protocol):
     def transaction(self) -> AbstractContextManager[Tx]: ...
 
     def start_background(self) -> None: ...
+
+    def hold_lease(self, name: str, holder: str, ttl: float) -> bool: ...
+
+    def release_lease(self, name: str, holder: str) -> None: ...
 
     def reset(self) -> None: ...
 

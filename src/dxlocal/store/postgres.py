@@ -248,8 +248,8 @@ class PostgresTx:
     def schedule(self, due: float, kind: str, id: str, event: str) -> None:
         due = min(due, 1e18)
         self._run(
-            "INSERT INTO dxlocal.timers (kind, id, event, due) VALUES (%s,%s,%s,%s)"
-            " ON CONFLICT (kind, id, event) DO UPDATE SET due=EXCLUDED.due",
+            "INSERT INTO dxlocal.timers AS timers (kind, id, event, due) VALUES (%s,%s,%s,%s)"
+            " ON CONFLICT (kind, id, event) DO UPDATE SET due=least(timers.due, EXCLUDED.due)",
             (kind, id, event, due),
         )
         self.soonest = min(self.soonest, due)

@@ -35,6 +35,7 @@ import math
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -358,6 +359,7 @@ class SqliteStore:
         self._depth = 0
         self._begun = False
         self._checkpointer: _Checkpointer | None = None
+        self._leases: dict[str, tuple[str, float]] = {}
 
     def _setup(self, fresh: bool) -> None:
         db = self._db
@@ -426,6 +428,21 @@ class SqliteStore:
             finally:
                 self._depth = 0
                 self._begun = False
+
+    def hold_lease(self, name: str, holder: str, ttl: float) -> bool:
+        """One process owns the file, so its leases live in that process."""
+        with self._lock:
+            now = time.monotonic()
+            current = self._leases.get(name)
+            if current is None or current[0] == holder or current[1] < now:
+                self._leases[name] = (holder, now + ttl)
+                return True
+            return False
+
+    def release_lease(self, name: str, holder: str) -> None:
+        with self._lock:
+            if self._leases.get(name, ("", 0.0))[0] == holder:
+                del self._leases[name]
 
     def _cap_wal(self) -> None:
         """Checkpoint and truncate a WAL that grew past three quarters of its cap (a burst
