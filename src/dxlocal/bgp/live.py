@@ -112,6 +112,8 @@ class LiveBgp:
         self.service = service
         self.settings = service.settings
         self.speaker = Speaker(self._on_change)
+        self.speaker.on_routes = self._on_routes
+        self.site_link: dict[str, str] = {}  # SiteLink VIF id -> its Direct Connect gateway
         self.plumbing: Plumbing | None = None
         self.specs: dict[str, list[PeerSpec]] = {}  # VIF id -> its sessions
         self.ports: dict[str, Port] = {}  # VIF id -> its wiring in the Amazon namespace
@@ -220,6 +222,8 @@ class LiveBgp:
         self._check_statuses(records.items())
 
     def _set(self, vif_id: str, specs: list[PeerSpec], port: Port | None) -> None:
+        if not specs:
+            self._site_link_member(vif_id, None)
         for old in self.specs.get(vif_id, []):
             if old.key not in {s.key for s in specs}:
                 self.owner.pop(old.key, None)
@@ -285,6 +289,8 @@ class LiveBgp:
             return [], None
         vif_id = vif["virtualInterfaceId"]
         advertise = self.advertise(tx, vif)
+        site_link = vif.get("siteLinkEnabled") and vif.get("directConnectGatewayId")
+        self._site_link_member(vif_id, site_link or None)
         out = []
         for peer in peers:
             t = self.transport(vif_id, peer)
@@ -321,8 +327,33 @@ class LiveBgp:
         return out, (self.port_of(vif) if self.plumbing is not None else None)
 
     # -- write back -------------------------------------------------------------------------
+    def _site_link_member(self, vif_id: str, gw: str | None) -> None:
+        """Record whether a VIF takes part in SiteLink on ``gw``; when that changes, the
+        gateway's other SiteLink VIFs gain or lose its routes."""
+        old = self.site_link.get(vif_id)
+        if old == gw:
+            return
+        if gw is None:
+            del self.site_link[vif_id]
+        else:
+            self.site_link[vif_id] = gw
+        for other, other_gw in self.site_link.items():
+            if other != vif_id and other_gw in (old, gw):
+                self.kick(other)
+
+    def _on_routes(self, key: str) -> None:
+        """A SiteLink VIF's accepted routes feed what the gateway's other SiteLink VIFs
+        announce (docs/routing.md#sitelink): rebuild those."""
+        gw = self.site_link.get(self.owner.get(key, ""))
+        if gw is None:
+            return
+        for vif_id, other_gw in self.site_link.items():
+            if other_gw == gw and vif_id != self.owner[key]:
+                self.kick(vif_id)
+
     def _on_change(self, key: str, status: str, reason: str) -> None:
         log.info("live BGP: %s %s (%s)", key, status, reason)
+        self._on_routes(key)  # a session going down withdraws its routes
         self._status_keys.add(key)
         self._schedule_flush()
 

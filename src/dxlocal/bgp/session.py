@@ -134,6 +134,7 @@ class Session:
         dial: Dial | None = None,
         clock: Clock | None = None,
     ) -> None:
+        self.on_routes: Callable[[str], None] | None = None  # Adj-RIB-In changed
         if dial is None:
             if sockets is None:
                 raise ValueError("a session needs sockets or a dial function")
@@ -524,6 +525,8 @@ class Session:
     def _on_message(self, msg: object) -> None:
         if isinstance(msg, Update):
             self.rib_in.apply(msg)
+            if self.on_routes is not None:
+                self.on_routes(self.spec.key)
             if len(self.rib_in) > self.spec.max_prefixes:
                 limit = self.spec.max_prefixes
                 raise Notification.cease(

@@ -137,6 +137,7 @@ class Speaker:
         trace: Trace | None = None,
     ) -> None:
         self._on_change: OnChange | None = on_change
+        self.on_routes: Callable[[str], None] | None = None  # a session's accepted routes changed
         self.netns = netns
         self._trace = trace
         self._sessions: dict[str, Session] = {}
@@ -224,6 +225,7 @@ class Speaker:
         netns = spec.netns or self.netns
         sockets = self._factory(netns)
         session = Session(spec, sockets, self._on_change, self._trace)
+        session.on_routes = self.on_routes
         self._sessions[spec.key] = session
         lkey = self._listener_key(spec)
         listener = self._listeners.get(lkey)
