@@ -13,13 +13,11 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.validate import ParamValidator
 
 from dxlocal.mock import mock_directconnect
-from dxtest import TEST_DELAY, LiveServer, free_port
+from dxtest import TEST_DELAY, LiveServer, dx_client, free_port
 
 DEFAULT_ACCOUNT = "123456789012"
 __all__ = ["DX", "LiveServer", "free_port"]
@@ -70,14 +68,7 @@ class DX:
         self._control = control
 
     def client(self, account: str = DEFAULT_ACCOUNT, region: str = "us-east-1") -> Any:
-        client = boto3.client(
-            "directconnect",
-            region_name=region,
-            endpoint_url=self.endpoint or "http://dxlocal.invalid",
-            aws_access_key_id=account,
-            aws_secret_access_key="dxlocal",
-            config=Config(retries={"total_max_attempts": 1}),
-        )
+        client = dx_client(self.endpoint or "http://dxlocal.invalid", account, region)
         client.meta.events.register("after-call.directconnect", _check_output)
         return client
 

@@ -1,4 +1,5 @@
-"""Test support shared across test folders: a live ``dxlocal serve`` subprocess.
+"""Test support shared across test folders: a live ``dxlocal serve`` subprocess and a boto3
+client for it.
 
 (Kept out of conftest.py so that test modules can import it by a unique name.)
 """
@@ -23,6 +24,21 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def dx_client(url: str, account: str = "123456789012", region: str = "us-east-1", **config: Any):  # type: ignore[no-untyped-def]
+    """A Direct Connect client for the dxlocal at ``url`` that tries each call once."""
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(
+        "directconnect",
+        region_name=region,
+        endpoint_url=url,
+        aws_access_key_id=account,
+        aws_secret_access_key="dxlocal",
+        config=Config(retries={"total_max_attempts": 1}, **config),
+    )
 
 
 class LiveServer:
@@ -80,6 +96,9 @@ class LiveServer:
                 self.proc.wait(10)
         if getattr(self, "output", None) is not None:
             self.output.close()
+
+    def client(self, account: str = "123456789012", **config: Any):  # type: ignore[no-untyped-def]
+        return dx_client(self.url, account, **config)
 
     def control(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         req = urllib.request.Request(

@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from bgplab import free_port, need, sh
-from botocore.config import Config
+
+from dxtest import dx_client
 
 ACCOUNT = "111122223333"
 HOLD = 9
@@ -108,9 +108,7 @@ class LiveBgpServer:
         return res
 
     def client(self, account: str = ACCOUNT) -> Any:
-        return boto3.client("directconnect", region_name="us-east-1", endpoint_url=self.url,
-                            aws_access_key_id=account, aws_secret_access_key="dxlocal",
-                            config=Config(retries={"total_max_attempts": 1}))  # fmt: skip
+        return dx_client(self.url, account)
 
     def new_netns(self, label: str) -> str:
         name = f"dxlc{label}-{self.tag}"

@@ -4,24 +4,10 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-import boto3
-from botocore.config import Config
-
-
-def make_client(server):
-    return boto3.client(
-        "directconnect",
-        region_name="us-east-1",
-        endpoint_url=server.url,
-        aws_access_key_id="123456789012",
-        aws_secret_access_key="x",
-        config=Config(retries={"total_max_attempts": 1}, max_pool_connections=32),
-    )
-
 
 def test_racing_peers_and_vlans(live_server):
     live_server.control("POST", "/reset")
-    dx = make_client(live_server)
+    dx = live_server.client(max_pool_connections=32)
     conn = dx.create_connection(location="EqDC2", bandwidth="10Gbps", connectionName="race")
     vif = dx.create_private_virtual_interface(
         connectionId=conn["connectionId"],
@@ -35,7 +21,7 @@ def test_racing_peers_and_vlans(live_server):
 
     def add_peer(i: int) -> bool:
         try:
-            make_client(live_server).create_bgp_peer(
+            live_server.client(max_pool_connections=32).create_bgp_peer(
                 virtualInterfaceId=vif["virtualInterfaceId"],
                 newBGPPeer={"asn": 64600 + i, "addressFamily": "ipv6"},
             )
@@ -45,7 +31,7 @@ def test_racing_peers_and_vlans(live_server):
 
     def add_vif(i: int) -> bool:
         try:
-            make_client(live_server).create_private_virtual_interface(
+            live_server.client(max_pool_connections=32).create_private_virtual_interface(
                 connectionId=conn["connectionId"],
                 newPrivateVirtualInterface={
                     "virtualInterfaceName": f"dup-{i}",

@@ -4,21 +4,7 @@ state file: everything acknowledged is still there."""
 
 from __future__ import annotations
 
-import boto3
-from botocore.config import Config
-
 from dxtest import LiveServer
-
-
-def client_for(server: LiveServer):
-    return boto3.client(
-        "directconnect",
-        region_name="us-east-1",
-        endpoint_url=server.url,
-        aws_access_key_id="123456789012",
-        aws_secret_access_key="x",
-        config=Config(retries={"total_max_attempts": 1}),
-    )
 
 
 def wait(fetch, until, timeout=10.0):
@@ -37,7 +23,7 @@ def test_everything_survives_kill_and_restart(tmp_path):
     state = tmp_path / "dx.sqlite3"
     server = LiveServer(state).start()
     try:
-        dx = client_for(server)
+        dx = server.client()
         conn = dx.create_connection(location="EqDC2", bandwidth="10Gbps", connectionName="persist")
         conn = wait(
             lambda: dx.describe_connections(connectionId=conn["connectionId"])["connections"][0],
@@ -92,7 +78,7 @@ def test_everything_survives_kill_and_restart(tmp_path):
         server.kill()
 
         server = LiveServer(state).start()
-        dx = client_for(server)
+        dx = server.client()
         after = dx.describe_virtual_interfaces()["virtualInterfaces"]
         assert sorted(after, key=lambda v: v["virtualInterfaceId"]) == sorted(
             before, key=lambda v: v["virtualInterfaceId"]
@@ -118,10 +104,10 @@ def test_everything_survives_kill_and_restart(tmp_path):
 def test_memory_state_is_throwaway(tmp_path):
     server = LiveServer(":memory:").start()
     try:
-        dx = client_for(server)
+        dx = server.client()
         dx.create_connection(location="EqDC2", bandwidth="1Gbps", connectionName="gone")
         server.kill()
         server = LiveServer(":memory:").start()
-        assert client_for(server).describe_connections()["connections"] == []
+        assert server.client().describe_connections()["connections"] == []
     finally:
         server.stop()

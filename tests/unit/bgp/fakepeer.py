@@ -156,13 +156,26 @@ class Rig:
     async def settle(self) -> None:
         await self.clock.settle()
 
-    async def establish(self, hold: int = 90, bgp_id: str = PEER_ID_HIGH) -> FakePeer:
-        """Active open through to Established; returns the peer."""
+    async def opensent(self) -> FakePeer:
+        """Start an active session: it dials, sends its OPEN and waits in OpenSent."""
         self.session.start()
         await self.settle()
+        assert self.state is State.OPENSENT, self.state
         peer = self.dialer.peer
         assert isinstance(peer.messages[0], Open)
+        return peer
+
+    async def openconfirm(self, hold: int = 90, bgp_id: str = PEER_ID_HIGH) -> FakePeer:
+        """On to OpenConfirm: the peer's OPEN is accepted and answered with a KEEPALIVE."""
+        peer = await self.opensent()
         peer.send_open(hold=hold, bgp_id=bgp_id)
+        await self.settle()
+        assert self.state is State.OPENCONFIRM, self.session.last_error
+        return peer
+
+    async def establish(self, hold: int = 90, bgp_id: str = PEER_ID_HIGH) -> FakePeer:
+        """On to Established: the peer's KEEPALIVE completes the handshake."""
+        peer = await self.openconfirm(hold, bgp_id)
         peer.send(Keepalive())
         await self.settle()
         assert self.state is State.ESTABLISHED, self.session.last_error

@@ -132,9 +132,7 @@ def test_incoming_connection_while_dialing_is_taken_up() -> None:
 def test_connection_lost_in_opensent_falls_back_to_active() -> None:
     async def t() -> None:
         r = rig()
-        r.session.start()
-        await r.settle()
-        r.dialer.peer.hang_up()
+        (await r.opensent()).hang_up()
         await r.settle()
         assert r.state is State.ACTIVE  # §8.2.2: TcpConnectionFails in OpenSent
         await r.advance(2.0)  # ConnectRetryTimer: dial again
@@ -146,12 +144,7 @@ def test_connection_lost_in_opensent_falls_back_to_active() -> None:
 def test_notification_in_openconfirm_goes_idle() -> None:
     async def t() -> None:
         r = rig()
-        r.session.start()
-        await r.settle()
-        peer = r.dialer.peer
-        peer.send_open()
-        await r.settle()
-        assert r.state is State.OPENCONFIRM
+        peer = await r.openconfirm()
         peer.send(Notification(2, 2))
         await r.settle()
         assert r.state is State.IDLE and peer.notification is None
@@ -230,9 +223,7 @@ def test_hold_time_zero_means_no_keepalives_and_no_hold_timer() -> None:
 def test_opensent_waits_four_minutes_for_the_peer_open() -> None:
     async def t() -> None:
         r = rig()
-        r.session.start()
-        await r.settle()
-        peer = r.dialer.peer
+        peer = await r.opensent()
         await r.advance(239)
         assert r.state is State.OPENSENT
         await r.advance(2)
@@ -244,9 +235,7 @@ def test_opensent_waits_four_minutes_for_the_peer_open() -> None:
 def test_openconfirm_hold_timer_uses_the_negotiated_time() -> None:
     async def t() -> None:
         r = rig()
-        r.session.start()
-        await r.settle()
-        peer = r.dialer.peer
+        peer = await r.opensent()
         peer.send_open(hold=9)
         await r.advance(8.9)
         assert r.state is State.OPENCONFIRM
@@ -345,9 +334,7 @@ def test_collision_keeps_the_connection_of_the_higher_identifier(
 ) -> None:
     async def t() -> None:
         r = rig()
-        r.session.start()
-        await r.settle()
-        dialed, incoming = r.dialer.peer, FakePeer()
+        dialed, incoming = await r.opensent(), FakePeer()
         assert r.session.offer(incoming.connection())
         await r.settle()
         assert isinstance(incoming.messages[0], Open)  # a candidate gets our OPEN too
@@ -525,9 +512,7 @@ OPEN_INPUTS = [
 def test_malformed_input_in_opensent(data: bytes, expected: tuple[int, int]) -> None:
     async def t() -> None:
         r = rig()
-        r.session.start()
-        await r.settle()
-        peer = r.dialer.peer
+        peer = await r.opensent()
         peer.send(data)
         await r.settle()
         note = peer.notification
@@ -541,12 +526,7 @@ def test_malformed_input_in_opensent(data: bytes, expected: tuple[int, int]) -> 
 def test_update_in_openconfirm_is_an_fsm_error() -> None:
     async def t() -> None:
         r = rig()
-        r.session.start()
-        await r.settle()
-        peer = r.dialer.peer
-        peer.send_open()
-        await r.settle()
-        assert r.state is State.OPENCONFIRM
+        peer = await r.openconfirm()
         peer.send(update(ORIGIN + AS_PATH + NEXT_HOP, NLRI))
         await r.settle()
         assert peer.notification == Notification(5, 2) and r.state is State.IDLE
@@ -557,9 +537,7 @@ def test_update_in_openconfirm_is_an_fsm_error() -> None:
 def test_open_without_four_octet_as_carries_our_capability_as_data() -> None:
     async def t() -> None:
         r = rig()
-        r.session.start()
-        await r.settle()
-        peer = r.dialer.peer
+        peer = await r.opensent()
         peer.send_open(caps=(Capability.multiprotocol(1, 1),))
         await r.settle()
         assert peer.notification == Notification(2, 7, Capability.four_octet_as(LOCAL_ASN).encode())
