@@ -1,5 +1,5 @@
-"""Hostile inputs that used to reach the store or raise: each is a 4xx and changes nothing
-(issue 11, finding 8)."""
+"""Hostile inputs that used to reach the store or raise: each is a 4xx and changes
+nothing."""
 
 from __future__ import annotations
 

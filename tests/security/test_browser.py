@@ -1,6 +1,6 @@
 """No web page can drive the server: foreign Origin, a Host that is not the server's, or a
-body type other than the protocol's own are refused before any work (issue 11, finding 2;
-server/origin.py)."""
+body type other than the protocol's own are refused before any work
+(server/origin.py)."""
 
 from __future__ import annotations
 

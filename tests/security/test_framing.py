@@ -1,5 +1,5 @@
 """HTTP framing against a live server, over raw sockets: pipelined answers in order, head
-size limits, timeouts and the connection cap (issue 11, findings 3-5; server/limits.py)."""
+size limits, timeouts and the connection cap (server/limits.py)."""
 
 from __future__ import annotations
 

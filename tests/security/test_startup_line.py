@@ -1,4 +1,4 @@
-"""``dxlocal serve`` says it is serving only once its port is bound (issue 11, finding 9)."""
+"""``dxlocal serve`` says it is serving only once its port is bound."""
 
 from __future__ import annotations
 

@@ -176,7 +176,7 @@ def test_clock():
 
 
 def test_peer_churn_never_holds_back_a_vif_step():
-    """Issue 11, finding 6: each CreateBGPPeer/DeleteBGPPeer used to push the VIF's one
+    """Each CreateBGPPeer/DeleteBGPPeer used to push the VIF's one
     progress timer out again, so under steady churn deleted peers stayed ``deleting``. Each
     step is now due one delay after its peer entered its state, whatever else happens."""
     with mock_directconnect(progress="manual", delay=DELAY) as mock:
