@@ -21,6 +21,7 @@ class RequestContext:
     tx: Tx
     settings: Settings
     operation: str = ""
+    access_key: str = ""  # of the SigV4 credential scope ("" when unsigned)
 
     def __post_init__(self) -> None:
         # Reads show each record's state as of ``now`` (core/lifecycle.py).

@@ -55,6 +55,16 @@ class UnknownOperationException(ApiError):
     code = "UnknownOperationException"
 
 
+class InvalidAction(ApiError):
+    # The query protocol's answer to an action it does not know (AWS "Common Errors").
+    code = "InvalidAction"
+
+
+class ValidationError(ApiError):
+    # Input that fails the model's constraints, on query APIs such as STS (AWS "Common Errors").
+    code = "ValidationError"
+
+
 class RequestTooLarge(ApiError):
     # The JSON front end refuses bodies over its limit before any parsing.
     code = "SerializationException"

@@ -15,13 +15,13 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from botocore.model import StructureShape
+from botocore.model import OperationModel, StructureShape
 
 from dxlocal.core.errors import ApiError, SerializationException
 from dxlocal.protocol.shapes import parse_input, shape_output
 
 CONTENT_TYPE = "application/x-amz-json-1.1"
-__all__ = ["CONTENT_TYPE", "error_body", "parse_body", "parse_input", "serialize"]
+__all__ = ["CONTENT_TYPE", "AwsJson", "error_body", "parse_body", "parse_input", "serialize"]
 
 
 def parse_body(body: bytes) -> dict[str, Any]:
@@ -42,3 +42,24 @@ def serialize(shape: StructureShape | None, result: dict[str, Any] | None) -> by
 
 def error_body(error: ApiError) -> bytes:
     return orjson.dumps({"__type": error.code, "message": error.message})
+
+
+class AwsJson:
+    """The awsJson wire of one service: 1.1 (Direct Connect, Health) or 1.0 (CloudWatch)."""
+
+    def __init__(self, version: str = "1.1") -> None:
+        self.content_type = f"application/x-amz-json-{version}"
+
+    def headers(self, request_id: str) -> list[tuple[str, str]]:
+        return [("content-type", self.content_type), ("x-amzn-requestid", request_id)]
+
+    def parse(self, op: OperationModel, body: bytes) -> dict[str, Any]:
+        return parse_input(op.input_shape, parse_body(body))
+
+    def serialize(
+        self, op: OperationModel, result: dict[str, Any] | None, request_id: str
+    ) -> bytes:
+        return serialize(op.output_shape, result)
+
+    def error(self, exc: ApiError, request_id: str) -> bytes:
+        return error_body(exc)

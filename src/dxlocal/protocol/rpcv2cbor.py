@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from botocore.model import StructureShape
+from botocore.model import OperationModel, StructureShape
 
 from dxlocal.core.errors import ApiError, SerializationException
 from dxlocal.protocol import cbor
@@ -22,7 +22,7 @@ from dxlocal.protocol.shapes import parse_input, shape_output
 
 CONTENT_TYPE = "application/cbor"
 PATH_PREFIX = "/service/"
-__all__ = ["CONTENT_TYPE", "error_body", "parse_body", "parse_input", "serialize"]
+__all__ = ["CONTENT_TYPE", "RpcV2Cbor", "error_body", "parse_body", "parse_input", "serialize"]
 
 
 def operation_from_path(path: str, target_prefix: str) -> str | None:
@@ -56,3 +56,27 @@ def serialize(shape: StructureShape | None, result: dict[str, Any] | None) -> by
 
 def error_body(error: ApiError) -> bytes:
     return cbor.dumps({"__type": error.code, "message": error.message})
+
+
+class RpcV2Cbor:
+    """The RPC v2 CBOR wire (any service whose model lists ``smithy-rpc-v2-cbor``)."""
+
+    content_type = CONTENT_TYPE
+
+    def headers(self, request_id: str) -> list[tuple[str, str]]:
+        return [
+            ("content-type", CONTENT_TYPE),
+            ("x-amzn-requestid", request_id),
+            ("smithy-protocol", "rpc-v2-cbor"),
+        ]
+
+    def parse(self, op: OperationModel, body: bytes) -> dict[str, Any]:
+        return parse_input(op.input_shape, parse_body(body))
+
+    def serialize(
+        self, op: OperationModel, result: dict[str, Any] | None, request_id: str
+    ) -> bytes:
+        return serialize(op.output_shape, result)
+
+    def error(self, exc: ApiError, request_id: str) -> bytes:
+        return error_body(exc)

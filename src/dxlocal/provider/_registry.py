@@ -2,6 +2,7 @@
 
 A handler takes the request context and the input members as snake_case keyword arguments
 (``connectionId`` -> ``connection_id``) and returns a dict shaped like the output shape.
+Handlers are filed per service (botocore's name), so two services may share an operation name.
 """
 
 from __future__ import annotations
@@ -13,25 +14,27 @@ from botocore import xform_name
 
 Handler = Callable[..., dict[str, Any] | None]
 
-_HANDLERS: dict[str, Handler] = {}
+DIRECT_CONNECT = "directconnect"
+_HANDLERS: dict[tuple[str, str], Handler] = {}
 
 
-def operation(name: str) -> Callable[[Handler], Handler]:
+def operation(name: str, service: str = DIRECT_CONNECT) -> Callable[[Handler], Handler]:
     def register(fn: Handler) -> Handler:
-        if name in _HANDLERS and _HANDLERS[name] is not fn:
-            raise RuntimeError(f"{name} has two handlers")
-        _HANDLERS[name] = fn
+        key = (service, name)
+        if key in _HANDLERS and _HANDLERS[key] is not fn:
+            raise RuntimeError(f"{service} {name} has two handlers")
+        _HANDLERS[key] = fn
         return fn
 
     return register
 
 
-def lookup(name: str) -> Handler | None:
-    return _HANDLERS.get(name)
+def lookup(name: str, service: str = DIRECT_CONNECT) -> Handler | None:
+    return _HANDLERS.get((service, name))
 
 
-def implemented() -> list[str]:
-    return sorted(_HANDLERS)
+def implemented(service: str = DIRECT_CONNECT) -> list[str]:
+    return sorted(name for svc, name in _HANDLERS if svc == service)
 
 
 def snake(name: str) -> str:

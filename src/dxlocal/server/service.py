@@ -2,8 +2,9 @@
 
     handle(method, path, headers, body)
       ├─ /_dxlocal/…            control API (health, reset, advance, records)
-      ├─ POST /                 awsJson1_1, X-Amz-Target: OvertureService.<Op>
-      └─ POST /service/OvertureService/operation/<Op>   Smithy RPC v2 CBOR
+      └─ anything else          frontdoor.route: the service and its wire (Direct Connect
+                                awsJson1_1 / RPC v2 CBOR, STS awsQuery, or an error naming
+                                a service not served)
            size limit ─▶ operation ─▶ account/region ─▶ body ─▶ input shape
            ─▶ due lifecycle timers ─▶ provider in one transaction ─▶ output shape
 
@@ -27,9 +28,9 @@ from dxlocal.core import errors, ids, lifecycle
 from dxlocal.core.clock import Clock
 from dxlocal.core.context import RequestContext
 from dxlocal.core.errors import ApiError
-from dxlocal.protocol import awsjson, rpcv2cbor
-from dxlocal.provider import _registry, load_all
-from dxlocal.server import calllog, origin
+from dxlocal.protocol.rpcv2cbor import RpcV2Cbor
+from dxlocal.provider import _registry, load_all, sts
+from dxlocal.server import calllog, frontdoor, origin
 from dxlocal.store import Conflict, IdTaken, Store, open_store
 
 log = logging.getLogger("dxlocal")
@@ -54,11 +55,10 @@ class Service:
         self.listeners: list[ChangeListener] = []
         self.clock = Clock(manual=settings.progress == "manual")
         self._next_due = -math.inf
-        self._kwargs: dict[str, dict[str, str]] = {}
-        # Per operation of the model: its model and handler (None: not implemented), looked
-        # up at its first call rather than at every call.
-        self._names = frozenset(self.model.operation_names)
-        self._operations: dict[str, tuple[Any, Any]] = {}
+        self._kwargs: dict[Any, dict[str, str]] = {}
+        # Per (service, operation) of the served models: its model and handler (None: not
+        # implemented), looked up at its first call rather than at every call.
+        self._operations: dict[tuple[str, str], tuple[Any, Any]] = {}
         # Fire due lifecycle timers at the start of each call. The native server turns this
         # off and fires them once per group of requests instead (``HttpServer.flush``).
         self.timers_per_call = True
@@ -82,27 +82,29 @@ class Service:
 
     def _handle(self, method: str, path: str, headers: Mapping[str, str], body: bytes) -> Response:
         request_id = ids.request_id()
-        wire = rpcv2cbor if path.startswith(rpcv2cbor.PATH_PREFIX) else awsjson
+        control = path.startswith("/_dxlocal")
+        door = _CONTROL if control else frontdoor.route(method, path, headers, body)
+        wire = door.wire
         try:
             origin.check(method, path, headers, body, self.settings)
-            if path.startswith("/_dxlocal"):
+            if control:
                 status, payload = self.control.dispatch(method, path, body)
                 return status, _headers(request_id, "application/json"), payload
-            payload = self._call(wire, method, path, headers, body, request_id)
-            return 200, _headers(request_id, wire), payload
+            payload = self._call(door, method, path, headers, body, request_id)
+            return 200, wire.headers(request_id), payload
         except ApiError as exc:
-            return exc.status, _headers(request_id, wire), wire.error_body(exc)
+            return exc.status, wire.headers(request_id), wire.error(exc, request_id)
         except Exception:
             log.exception("internal error, request id %s", request_id)
             failure = errors.DirectConnectServerException(
                 "The request processing has failed because of an unknown error."
             )
             failure.code = "InternalFailure"
-            return 500, _headers(request_id, wire), wire.error_body(failure)
+            return 500, wire.headers(request_id), wire.error(failure, request_id)
 
     def _call(
         self,
-        wire: Any,
+        door: frontdoor.Route,
         method: str,
         path: str,
         headers: Mapping[str, str],
@@ -113,40 +115,44 @@ class Service:
             raise errors.RequestTooLarge(
                 f"Request body of {len(body)} bytes exceeds the {self.settings.max_body}-byte limit."
             )
-        target = ""
-        if wire is rpcv2cbor:
-            name = rpcv2cbor.operation_from_path(path, spec.TARGET_PREFIX) or ""
-        else:
-            target = headers.get("x-amz-target", "")
-            prefix, _, name = target.partition(".")
-            if prefix != spec.TARGET_PREFIX:
-                name = ""
-        known = self._operations.get(name)
-        if known is None and name in self._names:
-            known = self._operations[name] = (spec.operation(name), _registry.lookup(name))
+        if door.problem is not None:
+            raise door.problem
+        name = door.operation
+        known = self._operations.get((door.service, name))
+        if known is None and name:
+            model = spec.service_model(door.service)
+            if name in model.operation_names:
+                known = self._operations[door.service, name] = (
+                    model.operation_model(name),
+                    _registry.lookup(name, door.service),
+                )
         if known is None or method != "POST":
-            if wire is rpcv2cbor:
+            if isinstance(door.wire, RpcV2Cbor):
                 what = f"operation path {path!r}"
             else:
+                target = headers.get("x-amz-target", "")
                 what = f"operation {target!r}" if target else "a request without X-Amz-Target"
             raise errors.UnknownOperationException(f"dxlocal does not serve {what}.")
         op, handler = known
-        params = wire.parse_input(op.input_shape, wire.parse_body(body))
+        params = door.wire.parse(op, body)
         if handler is None:
-            raise errors.not_implemented(name)
-        account, region = self._caller(headers)
+            raise frontdoor.not_implemented(door)
+        key, account, region = self._caller(headers)
         now = self.clock.now()
         if self.timers_per_call:
             self.run_due(now)
-        kwargs = self._snake(name, params)
+        kwargs = self._snake(op, params)
         for attempt in range(RETRIES):
             try:
                 with self.store.transaction() as tx:
-                    ctx = RequestContext(account, region, request_id, now, tx, self.settings, name)
+                    ctx = RequestContext(
+                        account or sts.account_of(tx, key, now) or self.settings.default_account,
+                        region, request_id, now, tx, self.settings, name, key,
+                    )  # fmt: skip
                     result = handler(ctx, **kwargs)
                     # Serialized before the commit: an answer that cannot be written
                     # leaves nothing behind.
-                    payload = wire.serialize(op.output_shape, result)
+                    payload = door.wire.serialize(op, result, request_id)
                     changed = tx.changed
                 break
             except IdTaken:
@@ -165,19 +171,21 @@ class Service:
             self._notify(changed)
         return payload
 
-    def _caller(self, headers: Mapping[str, str]) -> tuple[str, str]:
+    def _caller(self, headers: Mapping[str, str]) -> tuple[str, str, str]:
+        """Access key, account ("" when the store must tell: temporary credentials) and
+        region of the SigV4 credential scope. A 12-digit key is the account."""
         match = _CREDENTIAL.search(headers.get("authorization", ""))
         if not match:
-            return self.settings.default_account, self.settings.default_region
+            return "", self.settings.default_account, self.settings.default_region
         key, region = match.groups()
-        return (key if _ACCOUNT.match(key) else self.settings.default_account), region
+        return key, (key if _ACCOUNT.match(key) else ""), region
 
-    def _snake(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
-        names = self._kwargs.get(operation)
+    def _snake(self, op: Any, params: dict[str, Any]) -> dict[str, Any]:
+        names = self._kwargs.get(op)
         if names is None:
-            shape = spec.operation(operation).input_shape
+            shape = op.input_shape
             members = shape.members if shape is not None else {}
-            names = self._kwargs[operation] = {m: _registry.snake(m) for m in members}
+            names = self._kwargs[op] = {m: _registry.snake(m) for m in members}
         return {names[k]: v for k, v in params.items()}
 
     # --- lifecycle timers ----------------------------------------------------------------
@@ -281,10 +289,8 @@ class Service:
         self.store.close()
 
 
-def _headers(request_id: str, wire: Any) -> list[tuple[str, str]]:
-    if isinstance(wire, str):
-        return [("content-type", wire), ("x-amzn-requestid", request_id)]
-    headers = [("content-type", wire.CONTENT_TYPE), ("x-amzn-requestid", request_id)]
-    if wire is rpcv2cbor:
-        headers.append(("smithy-protocol", "rpc-v2-cbor"))
-    return headers
+_CONTROL = frontdoor.Route("", frontdoor.JSON_1_1)
+
+
+def _headers(request_id: str, content_type: str) -> list[tuple[str, str]]:
+    return [("content-type", content_type), ("x-amzn-requestid", request_id)]
