@@ -7,7 +7,7 @@ import os
 import sys
 
 from dxlocal import __version__
-from dxlocal.commands import serve_options
+from dxlocal.commands import serve_options, state
 from dxlocal.config import DEFAULT_STATE, from_env
 from dxlocal.server import access, limits
 from dxlocal.store import StateInUse, StoreError, is_database_url, open_store, shown
@@ -44,6 +44,9 @@ def _serve(args: argparse.Namespace) -> int:
         return 1
     except StoreError as exc:
         print(f"dxlocal serve: {exc}", file=sys.stderr)
+        return 1
+    if not serve_options.prepare(args, service):  # --init FILE, before the port opens
+        service.close()
         return 1
     where = "memory (throwaway)" if settings.state == ":memory:" else shown(settings.state)
 
@@ -239,6 +242,8 @@ def main(argv: list[str] | None = None) -> int:
     from dxlocal import routes_command
 
     routes_command.add_parser(sub)
+
+    state.add_commands(sub)  # export, import, status
 
     reset = sub.add_parser("reset", help="delete the state file")
     reset.add_argument("--state", default=from_env().state)

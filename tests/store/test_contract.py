@@ -317,3 +317,17 @@ def test_a_lease_has_one_holder_and_passes_on_when_it_expires(store):
     assert not store.hold_lease("bgp", "server-a", 0.3)
     store.release_lease("bgp", "server-b")
     assert store.hold_lease("bgp", "server-a", 5)
+
+
+def test_rows_and_timers_hold_everything_an_export_needs(store):
+    with store.transaction() as tx:
+        _put(tx, "lag", "l1", {"v": 1}, account="222222222222", region="eu-west-2")
+        _put(tx, "connection", "c1", {"v": 2}, parent="l1", peer_account="333333333333")
+        tx.schedule(9.0, "lag", "l1", "step")
+        tx.schedule(3.0, "connection", "c1", "purge")
+    with store.transaction() as tx:
+        assert list(tx.rows()) == [
+            ("connection", "c1", "111111111111", R, "l1", "333333333333", {"v": 2}),
+            ("lag", "l1", "222222222222", "eu-west-2", None, None, {"v": 1}),
+        ]
+        assert tx.timers() == [(3.0, "connection", "c1", "purge"), (9.0, "lag", "l1", "step")]

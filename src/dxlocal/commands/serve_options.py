@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 from typing import Any
 
 from dxlocal.commands import logs
@@ -53,6 +54,21 @@ def overrides(args: argparse.Namespace) -> dict[str, Any]:
 def start(args: argparse.Namespace) -> None:
     """Configure logging: the one place it is done."""
     logs.configure(args.log_level, args.log_format)
+
+
+def prepare(args: argparse.Namespace, service: Any) -> bool:
+    """Before the port opens: apply ``--init FILE``. False (and a message) if it fails."""
+    if not args.init:
+        return True
+    from dxlocal.commands import scenario
+
+    try:
+        steps = scenario.apply(service, scenario.read(args.init))
+    except (scenario.ScenarioError, OSError) as exc:
+        print(f"dxlocal serve --init: {exc}", file=sys.stderr)
+        return False
+    logging.getLogger("dxlocal").info("init: %s applied (%d steps)", args.init, steps)
+    return True
 
 
 def started(args: argparse.Namespace, service: Any) -> None:

@@ -80,9 +80,15 @@ def record(
         account = key if _ACCOUNT.match(key) else default_account
     operation = _operation(path, headers)
     answer = _decode(payload, path)
-    resource = _resource(_decode(body, path)) or _resource(answer)
-    if not resource and isinstance(answer, dict):  # e.g. CreateBGPPeer -> virtualInterface
-        resource = next((_resource(v) for v in answer.values() if _resource(v)), "")
+    created = _resource(answer)
+    if not created and isinstance(answer, dict):  # {"directConnectGateway": {...}}
+        created = next((_resource(v) for v in answer.values() if _resource(v)), "")
+    asked = _resource(_decode(body, path))
+    # What a create makes, else what the call names.
+    if operation.startswith(("Create", "Allocate")) and operation != "CreateBGPPeer":
+        resource = created or asked
+    else:
+        resource = asked or created
     error = ""
     if status >= 300 and isinstance(answer, dict):
         error = str(answer.get("__type", "")).rpartition("#")[2]

@@ -189,3 +189,7 @@ def set_peer_status(service: Service, body: dict[str, Any], peer_id: str) -> dic
             raise ClientError(f"BGP peer {peer_id} does not exist.")
     service._notify(changed)
     return peer
+
+
+# Routes kept in their own module register when it is imported.
+from dxlocal.server import snapshot  # noqa: E402, F401

@@ -74,6 +74,8 @@ from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
 Record = dict[str, Any]
+# (kind, id, account, region, parent, peer_account, data): a record with its columns.
+Row = tuple[str, str, str, str, "str | None", "str | None", Record]
 
 DURABILITY = ("normal", "full")
 
@@ -176,6 +178,12 @@ class Tx(Protocol):
 
     def savepoint(self) -> AbstractContextManager[None]:
         """A nested unit that can fail alone (a lifecycle timer among several)."""
+
+    def rows(self) -> Iterator[Row]:
+        """Every record with its columns, by kind then id: what an export holds."""
+
+    def timers(self) -> list[tuple[float, str, str, str]]:
+        """Every timer, ``(due, kind, id, event)``, soonest first."""
 
 
 class Store(Protocol):

@@ -271,6 +271,15 @@ class PostgresTx:
         ).fetchall()
         return [tuple(r) for r in rows]  # type: ignore[misc]
 
+    def rows(self) -> Iterator[tuple[str, str, str, str, str | None, str | None, Record]]:
+        sql = "SELECT kind, id, account, region, parent, peer_account, data FROM dxlocal.records"
+        for row in self._run(sql + " ORDER BY kind, id").fetchall():
+            yield (*row[:6], orjson.loads(row[6]))
+
+    def timers(self) -> list[tuple[float, str, str, str]]:
+        sql = "SELECT due, kind, id, event FROM dxlocal.timers ORDER BY due, kind, id, event"
+        return [tuple(r) for r in self._run(sql).fetchall()]  # type: ignore[misc]
+
     def next_due(self) -> float | None:
         row = self._run("SELECT min(due) FROM dxlocal.timers").fetchone()
         return row[0] if row else None

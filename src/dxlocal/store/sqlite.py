@@ -280,6 +280,15 @@ class SqliteTx:
             (now, limit),
         ).fetchall()
 
+    def rows(self) -> Iterator[tuple[str, str, str, str, str | None, str | None, Record]]:
+        sql = "SELECT kind, id, account, region, parent, peer_account, data FROM records"
+        for row in self._db.execute(sql + " ORDER BY kind, id"):
+            yield (*row[:6], _loads(row[6]))
+
+    def timers(self) -> list[tuple[float, str, str, str]]:
+        sql = "SELECT due, kind, id, event FROM timers ORDER BY due, kind, id, event"
+        return list(self._db.execute(sql))
+
     def next_due(self) -> float | None:
         row = self._db.execute("SELECT min(due) FROM timers").fetchone()
         return row[0] if row else None

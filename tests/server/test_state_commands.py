@@ -1,0 +1,165 @@
+"""Scenarios and state: serve --init (JSON and YAML), GET /_dxlocal/records/{kind},
+dxlocal export | import | status, online and on a state file."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import boto3
+import pytest
+from botocore.config import Config
+
+ROOT = Path(__file__).resolve().parents[2]
+SCENARIO = ROOT / "docs" / "examples" / "scenario.json"
+LISTEN = re.compile(r"on http://127\.0\.0\.1:(\d+)/")
+
+
+class Server:
+    def __init__(self, *extra: str) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "dxlocal.cli", "serve", "--port", "0", "--log-level",
+             "warning", *extra],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
+        line = self.proc.stdout.readline()
+        match = LISTEN.search(line)
+        if not match:
+            self.proc.wait(30)
+            raise RuntimeError(line + self.proc.stderr.read())
+        self.url = f"http://127.0.0.1:{match.group(1)}"
+
+    def client(self, account: str = "111122223333"):
+        return boto3.client(
+            "directconnect",
+            region_name="us-east-1",
+            endpoint_url=self.url,
+            aws_access_key_id=account,
+            aws_secret_access_key="dxlocal-secret",
+            config=Config(retries={"total_max_attempts": 1}),
+        )
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.communicate(timeout=15)
+
+
+def dxlocal(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "dxlocal.cli", *args], capture_output=True, text=True, timeout=60
+    )
+
+
+@pytest.fixture
+def seeded():
+    server = Server("--state", ":memory:", "--init", str(SCENARIO), "--progress", "manual")
+    yield server
+    server.stop()
+
+
+def _check_seeded(server: Server) -> None:
+    dx = server.client()
+    (lag,) = dx.describe_lags()["lags"]
+    assert lag["lagName"] == "core" and len(lag["connections"]) == 2
+    (vif,) = dx.describe_virtual_interfaces()["virtualInterfaces"]
+    assert vif["vlan"] == 101 and vif["connectionId"] == lag["lagId"]
+    assert sorted(p["addressFamily"] for p in vif["bgpPeers"]) == ["ipv4", "ipv6"]
+    routes = dx.list_virtual_interface_routes(virtualInterfaceId=vif["virtualInterfaceId"])
+    accepted = {r["cidr"] for r in routes["routes"] if r["routeDirection"] == "accepted"}
+    assert {"192.0.2.0/24", "198.51.100.0/24"} <= accepted, routes
+    (gw,) = dx.describe_direct_connect_gateways()["directConnectGateways"]
+    assocs = dx.describe_direct_connect_gateway_associations(
+        directConnectGatewayId=gw["directConnectGatewayId"]
+    )["directConnectGatewayAssociations"]
+    assert [a["associatedGateway"]["id"] for a in assocs] == ["vgw-0a1b2c3d"]
+    (hosted,) = server.client("444455556666").describe_connections()["connections"]
+    assert hosted["connectionName"] == "customer-b" and hosted["vlan"] == 200
+
+
+def test_init_applies_the_scenario_through_the_api(seeded) -> None:
+    _check_seeded(seeded)
+    listed = json.loads(
+        __import__("urllib.request").request.urlopen(seeded.url + "/_dxlocal/records/lag").read()
+    )["records"]
+    assert [r["lagName"] for r in listed] == ["core"]
+
+
+def test_status_prints_the_tree(seeded) -> None:
+    out = dxlocal("status", "--endpoint", seeded.url)
+    assert out.returncode == 0, out.stderr
+    text = out.stdout
+    assert "account 111122223333 us-east-1\n└─ location EqDC2" in text
+    assert re.search(r"lag dxlag-f\w+ 'core' 10Gbps available", text)
+    assert re.search(r"dxvif-f\w+ private vlan 101 'prod' available", text)
+    assert re.search(r"dxpeer-f\w+ ipv6 asn 65000 available, bgp up", text)
+    assert re.search(r"association [0-9a-f-]{36} vgw-0a1b2c3d associated", text)
+    assert "interconnect" in text and "'customer-b' 500Mbps" in text
+
+
+def test_export_import_round_trips_everything(seeded, tmp_path) -> None:
+    out = dxlocal("export", "--endpoint", seeded.url)
+    assert out.returncode == 0, out.stderr
+    (tmp_path / "state.json").write_text(out.stdout)
+    exported = json.loads(out.stdout)
+    assert exported["format"] == 1 and len(exported["records"]) >= 10
+    other = Server("--state", ":memory:", "--progress", "manual")
+    try:
+        other.client().create_connection(location="EqDC2", bandwidth="1Gbps", connectionName="x")
+        done = dxlocal("import", str(tmp_path / "state.json"), "--endpoint", other.url)
+        assert done.returncode == 0 and "imported" in done.stdout, done.stderr
+        again = json.loads(dxlocal("export", "--endpoint", other.url).stdout)
+        assert again["records"] == exported["records"]  # "x" replaced, ids and owners kept
+        assert again["timers"] == exported["timers"]
+        _check_seeded(other)
+    finally:
+        other.stop()
+    # The same into a state file no server holds, and read back from it.
+    path = str(tmp_path / "offline.sqlite3")
+    assert dxlocal("import", str(tmp_path / "state.json"), "--state", path).returncode == 0
+    offline = json.loads(dxlocal("export", "--state", path).stdout)
+    assert offline["records"] == exported["records"]
+    status = dxlocal("status", "--state", path)
+    assert "'core'" in status.stdout, status.stderr
+
+
+def test_a_bad_document_changes_nothing(seeded, tmp_path) -> None:
+    before = json.loads(dxlocal("export", "--endpoint", seeded.url).stdout)
+    bad = {**before, "records": before["records"] + [{"kind": "lag", "id": 5, "data": {}}]}
+    (tmp_path / "bad.json").write_text(json.dumps(bad))
+    done = dxlocal("import", str(tmp_path / "bad.json"), "--endpoint", seeded.url)
+    assert done.returncode == 1 and "id must be a string" in done.stderr
+    assert (
+        json.loads(dxlocal("export", "--endpoint", seeded.url).stdout)["records"]
+        == before["records"]
+    )
+
+
+def test_yaml_scenario(tmp_path) -> None:
+    yaml = pytest.importorskip("yaml", reason="YAML scenarios need PyYAML (dxlocal[yaml])")
+    path = tmp_path / "scenario.yaml"
+    path.write_text(yaml.safe_dump(json.loads(SCENARIO.read_text())))
+    server = Server("--state", ":memory:", "--init", str(path), "--progress", "manual")
+    try:
+        _check_seeded(server)
+    finally:
+        server.stop()
+
+
+def test_a_failing_step_stops_the_start(tmp_path) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps({"steps": [
+        {"call": "CreateConnection", "as": "c",
+         "input": {"location": "Nowhere", "bandwidth": "1Gbps", "connectionName": "x"}},
+    ]}))  # fmt: skip
+    done = dxlocal("serve", "--state", ":memory:", "--port", "0", "--init", str(path))
+    assert done.returncode == 1 and done.stdout == ""
+    assert "step 1 (CreateConnection): 400 DirectConnectClientException" in done.stderr
+    path.write_text(json.dumps({"steps": [{"control": "POST /_dxlocal/advance", "as": "a"},
+                                          {"call": "DescribeLags", "input": {"lagId": "${b.x}"}}]}))  # fmt: skip
+    done = dxlocal("serve", "--state", ":memory:", "--port", "0", "--init", str(path))
+    assert done.returncode == 1 and "step 2: ${b.x}: no earlier step is named 'b'" in done.stderr
