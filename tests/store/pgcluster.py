@@ -45,8 +45,13 @@ def _bin(name: str) -> str:
 
 
 class Cluster:
-    def __init__(self) -> None:
+    """``durable``: PostgreSQL's own defaults (fsync on), as benchmarks want; tests turn
+    fsync off, which only matters if the machine itself crashes."""
+
+    def __init__(self, durable: bool = False) -> None:
         self.url = os.environ.get("DXLOCAL_TEST_PG", "")
+        self.durable = durable
+        self.data: str | None = None
         self._dir: str | None = None
         self._as: list[str] = []
         self._serial = itertools.count(1)
@@ -63,7 +68,7 @@ class Cluster:
                 raise Unavailable("no postgres user to run a test cluster as") from None
             os.chown(self._dir, user.pw_uid, user.pw_gid)
             self._as = ["runuser", "-u", "postgres", "--"]
-        data = os.path.join(self._dir, "data")
+        data = self.data = os.path.join(self._dir, "data")
         port = _free_port()
         self._pg_ctl = [*self._as, pg_ctl, "-D", data]
         run = dict(capture_output=True, text=True, timeout=120)
@@ -72,10 +77,9 @@ class Cluster:
         )
         if out.returncode:
             raise Unavailable(f"initdb failed: {out.stderr.strip()[-300:]}")
-        opts = (
-            f"-p {port} -k {self._dir} -c listen_addresses=127.0.0.1 -c fsync=off"
-            " -c full_page_writes=off -c max_connections=200"
-        )
+        opts = f"-p {port} -k {self._dir} -c listen_addresses=127.0.0.1 -c max_connections=200"
+        if not self.durable:
+            opts += " -c fsync=off -c full_page_writes=off"
         log = os.path.join(self._dir, "log")
         out = subprocess.run([*self._pg_ctl, "-o", opts, "-l", log, "-w", "start"], **run)
         if out.returncode:
@@ -90,6 +94,23 @@ class Cluster:
             conn.execute(f'CREATE DATABASE "{name}"')
         parts = urlsplit(self.url)
         return urlunsplit(parts._replace(path="/" + name))
+
+    def pids(self) -> list[int]:
+        """The cluster's processes (the postmaster and its children), when it is ours."""
+        if self.data is None:
+            return []
+        with open(os.path.join(self.data, "postmaster.pid")) as f:
+            root = int(f.readline())
+        found = [root]
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    with open(f"/proc/{entry}/stat") as f:
+                        if int(f.read().rsplit(")", 1)[1].split()[1]) == root:
+                            found.append(int(entry))
+                except (OSError, IndexError, ValueError):
+                    continue
+        return found
 
     def stop(self) -> None:
         if self._dir is None:

@@ -360,7 +360,7 @@ class PostgresStore:
             self._conn.execute("BEGIN ISOLATION LEVEL SERIALIZABLE")
             self._begun = True
         try:
-            return self._conn.execute(sql, args, prepare=None)
+            return self._conn.execute(sql, args)
         except _RACES as exc:
             self._doomed = True
             raise Conflict(str(exc).splitlines()[0]) from None
