@@ -141,18 +141,6 @@ def test_connection_lost_in_opensent_falls_back_to_active() -> None:
     drive(t)
 
 
-def test_notification_in_openconfirm_goes_idle() -> None:
-    async def t() -> None:
-        r = rig()
-        peer = await r.openconfirm()
-        peer.send(Notification(2, 2))
-        await r.settle()
-        assert r.state is State.IDLE and peer.notification is None
-        assert "2/2" in r.session.last_error and r.changes == []
-
-    drive(t)
-
-
 def test_offer_to_a_stopped_session_is_refused() -> None:
     async def t() -> None:
         r = rig()
@@ -295,14 +283,20 @@ def test_after_a_drop_idle_refuses_connections_until_connect_retry() -> None:
     drive(t)
 
 
-def test_peer_notification_ends_the_session_without_an_answer() -> None:
+@pytest.mark.parametrize("stage", ["openconfirm", "establish"])
+def test_peer_notification_ends_the_session_without_an_answer(stage: str) -> None:
     async def t() -> None:
         r = rig()
-        peer = await r.establish()
+        peer = await getattr(r, stage)()
         peer.send(Notification(6, 2))
         await r.settle()
         assert r.state is State.IDLE and peer.notification is None
         assert "6/2" in r.session.last_error
+        assert r.changes == (
+            []
+            if stage == "openconfirm"
+            else [("up", "established"), ("down", r.session.last_error)]
+        )
 
     drive(t)
 
