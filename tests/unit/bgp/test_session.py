@@ -3,7 +3,9 @@
 No sockets, no daemon, no real waiting: timers are expired by moving a ``ManualClock``, the
 peer is a script (``fakepeer.py``) that sends bytes through the session's real framing and
 codec. Malformed input from each class of RFC 4271 §6.1-6.3 (plus FSM errors, RFC 6608, and
-ROUTE-REFRESH, RFC 7313 §5) must end the session with that NOTIFICATION on the wire.
+ROUTE-REFRESH, RFC 7313 §5) must end the session with that NOTIFICATION on the wire. dxlocal
+does not apply RFC 7606's treat-as-withdraw: every malformed UPDATE resets the session
+(docs/behavior.md#live-bgp).
 """
 
 from __future__ import annotations
@@ -428,6 +430,8 @@ ESTABLISHED_INPUTS = [
     # §6.3 UPDATE
     pytest.param(msg(2, b"\x00\x10\x00\x00"), (3, 1), id="update-withdrawn-overrun"),
     pytest.param(update(ORIGIN + ORIGIN + AS_PATH + NEXT_HOP, NLRI), (3, 1), id="update-dup"),
+    # RFC 7606 §3(g): MP_UNREACH_NLRI twice is still a session reset (Malformed Attribute List)
+    pytest.param(update(bytes.fromhex("800f03000201" * 2)), (3, 1), id="update-mp-unreach-twice"),
     pytest.param(update(bytes.fromhex("406301ff")), (3, 2), id="update-unknown-well-known"),
     pytest.param(update(AS_PATH + NEXT_HOP, NLRI), (3, 3), id="update-missing-origin"),
     pytest.param(update(ORIGIN + AS_PATH, NLRI), (3, 3), id="update-missing-next-hop"),
