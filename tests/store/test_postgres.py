@@ -117,3 +117,18 @@ def test_a_lease_has_one_holder_and_passes_on_when_it_expires(pg_url):
     assert a.hold_lease("bgp", "server-a", 5)
     a.close()
     b.close()
+
+
+def test_dxlocal_serve_on_an_unreachable_database_is_one_line():
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-m", "dxlocal.cli", "serve", "--port", "0",
+         "--state", "postgresql://dx:hunter2@127.0.0.1:1/lab"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert out.returncode == 1
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("dxlocal serve: cannot connect to"), out.stderr
+    assert "hunter2" not in out.stderr + out.stdout
