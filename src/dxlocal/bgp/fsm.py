@@ -84,7 +84,8 @@ class Fsm:
 def negotiate_hold_time(local: int, remote: int) -> int:
     """§4.2: the smaller of the two; 0 (no keepalives, no hold timer) is allowed.
 
-    Direct Connect itself does not accept 0, but the RFC does and so does this speaker.
+    Direct Connect does not accept a peer's 0 (the session refuses that OPEN), but a
+    speaker configured with 0 itself still negotiates it, as the RFC allows.
     """
     if local < 0 or remote < 0:
         raise ValueError("hold time cannot be negative")

@@ -444,6 +444,9 @@ class Session:
                         local_asn=self.spec.local_asn,
                         remote_asn=self.spec.remote_asn,
                         local_id=self.local_id,
+                        # Direct Connect does not support a hold time of 0 (user guide
+                        # "BGP-specific settings"): a peer offering it is refused (2/6).
+                        allow_zero_hold=False,
                     )
                 except Notification as exc:
                     self._drop(conn, exc, f"sent {exc.describe()}")
@@ -520,7 +523,7 @@ class Session:
         elif self.hold_time:
             self._hold_deadline = self._clock.now() + self.hold_time
         else:
-            self._hold_deadline = None  # negotiated hold time 0: no hold timer (§4.2)
+            self._hold_deadline = None  # our own hold time 0: no hold timer (§4.2)
 
     def _on_message(self, msg: object) -> None:
         if isinstance(msg, Update):

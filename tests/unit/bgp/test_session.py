@@ -197,10 +197,21 @@ def test_keepalives_every_third_of_the_hold_time() -> None:
     drive(t)
 
 
-def test_hold_time_zero_means_no_keepalives_and_no_hold_timer() -> None:
+def test_peer_hold_time_zero_is_refused_as_direct_connect_does() -> None:
     async def t() -> None:
         r = rig()
-        peer = await r.establish(hold=0)
+        peer = await r.opensent()
+        peer.send_open(hold=0)
+        await r.settle()
+        assert peer.notification == Notification(2, 6) and r.state is State.IDLE
+
+    drive(t)
+
+
+def test_our_hold_time_zero_means_no_keepalives_and_no_hold_timer() -> None:
+    async def t() -> None:
+        r = rig(hold_time=0)
+        peer = await r.establish(hold=90)
         assert r.session.hold_time == 0
         keepalives = len(peer.sent(Keepalive))
         await r.advance(3600)

@@ -173,8 +173,13 @@ def _decode_capabilities(data: bytes) -> list[Capability]:
     return caps
 
 
-def validate_open(msg: Open, *, local_asn: int, remote_asn: int, local_id: str) -> None:
+def validate_open(
+    msg: Open, *, local_asn: int, remote_asn: int, local_id: str, allow_zero_hold: bool = True
+) -> None:
     """Session-level OPEN checks of RFC 4271 §6.2 and RFC 6793; raise a Notification.
+
+    ``allow_zero_hold=False`` also refuses a hold time of 0, which §6.2 lets a speaker do
+    ("MAY reject connections on the basis of the Hold Time").
 
     A peer that does not announce the 4-octet AS capability is refused with OPEN error /
     Unsupported Capability (2/7) naming that capability, as RFC 5492 §3 allows: this speaker
@@ -195,8 +200,8 @@ def validate_open(msg: Open, *, local_asn: int, remote_asn: int, local_id: str) 
             struct.pack("!H", msg.my_as_field or 0),
             f"peer AS {four}, expected {remote_asn}",
         )
-    if msg.hold_time in (1, 2):
-        # §6.2: a hold time of 1 or 2 seconds is unacceptable; 0 is allowed.
+    if msg.hold_time in (1, 2) or (msg.hold_time == 0 and not allow_zero_hold):
+        # §6.2: a hold time of 1 or 2 seconds is unacceptable; 0 is the speaker's call.
         raise Notification.open(OpenError.UNACCEPTABLE_HOLD_TIME, reason=f"hold {msg.hold_time}")
     ident = ipaddress.IPv4Address(msg.bgp_id)
     if int(ident) == 0 or ident.is_multicast or int(ident) == 0xFFFFFFFF:
