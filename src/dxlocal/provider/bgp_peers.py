@@ -1,5 +1,6 @@
 """BGP peers: CreateBGPPeer and DeleteBGPPeer, with every rule AWS applies
-(CreateBGPPeer/DeleteBGPPeer docs, user guide "Add a BGP peer", docs/behavior.md#bgp-peers).
+(CreateBGPPeer/DeleteBGPPeer docs, user guide "Add a BGP peer to a Direct Connect virtual
+interface", docs/behavior.md#bgp-peers).
 
 - One peer per address family on a VIF, two when the parent connection or LAG has logical
   redundancy (``hasLogicalRedundancy == "yes"``).
