@@ -10,6 +10,7 @@ from dxlocal import __version__
 from dxlocal.commands import serve_options, state
 from dxlocal.config import DEFAULT_STATE, from_env
 from dxlocal.server import access, limits
+from dxlocal.server.auth import CredentialsError
 from dxlocal.store import StateInUse, StoreError, is_database_url, open_store, shown
 from dxlocal.store.sqlite import lock_state
 
@@ -34,11 +35,17 @@ def _serve(args: argparse.Namespace) -> int:
         **access.overrides(args),
         **serve_options.overrides(args),
     )
+    if (why := access.refusal(settings)) is not None:
+        print(f"dxlocal serve: {why}", file=sys.stderr)
+        return 1
     serve_options.start(args)  # logging, configured once, here
     if settings.bgp == "live":
         import dxlocal.bgp.live  # noqa: F401  (registers its server hooks and control routes)
     try:
         service = Service(settings)
+    except CredentialsError as exc:
+        print(f"dxlocal serve: {exc}", file=sys.stderr)
+        return 1
     except StateInUse as exc:
         print(f"dxlocal serve: {exc}; give another --state or stop it", file=sys.stderr)
         return 1
@@ -54,8 +61,8 @@ def _serve(args: argparse.Namespace) -> int:
         print(
             f"dxlocal {__version__} serving AWS Direct Connect on http://{settings.host}:{port}/"
             f" (state: {where}; bgp: {settings.bgp})",
-            flush=True,
         )
+        print(*access.startup_lines(settings), sep="\n", flush=True)
         serve_options.started(args, service)
 
     try:

@@ -49,6 +49,13 @@ class Settings:
     max_connections: int = 0
     # Host names besides IP literals and localhost that requests may name (server/origin.py).
     allowed_hosts: str = ""
+    # "none": signatures unchecked; "sigv4": verified against these keys (server/auth.py):
+    # ACCESS_KEY_ID:SECRET_ACCESS_KEY:ACCOUNT entries inline or in a file.
+    auth: str = "none"
+    credentials: str = ""
+    credentials_file: str = ""
+    # Serve beyond loopback with auth "none" (server/access.py): off unless asked for.
+    allow_unauthenticated: bool = False
     quotas: dict[str, int] = field(default_factory=dict)  # core/quotas.py: names, defaults
     # An EC2 endpoint (e.g. moto's server) that VGWs, TGWs and VPC CIDRs are read from.
     ec2_endpoint: str = ""
@@ -80,6 +87,10 @@ _ENV = {
     "idle_timeout": float,
     "max_connections": int,
     "allowed_hosts": str,
+    "auth": str,
+    "credentials": str,
+    "credentials_file": str,
+    "allow_unauthenticated": lambda v: v.strip().lower() in ("1", "true", "yes"),
 }
 
 

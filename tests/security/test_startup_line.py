@@ -6,6 +6,10 @@ import socket
 import subprocess
 import sys
 
+import pytest
+
+from dxlocal.config import Settings
+from dxlocal.server import access
 from dxtest import free_port
 
 
@@ -43,3 +47,44 @@ def test_the_serving_line_comes_once_the_port_accepts_connections():
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_the_startup_lines_say_auth_none():
+    port = free_port()
+    proc = serve("--port", str(port))
+    try:
+        proc.stdout.readline()
+        assert proc.stdout.readline().startswith("auth: none (signatures are not checked")
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--host", "0.0.0.0"], "--allow-unauthenticated"),
+        (["--host", "0.0.0.0", "--auth", "sigv4"], "needs credentials"),
+        (["--auth", "sigv4", "--credentials", "/nonexistent/creds"], "cannot read credentials"),
+    ],
+)
+def test_unsafe_or_broken_access_settings_do_not_start(args, words):
+    proc = serve("--port", str(free_port()), *args)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 1
+    lines = [line for line in (out + err).splitlines() if line.strip()]
+    assert len(lines) == 1 and words in lines[0], lines
+
+
+def test_serving_beyond_loopback_unauthenticated_warns():
+    base = Settings()
+    assert access.refusal(base) is None
+    assert all("WARNING" not in line for line in access.startup_lines(base))
+    wide = base.with_(host="0.0.0.0")
+    assert "--allow-unauthenticated" in access.refusal(wide)
+    allowed = wide.with_(allow_unauthenticated=True)
+    assert access.refusal(allowed) is None
+    assert any(line.startswith("WARNING") for line in access.startup_lines(allowed))
+    assert access.refusal(wide.with_(auth="sigv4")) is None
+    assert not access.beyond_loopback("::1") and not access.beyond_loopback("127.0.0.2")
+    assert access.beyond_loopback("::") and access.beyond_loopback("example.internal")

@@ -4,11 +4,31 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 from typing import Any
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("access (docs/security.md)")
+    group.add_argument(
+        "--auth",
+        choices=("none", "sigv4"),
+        default=None,
+        help="none: signatures unchecked (default); sigv4: every call verified",
+    )
+    group.add_argument(
+        "--credentials",
+        default=None,
+        metavar="FILE",
+        dest="credentials_file",
+        help="ACCESS_KEY_ID:SECRET_ACCESS_KEY:ACCOUNT lines (or DXLOCAL_CREDENTIALS)",
+    )
+    group.add_argument(
+        "--allow-unauthenticated",
+        action="store_true",
+        default=None,
+        help="let --host beyond loopback serve with --auth none (prints a warning)",
+    )
     group.add_argument(
         "--allowed-host",
         action="append",
@@ -18,5 +38,50 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def beyond_loopback(host: str) -> bool:
+    """True when ``host`` is reachable from other machines (not a loopback address)."""
+    if host in ("localhost", ""):
+        return host == ""  # "" binds every interface
+    try:
+        return not ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return True  # a name: assume it resolves beyond this machine
+
+
+def refusal(settings: Any) -> str | None:
+    """Why the server must not start with these settings, if it must not."""
+    if (
+        beyond_loopback(settings.host)
+        and settings.auth != "sigv4"
+        and not settings.allow_unauthenticated
+    ):
+        return (
+            f"--host {settings.host} is reachable from other machines and --auth is none: "
+            "add --auth sigv4 with credentials, or --allow-unauthenticated to serve anyone"
+        )
+    return None
+
+
+def startup_lines(settings: Any) -> list[str]:
+    if settings.auth == "sigv4":
+        lines = ["auth: sigv4 (every API call must be signed with a key from the credentials)"]
+    else:
+        lines = [
+            "auth: none (signatures are not checked: a caller acts as the account its access "
+            "key id names; see README, Security)"
+        ]
+    if beyond_loopback(settings.host) and settings.auth != "sigv4":
+        lines.append(
+            f"WARNING: serving {settings.host} without authentication: anyone who reaches "
+            "this port can act as any account"
+        )
+    return lines
+
+
 def overrides(args: argparse.Namespace) -> dict[str, Any]:
-    return {"allowed_hosts": ",".join(args.allowed_host) if args.allowed_host else None}
+    return {
+        "allowed_hosts": ",".join(args.allowed_host) if args.allowed_host else None,
+        "auth": args.auth,
+        "credentials_file": args.credentials_file,
+        "allow_unauthenticated": args.allow_unauthenticated,
+    }

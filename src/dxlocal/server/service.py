@@ -17,7 +17,6 @@ from __future__ import annotations
 import logging
 import math
 import random
-import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -28,9 +27,10 @@ from dxlocal.core import errors, ids, lifecycle
 from dxlocal.core.clock import Clock
 from dxlocal.core.context import RequestContext
 from dxlocal.core.errors import ApiError
+from dxlocal.protocol.awsquery import AwsQuery
 from dxlocal.protocol.rpcv2cbor import RpcV2Cbor
 from dxlocal.provider import _registry, load_all, sts
-from dxlocal.server import calllog, frontdoor, origin
+from dxlocal.server import auth, calllog, frontdoor, origin
 from dxlocal.store import Conflict, IdTaken, Store, open_store
 
 log = logging.getLogger("dxlocal")
@@ -38,8 +38,6 @@ log = logging.getLogger("dxlocal")
 Response = tuple[int, list[tuple[str, str]], bytes]
 ChangeListener = Callable[[set[tuple[str, str]]], None]
 
-_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/\d{8}/([a-z0-9-]+)/")
-_ACCOUNT = re.compile(r"^\d{12}$")
 # Attempts of one call that lost a race on a shared store (``Conflict``) before it fails.
 RETRIES = 30
 # On a shared store, how long a "no timer due before T" answer is trusted, in seconds.
@@ -62,6 +60,7 @@ class Service:
         # Fire due lifecycle timers at the start of each call. The native server turns this
         # off and fires them once per group of requests instead (``HttpServer.flush``).
         self.timers_per_call = True
+        self.auth = auth.Authenticator(settings, temporary=self._temporary)
         from dxlocal.server.control import Control
 
         self.control = Control(self)
@@ -117,6 +116,7 @@ class Service:
             )
         if door.problem is not None:
             raise door.problem
+        key, account, region = self._caller(door, method, path, headers, body)  # before any work
         name = door.operation
         known = self._operations.get((door.service, name))
         if known is None and name:
@@ -137,7 +137,6 @@ class Service:
         params = door.wire.parse(op, body)
         if handler is None:
             raise frontdoor.not_implemented(door)
-        key, account, region = self._caller(headers)
         now = self.clock.now()
         if self.timers_per_call:
             self.run_due(now)
@@ -171,14 +170,30 @@ class Service:
             self._notify(changed)
         return payload
 
-    def _caller(self, headers: Mapping[str, str]) -> tuple[str, str, str]:
-        """Access key, account ("" when the store must tell: temporary credentials) and
-        region of the SigV4 credential scope. A 12-digit key is the account."""
-        match = _CREDENTIAL.search(headers.get("authorization", ""))
-        if not match:
-            return "", self.settings.default_account, self.settings.default_region
-        key, region = match.groups()
-        return key, (key if _ACCOUNT.match(key) else ""), region
+    def _caller(
+        self, door: frontdoor.Route, method: str, path: str, headers: Mapping[str, str], body: bytes
+    ) -> tuple[str, str, str]:
+        """Access key, account ("" when the store must tell: temporary credentials under
+        ``--auth none``) and region of the request, verified under ``--auth sigv4``
+        (server/auth.py); an awsQuery service answers failures with its own codes."""
+        meta = frontdoor.table().served[door.service].model.metadata
+        signing = meta.get("signingName", meta["endpointPrefix"])
+        try:
+            return self.auth.caller(method, path, headers, body, signing)
+        except auth.AuthFailure as exc:
+            if isinstance(door.wire, AwsQuery):
+                exc.code, exc.status = exc.query_code, exc.query_status
+            raise
+
+    def _temporary(self, access_key: str) -> auth.Key | None:
+        """Temporary credentials AssumeRole issued (provider/sts.py), for verification."""
+        with self.store.transaction() as tx:
+            found = sts.lookup(tx, access_key)
+        if found is None:
+            return None
+        return auth.Key(
+            found.secret_access_key, found.account, found.session_token, found.expiration
+        )
 
     def _snake(self, op: Any, params: dict[str, Any]) -> dict[str, Any]:
         names = self._kwargs.get(op)
