@@ -14,6 +14,11 @@
    (``connect()``) to Established (our KEEPALIVE answered by the peer's after the OPENs).
 5. The API rate again with N sessions up (keepalives every hold/3 s both ways), then a check
    that every session is still up and that DescribeVirtualInterfaces says so.
+6. Route tables on (unless ``--no-routes``): once established, customer i announces its own
+   10.x.y.0/24 and the shared 192.168.0.0/16, every other one tagged 7224:7300 (its VIF wins
+   the shared prefix, as multipath with the other tagged ones); the API phases above run
+   with those routes held, then ``GET /_dxlocal/route-tables/{vgw}`` is timed for every
+   account's VGW (500 VIFs each) and its shared entry checked (docs/routing.md).
 
 Prints the figures; the exit status is 1 if a target is missed (N sessions up, loaded rate
 >= half the idle rate, p99 SYN -> Established < 1 s) or wrk saw a non-2xx answer.
@@ -24,6 +29,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import http.client
+import ipaddress
 import json
 import os
 import re
@@ -151,6 +157,26 @@ def seed(api: Api, n: int) -> list[tuple[str, str]]:
     return out
 
 
+SHARED = "192.168.0.0/16"
+
+
+def route_tables(api: Api, pairs: list[tuple[str, str]], plan: list[dict]) -> list[tuple]:
+    """(vgw, ms, prefixes, shared entry right) for every account's VGW."""
+    high = {p["vif"] for p in plan if p["high"]}
+    out = []
+    for account in sorted({a for a, _ in pairs}):
+        vgw = f"vgw-{int(account) - 210000000000:08x}"
+        mine = {v for a, v in pairs if a == account}
+        t0 = time.perf_counter()
+        table = api.control("GET", f"/route-tables/{vgw}")
+        ms = (time.perf_counter() - t0) * 1000
+        shared = next((r for r in table["routes"] if r["prefix"] == SHARED), None)
+        right = shared is not None and set(shared["virtualInterfaceIds"]) == mine & high
+        out.append((vgw, ms, len(table["routes"]), right))
+        print(f"route table {vgw}: {len(table['routes'])} prefixes in {ms:.0f} ms", flush=True)
+    return out
+
+
 def wrk(port: int, ids_file: Path, lua: Path, duration: int) -> tuple[float, int]:
     argv = ["wrk", "-t1", "-c16", f"-d{duration}s", "-s", str(lua),
             f"http://127.0.0.1:{port}/", "--", str(ids_file)]  # fmt: skip
@@ -204,9 +230,13 @@ def main(args: argparse.Namespace) -> int:
             time.sleep(0.5)
         plan = [
             {"amazon": p["transport"]["amazon"]["address"], "port": p["transport"]["amazon"]["port"],
-             "customer": p["transport"]["customer"]["address"], "key": KEY}
+             "customer": p["transport"]["customer"]["address"], "key": KEY,
+             "nextHop": p["customerAddress"].split("/")[0], "vif": lab["virtualInterfaceId"]}
             for lab in api.control("GET", "/lab")["labs"] for p in lab["peers"]
         ]  # fmt: skip
+        for i, p in enumerate(plan):
+            p["routes"] = [] if args.no_routes else [f"10.{i // 256}.{i % 256}.0/24", SHARED]
+            p["high"] = i % 2 == 0
         ids_file, lua = work / "ids.txt", work / "describe.lua"
         ids_file.write_text("".join(f"{a} {v}\n" for a, v in pairs))
         lua.write_text(LUA)
@@ -226,11 +256,20 @@ def main(args: argparse.Namespace) -> int:
         up = api.control("GET", "/bgp/sessions")["up"]
         print(f"sessions established: customers {report.get('established')}, server {up}"
               f" (ramp {args.ramp_ms} ms, {report.get('retries', 0)} retries)", flush=True)  # fmt: skip
+        want = sum(len(p["routes"]) for p in plan)
+        deadline = time.monotonic() + 60
+        while (held := sum(s.get("acceptedPrefixes", 0) for s in
+                           api.control("GET", "/bgp/sessions")["sessions"])) < want:  # fmt: skip
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        print(f"accepted routes held by the speaker: {held} of {want}", flush=True)
         c0, w0 = cpu_seconds(server.pid), time.monotonic()
         time.sleep(5)
         quiet_cpu = (cpu_seconds(server.pid) - c0) / (time.monotonic() - w0) * 100
         loaded_runs = [load() for _ in range(args.rounds)]
         print(f"API with sessions up: {[round(r) for r, _ in loaded_runs]} req/s", flush=True)
+        tables = [] if args.no_routes else route_tables(api, pairs, plan)
         still_up = api.control("GET", "/bgp/sessions")["up"]
         api_up = sum(
             p["bgpStatus"] == "up"
@@ -267,9 +306,13 @@ def main(args: argparse.Namespace) -> int:
             f"{loaded_rate:.0f} req/s ({ratio:.0%} of idle) |",
             f"| server CPU with {still_up} sessions up, no API load | {quiet_cpu:.1f} % of a core |",
         ]
+        for vgw, ms, size, ok_entry in tables:
+            lines.append(f"| GET /_dxlocal/route-tables/{vgw} ({size} prefixes, shared entry "
+                         f"{'right' if ok_entry else 'WRONG'}) | {ms:.0f} ms |")  # fmt: skip
         print("\n".join(lines), flush=True)
         ok = (still_up >= args.sessions and api_up >= args.sessions and ratio >= 0.5
-              and p99 < 1000 and idle_bad == loaded_bad == 0)  # fmt: skip
+              and p99 < 1000 and idle_bad == loaded_bad == 0
+              and all(t[3] for t in tables) and (args.no_routes or held >= want))  # fmt: skip
         print("targets met" if ok else "TARGET MISSED", flush=True)
         return 0 if ok else 1
     finally:
@@ -348,6 +391,15 @@ async def _customer(p: dict, hold: int, setup: list[float], stats: dict) -> None
             await asyncio.sleep(hold / 3)
             writer.write(Keepalive().encode())
 
+    if p["routes"]:
+        from dxlocal.bgp.wire import AS_SEQUENCE, Attributes, Origin, build_announcements
+
+        communities = ((7224 << 16) | 7300,) if p["high"] else ()
+        attrs = Attributes(origin=Origin.IGP, as_path=((AS_SEQUENCE, (CUSTOMER_ASN,)),),
+                           communities=communities)  # fmt: skip
+        nets = [ipaddress.ip_network(r) for r in p["routes"]]  # one family: IPv4
+        for update in build_announcements(nets, attrs, [p["nextHop"]]):
+            writer.write(update.encode())
     task = loop.create_task(keepalives())
     try:
         while True:
@@ -398,5 +450,6 @@ if __name__ == "__main__":
     parser.add_argument("--rounds", type=int, default=3, help="API rate runs per phase (median)")
     parser.add_argument("--ramp-ms", type=float, default=2.0, help="ms between new customers")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
+    parser.add_argument("--no-routes", action="store_true", help="customers announce nothing")
     ns = parser.parse_args()
     sys.exit(customers_main(ns) if ns.mode == "customers" else main(ns))

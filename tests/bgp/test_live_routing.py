@@ -174,8 +174,24 @@ def test_two_locations_communities_as_path_and_multipath(server: LiveBgpServer) 
         block = got[got.index(VPC) :]
         assert re.search(rf"BGP\.as_path: {DXGW_ASN}\n", block), block
     # Established once: the attribute changes above reset nothing.
-    for bird in (bird_a, bird_b):
-        assert "Established" in bird.protocol()
+    peer_a = a["bgpPeers"][0]["bgpPeerId"]
+    assert server.control("GET", f"/bgp/sessions/{peer_a}")["establishedCount"] == 1
+
+    # New allowed prefixes: the association goes through updating, the VPC CIDR (no longer
+    # within them) is withdrawn from the live session, which stays up.
+    dx = server.client()
+    (assoc,) = dx.describe_direct_connect_gateway_associations(directConnectGatewayId=gw_id)[
+        "directConnectGatewayAssociations"
+    ]
+    out = dx.update_direct_connect_gateway_association(
+        associationId=assoc["associationId"],
+        addAllowedPrefixesToDirectConnectGateway=[{"cidr": "172.31.0.0/16"}],
+        removeAllowedPrefixesToDirectConnectGateway=[{"cidr": VPC}],
+    )["directConnectGatewayAssociation"]
+    assert out["associationState"] == "updating"
+    wait(bird_a.routes, lambda t: VPC not in t, what="the VPC CIDR withdrawn at BIRD")
+    assert server.control("GET", f"/bgp/sessions/{peer_a}")["establishedCount"] == 1
+    assert "Established" in bird_a.protocol()
 
 
 def test_public_vif_announcements_carry_scope_and_no_export(server: LiveBgpServer) -> None:
@@ -230,6 +246,16 @@ def test_prefix_pool_allocation_takes_the_session_down_with_cease_1(server: Live
          what="Cease/1 at BIRD")  # fmt: skip
     server.wait_vif(vif_id, lambda v: statuses(v) == {"ipv4": "down"})
     bird.announce(many[:150])
+    up(server, vif_id)
+    # A lower allocation applies to the live session at once; a higher one lets it back.
+    dx = server.client()
+    dx.update_virtual_interface_attributes(
+        virtualInterfaceId=vif_id, prefixPoolAllocatedCountIpv4=120
+    )
+    server.wait_vif(vif_id, lambda v: statuses(v) == {"ipv4": "down"})
+    dx.update_virtual_interface_attributes(
+        virtualInterfaceId=vif_id, prefixPoolAllocatedCountIpv4=200
+    )
     up(server, vif_id)
     # An allocation beyond the pool is refused.
     with pytest.raises(server.client().exceptions.DirectConnectClientException):

@@ -210,3 +210,60 @@ def test_dxlocal_routes_prints_the_table(dx, two_sites):
     assert lines[2].split()[:2] == ["10.9.0.0/16", vif_b]
     assert lines[3].split()[:2] == ["192.168.0.0/16", vif_a]
     assert lines[3].endswith("local preference high over low (communities)")
+
+
+def test_transit_vif_feeds_the_tgw_and_announces_the_allowed_prefixes(dx):
+    tgw = "tgw-0a1b2c3d4e5f60718"
+    dx.control("POST", "/transit-gateways", {"transitGatewayId": tgw, "amazonSideAsn": 64513})
+    client = dx.client()
+    gw_id = make_gateway(dx, client, asn=64801)
+    allowed = [{"cidr": "10.60.0.0/16"}, {"cidr": "10.61.0.0/16"}]
+    assoc = client.create_direct_connect_gateway_association(
+        directConnectGatewayId=gw_id,
+        gatewayId=tgw,
+        addAllowedPrefixesToDirectConnectGateway=allowed,
+    )["directConnectGatewayAssociation"]
+    dx.wait(
+        lambda: client.describe_direct_connect_gateway_associations(
+            associationId=assoc["associationId"]
+        )["directConnectGatewayAssociations"][0]["associationState"],
+        lambda s: s == "associated",
+    )
+    conn = make_connection(dx, client)
+    vif = client.create_transit_virtual_interface(
+        connectionId=conn["connectionId"],
+        newTransitVirtualInterface={"virtualInterfaceName": "t", "vlan": 120, "asn": 65000,
+                                    "directConnectGatewayId": gw_id},
+    )["virtualInterface"]  # fmt: skip
+    assert vif["prefixPoolAllocatedCountIpv4"] == 100
+    v = wait_vif(dx, client, vif["virtualInterfaceId"])
+    announce(dx, v["bgpPeers"][0]["bgpPeerId"], "172.16.0.0/12")
+    # The TGW association's allowed prefixes are announced themselves, AS_PATH the gateway's.
+    adv = client.list_virtual_interface_routes(
+        virtualInterfaceId=v["virtualInterfaceId"], filters={"routeDirection": "advertised"}
+    )["routes"]
+    assert sorted((r["cidr"], r["asPath"][0]["path"][0]) for r in adv) == [
+        ("10.60.0.0/16", 64801), ("10.61.0.0/16", 64801)
+    ]  # fmt: skip
+    got = dx.control("GET", f"/route-tables/{tgw}")
+    assert got["gatewayType"] == "transitGateway"
+    assert [(r["prefix"], r["virtualInterfaceIds"]) for r in got["routes"]] == [
+        ("172.16.0.0/12", [v["virtualInterfaceId"]])
+    ]
+
+
+def test_vgw_table_holds_direct_and_dx_gateway_vifs(dx, two_sites):
+    client, gw_id, (vif_a, peer_a), _ = two_sites
+    conn = make_connection(dx, client, location="EqNY5")
+    direct = make_private_vif(client, conn["connectionId"], vlan=130, virtualGatewayId=VGW)
+    d = wait_vif(dx, client, direct["virtualInterfaceId"])
+    announce(dx, peer_a, {"cidr": "192.168.0.0/16", "asPath": [65000, 65000]})
+    announce(dx, d["bgpPeers"][0]["bgpPeerId"], "192.168.0.0/16")
+    entry = table(dx, VGW)["192.168.0.0/16"]
+    assert entry["virtualInterfaceIds"] == [d["virtualInterfaceId"]]
+    assert {c["virtualInterfaceId"] for c in entry["candidates"]} == {
+        vif_a,
+        d["virtualInterfaceId"],
+    }
+    # The DX gateway's own table does not hold the VIF attached straight to the VGW.
+    assert table(dx, gw_id)["192.168.0.0/16"]["virtualInterfaceIds"] == [vif_a]

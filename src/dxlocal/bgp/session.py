@@ -200,6 +200,9 @@ class Session:
     def update_spec(self, spec: PeerSpec) -> None:
         """Apply changes that need no reconnect (advertised prefixes, next hop, limit)."""
         readvertise = (spec.advertise, spec.next_hop) != (self.spec.advertise, self.spec.next_hop)
+        # A lower prefix limit is checked against what the session holds now (the
+        # Readvertise event runs that check on the session's own task).
+        readvertise = readvertise or spec.max_prefixes < self.spec.max_prefixes
         self.spec = spec
         if readvertise and self.running:
             self._events.put_nowait(Readvertise())
@@ -344,6 +347,7 @@ class Session:
                 raise Notification.hold_timer_expired()
             if isinstance(ev, Readvertise):
                 self._advertise(full=False)
+                self._check_prefix_limit()
             elif isinstance(ev, (Incoming, Connected)):
                 # §6.8: a collision with an Established session closes the new connection.
                 ev.conn.close(Notification.cease(Cease.CONNECTION_COLLISION))
@@ -530,13 +534,7 @@ class Session:
             self.rib_in.apply(msg)
             if self.on_routes is not None:
                 self.on_routes(self.spec.key)
-            if len(self.rib_in) > self.spec.max_prefixes:
-                limit = self.spec.max_prefixes
-                raise Notification.cease(
-                    Cease.MAX_PREFIXES,
-                    struct.pack("!HBI", self.afi, SAFI_UNICAST, limit),  # RFC 4486 §4
-                    f"{len(self.rib_in)} prefixes exceed the limit of {limit}",
-                )
+            self._check_prefix_limit()
         elif isinstance(msg, RouteRefresh):
             if (msg.afi, msg.safi) == (self.afi, SAFI_UNICAST):
                 self._advertise(full=True, reannounce=True)
@@ -544,6 +542,15 @@ class Session:
             raise SessionDown(f"peer sent {msg.describe()}")
         elif isinstance(msg, Open):
             raise Notification.fsm(FsmError.UNEXPECTED_IN_ESTABLISHED, "OPEN while Established")
+
+    def _check_prefix_limit(self) -> None:
+        if len(self.rib_in) > self.spec.max_prefixes:
+            limit = self.spec.max_prefixes
+            raise Notification.cease(
+                Cease.MAX_PREFIXES,
+                struct.pack("!HBI", self.afi, SAFI_UNICAST, limit),  # RFC 4486 §4
+                f"{len(self.rib_in)} prefixes exceed the limit of {limit}",
+            )
 
     # -- Adj-RIB-Out ------------------------------------------------------------------------
     def _wanted_routes(self) -> list[Route]:

@@ -75,9 +75,7 @@ def candidates(
     """The VIF's accepted routes, as path-selection candidates for a gateway in ``region``."""
     same = region is None or vif.get("region") == region
     out = {}
-    for r in vif_routes.vif_routes(ctx, vif):
-        if r["routeDirection"] != "accepted":
-            continue
+    for r in vif_routes.accepted_routes(ctx, vif):
         path = tuple(a for seg in r["asPath"] for a in seg["path"])
         out[r["cidr"]] = Candidate(vif["virtualInterfaceId"], path, tuple(r["communities"]),
                                    same, vif.get("location", ""))  # fmt: skip
