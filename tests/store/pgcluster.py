@@ -55,6 +55,7 @@ class Cluster:
         self._dir: str | None = None
         self._as: list[str] = []
         self._serial = itertools.count(1)
+        self._made: list[str] = []
         if not self.url:
             self._start()
 
@@ -92,6 +93,7 @@ class Cluster:
         with psycopg.connect(self.url, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
             conn.execute(f'CREATE DATABASE "{name}"')
+        self._made.append(name)
         parts = urlsplit(self.url)
         return urlunsplit(parts._replace(path="/" + name))
 
@@ -113,7 +115,10 @@ class Cluster:
         return found
 
     def stop(self) -> None:
-        if self._dir is None:
+        if self._dir is None:  # a server of the user's: drop the databases made on it
+            with psycopg.connect(self.url, autocommit=True) as conn:
+                for name in self._made:
+                    conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             return
         subprocess.run([*self._pg_ctl, "-m", "immediate", "stop"], capture_output=True, timeout=60)
         shutil.rmtree(self._dir, ignore_errors=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import subprocess
 import sys
@@ -56,6 +57,14 @@ class Server:
             aws_secret_access_key="x",
             config=_CONFIG,
         )
+
+    def control_sessions(self) -> dict[str, Any]:
+        """``GET /_dxlocal/bgp/sessions`` ({} when this server runs no speaker)."""
+        try:
+            with urllib.request.urlopen(self.endpoint + "/_dxlocal/bgp/sessions", timeout=5) as r:
+                return json.loads(r.read())
+        except OSError:
+            return {}
 
     def kill(self) -> None:
         if self.proc and self.proc.poll() is None:
