@@ -234,3 +234,29 @@ def test_a_killed_server_loses_no_acknowledged_write(pg_url):
 @pytest.fixture(autouse=True)
 def _needs_postgres(pg_url):
     return pg_url
+
+
+def test_a_shared_lab_as_the_readme_runs_it(pg_url, tmp_path):
+    """README "A shared lab": two servers, one database, --auth sigv4 with one credentials
+    file; a signed client sees one lab through either server, a bad signature gets nothing."""
+    import boto3
+
+    keys = tmp_path / "keys"
+    keys.write_text("AKIALABALPHA000000001:alpha-secret:310000000001\n")
+    extra = ("--auth", "sigv4", "--credentials", str(keys))
+    with Fleet(pg_url, 2, *extra) as fleet:
+
+        def client(server, secret="alpha-secret"):
+            return boto3.client("directconnect", region_name="us-east-1",
+                                endpoint_url=server.endpoint,
+                                aws_access_key_id="AKIALABALPHA000000001",
+                                aws_secret_access_key=secret)  # fmt: skip
+
+        a, b = fleet.servers
+        made = client(a).create_connection(
+            location="EqDC2", bandwidth="1Gbps", connectionName="shared"
+        )
+        seen = client(b).describe_connections(connectionId=made["connectionId"])["connections"]
+        assert seen[0]["ownerAccount"] == "310000000001"
+        code, _ = _outcome(client(b, "wrong").describe_connections)
+        assert code != "ok"
