@@ -53,9 +53,9 @@ def test_describe_update_and_other_accounts(dx):
     assert out["directConnectGateway"]["directConnectGatewayName"] == "new"
     other = dx.client(account="111122223333")
     assert other.describe_direct_connect_gateways()["directConnectGateways"] == []
-    assert "does not exist" in client_error(
-        other, other.describe_direct_connect_gateways, directConnectGatewayId=gw_id
-    )
+    # Another account's gateway, asked for by id: an empty answer (as for a deleted one).
+    answer = other.describe_direct_connect_gateways(directConnectGatewayId=gw_id)
+    assert answer["directConnectGateways"] == []
     assert "invalid format" in client_error(
         client, client.describe_direct_connect_gateways, directConnectGatewayId="dxcon-myid"
     )
@@ -86,6 +86,9 @@ def test_delete_goes_deleting_then_disappears(dx):
         lambda: client.describe_direct_connect_gateways()["directConnectGateways"],
         lambda g: g == [],
     )
+    # By id too: an empty list, which Terraform's destroy waits for (not an error).
+    by_id = client.describe_direct_connect_gateways(directConnectGatewayId=gw_id)
+    assert by_id["directConnectGateways"] == []
     assert "does not exist" in client_error(
         client, client.delete_direct_connect_gateway, directConnectGatewayId=gw_id
     )

@@ -133,7 +133,14 @@ def describe_direct_connect_gateways(
     next_token: str | None = None,
 ) -> dict[str, Any]:
     if direct_connect_gateway_id:
-        records = [owned(ctx, direct_connect_gateway_id)]
+        # An unknown, deleted or foreign gateway is an empty answer, not an error: Terraform's
+        # gateway finder treats any error as fatal and waits for an empty list or `deleted`
+        # after DeleteDirectConnectGateway (docs/behavior.md#gateways).
+        if not ids.matches("uuid", direct_connect_gateway_id):
+            raise errors.invalid_dxgw_format(direct_connect_gateway_id)
+        gw = ctx.tx.get(KIND, direct_connect_gateway_id)
+        visible = gw is not None and gw["ownerAccount"] == ctx.account
+        records = [gw] if visible and gw["directConnectGatewayState"] != "deleted" else []
     else:
         records = [
             g
