@@ -109,7 +109,6 @@ def associate_virtual_interface(
         reprovision_peers(ctx, vif)
         if state != "verifying":
             lifecycle.advance(vifs.KIND, vif, "pending", ctx.now)
-        ctx.tx.cancel(vifs.KIND, virtual_interface_id, "progress")
         ctx.schedule(vifs.KIND, virtual_interface_id, "progress")
     vif["customerRouterConfig"] = customer_router_config(vif)
     # The new parent may belong to another account: who else sees the VIF follows it.
@@ -196,7 +195,7 @@ def reset_sessions(ctx: RequestContext, vif: dict[str, Any]) -> None:
         peer["bgpStatus"] = "down"
     vif["_sessionResets"] = vif.get("_sessionResets", 0) + 1
     vifs.derive_state(vif)
-    ctx.tx.cancel(vifs.KIND, vif["virtualInterfaceId"], "progress")
+    vif[lifecycle.ENTERED] = ctx.now  # sessions settle one step from now; other steps keep theirs
     ctx.schedule(vifs.KIND, vif["virtualInterfaceId"], "progress")
 
 
