@@ -10,6 +10,7 @@ Control API calls are logged at DEBUG.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import time
@@ -51,6 +52,17 @@ def _resource(document: Any) -> str:
     return ""
 
 
+@functools.lru_cache(maxsize=1024)
+def _caller(authorization: str, default_account: str, default_region: str) -> tuple[str, str]:
+    """(account, region) from a SigV4 credential scope (a client sends the same header on
+    every call, so it is parsed once)."""
+    match = _CREDENTIAL.search(authorization)
+    if not match:
+        return default_account, default_region
+    key, region = match.groups()
+    return (key if _ACCOUNT.match(key) else default_account), region
+
+
 def _operation(path: str, headers: Mapping[str, str]) -> str:
     if path.startswith(rpcv2cbor.PATH_PREFIX):
         return path.rsplit("/", 1)[-1]
@@ -73,22 +85,17 @@ def record(
     if path.startswith("/_dxlocal"):
         log.debug("control %s %s %d %.2fms", method, path, status, ms)
         return
-    match = _CREDENTIAL.search(headers.get("authorization", ""))
-    account, region = default_account, default_region
-    if match:
-        key, region = match.groups()
-        account = key if _ACCOUNT.match(key) else default_account
+    account, region = _caller(headers.get("authorization", ""), default_account, default_region)
     operation = _operation(path, headers)
-    answer = _decode(payload, path)
+    asked = _resource(_decode(body, path))
+    creates = operation.startswith(("Create", "Allocate")) and operation != "CreateBGPPeer"
+    # The answer is decoded only when it is needed: what a create makes (else what the call
+    # names), what a call naming nothing finds, and an error's code.
+    answer = _decode(payload, path) if creates or not asked or status >= 300 else None
     created = _resource(answer)
     if not created and isinstance(answer, dict):  # {"directConnectGateway": {...}}
         created = next((_resource(v) for v in answer.values() if _resource(v)), "")
-    asked = _resource(_decode(body, path))
-    # What a create makes, else what the call names.
-    if operation.startswith(("Create", "Allocate")) and operation != "CreateBGPPeer":
-        resource = created or asked
-    else:
-        resource = asked or created
+    resource = (created or asked) if creates else (asked or created)
     error = ""
     if status >= 300 and isinstance(answer, dict):
         error = str(answer.get("__type", "")).rpartition("#")[2]

@@ -91,6 +91,20 @@ def _machine_name() -> str:
 
 
 def host_allowed(host: str, settings: Any) -> bool:
+    # A client sends the same Host on every call: each (Host, settings) is judged once.
+    key = (host, settings.host, settings.allowed_hosts)
+    known = _JUDGED.get(key)
+    if known is None:
+        if len(_JUDGED) >= 1024:
+            _JUDGED.clear()
+        known = _JUDGED[key] = _host_allowed(host, settings)
+    return known
+
+
+_JUDGED: dict[tuple[str, str, str], bool] = {}
+
+
+def _host_allowed(host: str, settings: Any) -> bool:
     name = _hostname(host)
     if not name:
         return False
