@@ -16,8 +16,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 URL = re.compile(r"[a-z][a-z0-9+.-]*://\S+")
-MD_REF = re.compile(r"(?<![\w/.-])((?:[\w.-]+/)*[\w.-]+\.md)(?![\w])(#[a-z0-9-]+)?")
-MD_LINK = re.compile(r"\]\(((?:[\w.-]+/)*[\w.-]+\.md)(#[a-z0-9-]+)?\)")
+MD_REF = re.compile(r"(?<![\w/.-])((?:[\w.-]+/)*[\w.-]+\.md)(?![\w])(#[a-z0-9_-]+)?")
+MD_LINK = re.compile(r"\]\(((?:[\w.-]+/)*[\w.-]+\.md)(#[a-z0-9_-]+)?\)")
 
 
 def _sources() -> list[Path]:
@@ -31,7 +31,7 @@ def _pages() -> list[Path]:
 
 def _anchors(page: Path) -> set[str]:
     text = page.read_text()
-    ids = set(re.findall(r'<a (?:id|name)="([a-z0-9-]+)"', text))
+    ids = set(re.findall(r'<a (?:id|name)="([a-z0-9_-]+)"', text))
     for heading in re.findall(r"^#+ (.+)$", text, re.M):
         slug = re.sub(r"[^\w\- ]", "", heading.lower()).strip().replace(" ", "-")
         ids.add(slug)
