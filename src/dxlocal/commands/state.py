@@ -142,11 +142,11 @@ def add_commands(sub: Any) -> None:
 def _guard(command: Any) -> Any:
     def run(args: argparse.Namespace) -> int:
         from dxlocal.core.errors import ApiError
-        from dxlocal.store import StateInUse, StateRefused
+        from dxlocal.store import StoreError
 
         try:
             return command(args)
-        except (RuntimeError, OSError, ValueError, ApiError, StateInUse, StateRefused) as exc:
+        except (RuntimeError, OSError, ValueError, ApiError, StoreError) as exc:
             print(f"dxlocal {args.command}: {exc}", file=sys.stderr)
             return 1
 
