@@ -22,7 +22,11 @@ MD_LINK = re.compile(r"\]\(((?:[\w.-]+/)*[\w.-]+\.md)(#[a-z0-9_-]+)?\)")
 
 def _sources() -> list[Path]:
     files = [p for d in ("src", "tests", "benchmarks") for p in (ROOT / d).rglob("*.py")]
-    return [p for p in files if ".venv" not in p.parts and "results" not in p.parts]
+    return [
+        p
+        for p in files
+        if not any(part.startswith(".venv") for part in p.parts) and "results" not in p.parts
+    ]
 
 
 def _pages() -> list[Path]:
