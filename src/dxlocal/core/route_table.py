@@ -88,7 +88,8 @@ class Entry:
 
     @property
     def others(self) -> tuple[Candidate, ...]:
-        return tuple(c for c in self.candidates if c not in self.chosen)
+        chosen = {id(c) for c in self.chosen}
+        return tuple(c for c in self.candidates if id(c) not in chosen)
 
     def to_dict(self) -> dict:
         return {

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from dxlocal.core import route_table
 from dxlocal.core.context import RequestContext
 from dxlocal.core.errors import ClientError
 from dxlocal.core.route_table import Candidate, RouteTable
@@ -104,6 +103,3 @@ def get_route_table(service: Service, body: dict[str, Any], gateway_id: str) -> 
         ctx = RequestContext(service.settings.default_account, service.settings.default_region,
                              "route-tables", time.time(), tx, service.settings)  # fmt: skip
         return show(ctx, gateway_id)
-
-
-__all__ = ["build", "candidates", "feeders", "route_table", "show"]
