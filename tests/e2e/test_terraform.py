@@ -20,7 +20,10 @@ import json
 import os
 import shutil
 import subprocess
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -28,6 +31,8 @@ import pytest
 from dxtest import LiveServer
 
 CONFIG = Path(__file__).parent / "terraform" / "main.tf"
+DOC = Path(__file__).parents[2] / "docs" / "clients" / "terraform.md"
+DOC_ENDPOINT = "http://127.0.0.1:4599"
 OWNER, ACCEPTER = "111122223333", "444455556666"
 VGW = "vgw-0a1b2c3d4e5f60718"
 PROVIDER = Path("registry.terraform.io") / "hashicorp" / "aws"
@@ -72,13 +77,14 @@ pytestmark = [
 
 
 class Terraform:
-    def __init__(self, workdir: Path, endpoint: str) -> None:
+    def __init__(self, workdir: Path, config: str, *variables: str) -> None:
         assert MIRROR is not None and TERRAFORM is not None
         root, version = MIRROR
+        workdir.mkdir()
         self.workdir = workdir
-        self.vars = ["-var", f"endpoint={endpoint}", "-var", f"vgw={VGW}"]
+        self.vars = [arg for v in variables for arg in ("-var", v)]
         (workdir / "main.tf").write_text(
-            CONFIG.read_text().replace(
+            config.replace(
                 'aws = { source = "hashicorp/aws" }',
                 f'aws = {{ source = "hashicorp/aws", version = "{version}" }}',
             )
@@ -128,22 +134,73 @@ def dx(server: LiveServer, account: str):
     )
 
 
-def test_apply_replan_destroy(tmp_path):
-    server = LiveServer(tmp_path / "state.sqlite3").start()
-    try:
-        tf = Terraform(tmp_path, server.url)
-        tf.run("init")
-        tf.run("apply", "-auto-approve", "-parallelism=20", *tf.vars)
-        out = json.loads(tf.run("output", "-json", "ids").stdout)
-        check_applied(server, out)
+def doc_config() -> str:
+    """The first ``hcl`` block of docs/clients/terraform.md: the page's whole configuration."""
+    text = DOC.read_text()
+    start = text.index("```hcl\n") + len("```hcl\n")
+    return text[start : text.index("```", start)]
 
-        plan = tf.run("plan", "-detailed-exitcode", "-parallelism=20", *tf.vars, ok=(0, 2))
-        assert plan.returncode == 0, f"the re-plan is not empty:\n{plan.stdout[-6000:]}"
 
-        tf.run("destroy", "-auto-approve", "-parallelism=20", *tf.vars)
-        check_destroyed(server, out)
-    finally:
-        server.stop()
+def cycle(tf: Terraform, check: Callable[[dict[str, Any]], None]) -> None:
+    """init, apply, ``check`` the outputs, an empty re-plan, destroy."""
+    tf.run("init")
+    tf.run("apply", "-auto-approve", "-parallelism=20", *tf.vars)
+    check(json.loads(tf.run("output", "-json").stdout))
+    plan = tf.run("plan", "-detailed-exitcode", "-parallelism=20", *tf.vars, ok=(0, 2))
+    assert plan.returncode == 0, f"the re-plan is not empty:\n{plan.stdout[-6000:]}"
+    tf.run("destroy", "-auto-approve", "-parallelism=20", *tf.vars)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[LiveServer]:
+    srv = LiveServer(tmp_path_factory.mktemp("terraform") / "state.sqlite3").start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def cycles(server, tmp_path_factory) -> dict[str, BaseException | None]:
+    """Both configurations through their cycle at once (the waits overlap)."""
+    base = tmp_path_factory.mktemp("tf")
+    cases = {
+        "cases": (
+            Terraform(base / "cases", CONFIG.read_text(), f"endpoint={server.url}", f"vgw={VGW}"),
+            lambda out: check_applied(server, out["ids"]["value"]),
+        ),
+        "doc": (
+            Terraform(base / "doc", doc_config().replace(DOC_ENDPOINT, server.url)),
+            lambda out: check_doc_applied(server),
+        ),
+    }
+    with ThreadPoolExecutor(len(cases)) as pool:
+        futures = {name: pool.submit(cycle, *case) for name, case in cases.items()}
+    return {name: future.exception() for name, future in futures.items()}
+
+
+def test_cases_apply_replan_destroy(server, cycles):
+    if cycles["cases"] is not None:
+        raise cycles["cases"]
+    check_destroyed(server)
+
+
+def test_doc_page_configuration_applies_replans_destroys(server, cycles):
+    if cycles["doc"] is not None:
+        raise cycles["doc"]
+
+
+def check_doc_applied(server: LiveServer) -> None:
+    (conn,) = [
+        c
+        for c in dx(server, OWNER).describe_connections()["connections"]
+        if c["connectionName"] == "primary"
+    ]
+    assert {t["key"]: t["value"] for t in conn["tags"]} == {"Team": "network"}
+    (gw,) = [
+        g
+        for g in dx(server, ACCEPTER).describe_direct_connect_gateways()["directConnectGateways"]
+        if g["directConnectGatewayName"] == "shared"
+    ]
+    assert gw["ownerAccount"] == ACCEPTER  # made with the assumed role's credentials
 
 
 def check_applied(server: LiveServer, out: dict[str, str]) -> None:
@@ -187,14 +244,19 @@ def check_applied(server: LiveServer, out: dict[str, str]) -> None:
     }
 
 
-def check_destroyed(server: LiveServer, out: dict[str, str]) -> None:
+def check_destroyed(server: LiveServer) -> None:
+    """Nothing of terraform/main.tf (every name starts with ``tf-``) is left but the deleted."""
     owner, accepter = dx(server, OWNER), dx(server, ACCEPTER)
     gone = {"deleted", "deleting"}
-    assert all(c["connectionState"] in gone for c in owner.describe_connections()["connections"])
-    assert all(
-        v["virtualInterfaceState"] in gone
-        for v in owner.describe_virtual_interfaces()["virtualInterfaces"]
-    )
-    assert all(lag["lagState"] in gone for lag in owner.describe_lags()["lags"])
-    assert owner.describe_direct_connect_gateways()["directConnectGateways"] == []
-    assert accepter.describe_direct_connect_gateways()["directConnectGateways"] == []
+
+    def ours(items: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
+        return [i for i in items if i.get(name, "").startswith("tf-")]
+
+    conns = ours(owner.describe_connections()["connections"], "connectionName")
+    assert len(conns) == 4 and all(c["connectionState"] in gone for c in conns)
+    vifs = ours(owner.describe_virtual_interfaces()["virtualInterfaces"], "virtualInterfaceName")
+    assert all(v["virtualInterfaceState"] in gone for v in vifs)
+    assert all(lag["lagState"] in gone for lag in ours(owner.describe_lags()["lags"], "lagName"))
+    for client in (owner, accepter):
+        gateways = client.describe_direct_connect_gateways()["directConnectGateways"]
+        assert ours(gateways, "directConnectGatewayName") == []
