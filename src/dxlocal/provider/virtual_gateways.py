@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from dxlocal.core import ids
 from dxlocal.core.context import RequestContext
 from dxlocal.core.errors import ClientError
+from dxlocal.provider import ec2_source
 from dxlocal.provider._registry import operation
 from dxlocal.server.control import route
 
@@ -82,6 +83,8 @@ def ensure_gateway(ctx: RequestContext, gateway_id: str) -> dict[str, Any]:
     """The caller's VGW or TGW in this region, remembered on first use."""
     kind = kind_of(gateway_id)
     record = ctx.tx.get(kind, gateway_id)
+    if ctx.settings.ec2_endpoint:
+        return _from_ec2(ctx, kind, gateway_id, record)
     if record is None:
         record = _new_record(gateway_id, ctx.account, ctx.region, DEFAULT_ASN, [])
         ctx.tx.insert(kind, gateway_id, record, account=ctx.account, region=ctx.region)
@@ -89,6 +92,25 @@ def ensure_gateway(ctx: RequestContext, gateway_id: str) -> dict[str, Any]:
         what = "Virtual gateway" if kind == KIND else "Transit gateway"
         raise ClientError(f"{what} {gateway_id} does not exist.")
     return record
+
+
+def _from_ec2(
+    ctx: RequestContext, kind: str, gateway_id: str, record: dict[str, Any] | None
+) -> dict[str, Any]:
+    """``--ec2-endpoint``: the gateway as EC2 shows it to the caller now (provider/ec2_source)."""
+    lookup = ec2_source.virtual_gateway if kind == KIND else ec2_source.transit_gateway
+    found = lookup(ctx.settings.ec2_endpoint, ctx.account, ctx.region, gateway_id)
+    if found is None:
+        what = "Virtual gateway" if kind == KIND else "Transit gateway"
+        raise ClientError(f"{what} {gateway_id} does not exist.")
+    fresh = _new_record(gateway_id, ctx.account, ctx.region, found["asn"], found["cidrs"])
+    if kind == KIND:
+        fresh["virtualGatewayState"] = found["state"]
+    if record is None:
+        ctx.tx.insert(kind, gateway_id, fresh, account=ctx.account, region=ctx.region)
+    elif record != fresh:
+        ctx.tx.update(kind, gateway_id, fresh, account=ctx.account)
+    return fresh
 
 
 def ensure(ctx: RequestContext, vgw_id: str) -> dict[str, Any]:
@@ -108,6 +130,9 @@ def vpc_cidrs(record: dict[str, Any] | None) -> list[str]:
 
 @operation("DescribeVirtualGateways")
 def describe_virtual_gateways(ctx: RequestContext) -> dict[str, Any]:
+    if ctx.settings.ec2_endpoint:  # the caller's VGWs in EC2, remembered as they are now
+        ids_ = ec2_source.virtual_gateway_ids(ctx.settings.ec2_endpoint, ctx.account, ctx.region)
+        return {"virtualGateways": [ensure_gateway(ctx, vgw_id) for vgw_id in ids_]}
     return {"virtualGateways": ctx.tx.list(KIND, account=ctx.account, region=ctx.region)}
 
 
