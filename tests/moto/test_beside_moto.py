@@ -63,3 +63,14 @@ def test_a_passthrough_the_user_set_is_kept() -> None:
     with moto.mock_aws(config=config), mock_directconnect():
         _exercise()
     assert config["core"]["passthrough"]["services"] == ["directconnect"]
+
+
+def test_the_default_session_forgets_the_mock_credentials(monkeypatch) -> None:
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.delenv(key, raising=False)
+    with mock_directconnect():
+        boto3.client("directconnect", region_name="us-east-1").describe_locations()
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "111122223333")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "dxlocal-secret")
+    client = boto3.client("directconnect", region_name="us-east-1")
+    assert client._request_signer._credentials.access_key == "111122223333"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import inspect
 import os
+import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -111,6 +112,7 @@ class mock_directconnect:  # noqa: N801 - named like moto's mock_aws, as users e
             if old is None:
                 os.environ.pop(key, None)
         self._saved_env.clear()
+        _forget_default_session()  # it may hold the fake credentials set above
         if self.service is not None:
             self.service.close()
             self.service = None
@@ -149,3 +151,11 @@ def _register_on_existing_sessions() -> None:
     if session is not None:
         session._session.unregister(_EVENT, _before_send)
         session._session.register(_EVENT, _before_send)
+
+
+def _forget_default_session() -> None:
+    """boto3's default session keeps the credentials it first resolved; after the mock, the
+    next ``boto3.client`` must resolve them again (the mock's fake ones are gone)."""
+    boto3 = sys.modules.get("boto3")
+    if boto3 is not None:
+        boto3.DEFAULT_SESSION = None
