@@ -48,6 +48,10 @@ class JsonFormatter(logging.Formatter):
 
 def configure(level: str = "info", fmt: str = "text", stream: Any = None) -> None:
     """Send the ``dxlocal`` loggers to ``stream`` (stderr) at ``level``, once per process."""
+    # Nothing here needs the caller's source line, thread or process (Python's logging
+    # documentation, "Optimization"): a line per API call stays cheap.
+    logging._srcfile = None  # type: ignore[attr-defined]
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     root = logging.getLogger("dxlocal")
