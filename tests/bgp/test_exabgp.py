@@ -41,7 +41,8 @@ def test_exabgp_sessions_routes_echo_and_kill(lab: Lab) -> None:
             await wait_until(lambda: accepted("dxpeer-ipv4") == set(V4), 10)
             await wait_until(lambda: accepted("dxpeer-ipv6") == set(V6), 10)
             assert speaker.accepted_routes("dxpeer-ipv4")[0]["asPath"] == [CUST_ASN]
-            assert speaker.info("dxpeer-ipv4")["droppedOwnAsPaths"] == 1
+            # The looped path may come in a later UPDATE than the accepted ones.
+            await wait_until(lambda: speaker.info("dxpeer-ipv4")["droppedOwnAsPaths"] == 1, 10)
             await wait_until(
                 lambda: (
                     {"10.100.0.0/16", "10.101.0.0/16", "2600:1f00::/40"} <= exa.received_prefixes()
