@@ -9,6 +9,7 @@ test does not read them as citations.)
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -33,6 +34,14 @@ def _pages() -> list[Path]:
     return [*ROOT.glob("*.md"), *(ROOT / "docs").rglob("*.md"), *ROOT.glob("benchmarks/*.md")]
 
 
+MARKDOWN: dict[str, list[Path]] = {}
+for _dir, _subdirs, _files in os.walk(ROOT):
+    _subdirs[:] = [d for d in _subdirs if not d.startswith(".") and d != "node_modules"]
+    for _name in _files:
+        if _name.endswith(".md"):
+            MARKDOWN.setdefault(_name, []).append(Path(_dir, _name))
+
+
 def _anchors(page: Path) -> set[str]:
     text = page.read_text()
     ids = set(re.findall(r'<a (?:id|name)="([a-z0-9_-]+)"', text))
@@ -46,6 +55,8 @@ def _resolve(name: str, base: Path) -> Path | None:
     for candidate in (base / name, ROOT / name, ROOT / "docs" / name):
         if candidate.is_file():
             return candidate
+    if "/" not in name:  # a bare file name, as code that builds a path names it
+        return next(iter(MARKDOWN.get(name, [])), None)
     return None
 
 
