@@ -16,8 +16,8 @@ from dxlocal.store.sqlite import lock_state
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from dxlocal import compose
     from dxlocal.server import http
-    from dxlocal.server.service import Service
 
     settings = from_env(
         host=args.host,
@@ -39,10 +39,8 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"dxlocal serve: {why}", file=sys.stderr)
         return 1
     serve_options.start(args)  # logging, configured once, here
-    if settings.bgp == "live":
-        import dxlocal.bgp.live  # noqa: F401  (registers its server hooks and control routes)
     try:
-        service = Service(settings)
+        service, companions = compose.build(settings)
     except CredentialsError as exc:
         print(f"dxlocal serve: {exc}", file=sys.stderr)
         return 1
@@ -66,7 +64,7 @@ def _serve(args: argparse.Namespace) -> int:
         serve_options.started(args, service)
 
     try:
-        http.run(service, settings.host, settings.port, on_listening=listening)
+        http.run(service, settings.host, settings.port, companions, on_listening=listening)
     except http.CannotListen as exc:
         print(f"dxlocal serve: {exc}", file=sys.stderr)
         return 1
@@ -77,7 +75,8 @@ def _lab(args: argparse.Namespace) -> int:
     """``dxlocal lab``: talks to the running server, which owns the speaker and namespaces."""
     import json
 
-    from dxlocal.bgp import lab
+    from dxlocal.bgp import lab_client as lab
+    from dxlocal.bgp.lab_config import render
 
     try:
         if args.lab_command == "attach":
@@ -98,7 +97,7 @@ def _lab(args: argparse.Namespace) -> int:
             account = args.account or info["ownerAccount"]
             region = args.region or info["region"]
             vif = lab.describe_vif(args.endpoint, account, region, args.vif)
-            print(lab.render(args.format, vif, info, args.peer, args.announce), end="")
+            print(render(args.format, vif, info, args.peer, args.announce), end="")
     except (RuntimeError, ValueError, OSError) as exc:
         print(f"dxlocal lab {args.lab_command}: {exc}", file=sys.stderr)
         return 1

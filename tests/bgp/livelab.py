@@ -96,7 +96,7 @@ class LiveBgpServer:
         raise RuntimeError("dxlocal serve did not become ready")
 
     def control(self, method: str, path: str, body: dict | None = None) -> Any:
-        from dxlocal.bgp import lab
+        from dxlocal.bgp import lab_client as lab
 
         return lab.call(self.url, method, path, body)
 

@@ -145,7 +145,7 @@ def test_frr_on_loopback_when_namespaces_fail(loopback_server: LiveBgpServer) ->
 
 
 def test_frr_config_refuses_a_key_it_cannot_express() -> None:
-    from dxlocal.bgp import lab
+    from dxlocal.bgp import lab_config as lab
 
     transport = {"mode": "netns", "amazon": {"address": "169.254.0.1"},
                  "customer": {"address": "169.254.0.2"}}  # fmt: skip

@@ -24,6 +24,9 @@ class Client:
     def write(self, status: int, headers: Any, body: bytes, keep_alive: bool) -> None:
         self.answers.append(status)
 
+    def answer(self, answer: Any, keep_alive: bool) -> None:
+        self.write(*answer, keep_alive)
+
 
 def run_group(service: Service, requests: list[tuple[Client, dict[str, str], bytes]]) -> None:
     server = HttpServer(service)

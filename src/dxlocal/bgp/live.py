@@ -1,10 +1,16 @@
 """Live BGP: the speaker is the Amazon side of every BGP peer (``dxlocal serve --bgp live``).
 
-    store ──(Service.listeners: changed virtualInterface / gateway records)──▶ LiveBgp
+    store ──(work.subscribe: committed VIF / gateway changes)──────────────▶ LiveBgp
       ▲                                                                        │ debounced,
-      │ bgpStatus up/down, VIF state (derive_state)                            │ on the loop
-      │ one store transaction per batch                                        ▼
+      │ apply_status (a provider function): bgpStatus, VIF state               │ on the loop,
+      │ one unit of work per batch, after any open group has committed        ▼ committed reads
     on_change(peer, up|down) ◀── Speaker ◀── reconcile(PeerSpecs) ◀── specs + Plumbing.sync
+
+The bridge depends on two ports, given by the composition root (``dxlocal.compose``):
+``RouteSource`` (what AWS announces on each VIF, and how many prefixes a session may
+accept) and ``StatusApplier`` (write a session's status onto its peer and VIF). Besides
+them it knows the unit of work (``core/work.py``) and the settings; it imports no provider
+or server code.
 
 Per BGP peer of every VIF in pending/available/down/testing (peers deleting or deleted get
 none) one session, one address family each as Direct Connect does: local address the
@@ -35,20 +41,18 @@ import dataclasses
 import ipaddress
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-
-from dxlocal.core.context import RequestContext
-from dxlocal.provider import prefix_pools
-from dxlocal.server import asgi
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .netns import Plumbing, Port
 from .session import router_id_for
 from .speaker import PeerSpec, Speaker
 
 if TYPE_CHECKING:
-    from dxlocal.server.service import Service
+    from dxlocal.config import Settings
+    from dxlocal.core.work import Committed, Work
+    from dxlocal.store.base import Tx
 
 log = logging.getLogger("dxlocal.bgp")
 
@@ -61,25 +65,27 @@ REACH_KINDS = {"*", "directConnectGatewayAssociation", "virtualGateway", "transi
 DEBOUNCE = 0.05
 LOOPBACK_V4 = int(ipaddress.IPv4Address("127.1.0.0"))
 
-_CURRENT: LiveBgp | None = None
+# A peer id -> (accepted, advertised) routes of its session.
+SessionRoutes = Callable[[str], tuple[list[dict[str, Any]], list[dict[str, Any]]]]
+Announcement = tuple[str, tuple[int, ...], tuple[str, ...]]  # (prefix, AS_PATH, communities)
 
 
-def current() -> LiveBgp | None:
-    """The running bridge, if ``dxlocal serve --bgp live`` started one in this process."""
-    return _CURRENT
+class RouteSource(Protocol):
+    """What the provider says about a VIF's routes."""
+
+    def announced(self, tx: Tx, vif: dict[str, Any], sessions: SessionRoutes) -> list[Announcement]:
+        """What AWS announces on the VIF (``sessions``: the live sessions' routes, which
+        SiteLink passes on)."""
+        ...
+
+    def limit(self, vif: dict[str, Any], family: str) -> int:
+        """Accepted prefixes per session of ``family`` beyond which the session ends."""
+        ...
 
 
-def routes(peer_id: str) -> tuple[list[dict], list[dict]] | None:
-    """(accepted, advertised) routes of a peer's live session; None without live BGP.
-
-    Each route: ``{"prefix", "nextHop", "asPath": [int], "origin", "communities": ["a:b"]}``
-    (and ``med`` when sent). A peer without an established session has ``([], [])``."""
-    bridge = _CURRENT
-    if bridge is None:
-        return None
-    if bridge.speaker.status(peer_id) != "up":
-        return [], []
-    return bridge.speaker.accepted_routes(peer_id), bridge.speaker.advertised_routes(peer_id)
+# (tx, VIF record, {peer id: "up"|"down"}): write the sessions' statuses onto the VIF's
+# peers and derive the VIF's state from them.
+StatusApplier = Callable[["Tx", dict[str, Any], Mapping[str, str]], None]
 
 
 @dataclass(frozen=True)
@@ -108,9 +114,13 @@ def held(peer: dict[str, Any]) -> bool:
 
 
 class LiveBgp:
-    def __init__(self, service: Service) -> None:
-        self.service = service
-        self.settings = service.settings
+    def __init__(
+        self, settings: Settings, work: Work, routes: RouteSource, apply_status: StatusApplier
+    ) -> None:
+        self.settings = settings
+        self.work = work
+        self.route_source = routes
+        self.apply_status = apply_status
         self.speaker = Speaker(self._on_change)
         self.speaker.on_routes = self._on_routes
         self.site_link: dict[str, str] = {}  # SiteLink VIF id -> its Direct Connect gateway
@@ -128,7 +138,7 @@ class LiveBgp:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task | None = None
         self._flush_task: asyncio.Task | None = None
-        self._own_write = False
+        self._unsubscribe: Callable[[], None] = lambda: None
         self._busy = False
         self.reconciles = 0
 
@@ -146,13 +156,13 @@ class LiveBgp:
                 self.plumbing = plumbing
             except OSError as exc:
                 log.warning("live BGP: no network namespace (%s); loopback transport", exc)
-        self.service.listeners.append(self._changed)
+        self._unsubscribe = self.work.subscribe(self._changed)
         self._task = self._loop.create_task(self._run(), name="live-bgp")
         self.kick(full=True)
+        log.info("live BGP started (%s transport)", self.mode)
 
     async def stop(self) -> None:
-        if self._changed in self.service.listeners:
-            self.service.listeners.remove(self._changed)
+        self._unsubscribe()
         for task in (self._task, self._flush_task):
             if task is not None:
                 task.cancel()
@@ -162,13 +172,11 @@ class LiveBgp:
             await asyncio.to_thread(self.plumbing.stop)
 
     # -- what changed -----------------------------------------------------------------------
-    def _changed(self, changed: set[tuple[str, str]]) -> None:
-        if self._own_write:
-            return  # our own bgpStatus writes change no session
-        for kind, rid in changed:
-            if kind == VIF:
-                self._dirty.add(rid)
-            elif kind in REACH_KINDS:
+    def _changed(self, event: Committed) -> None:
+        for change in event.changes:
+            if change.kind == VIF:
+                self._dirty.add(change.id)
+            elif change.kind in REACH_KINDS:
                 self._full = True
         if self._dirty or self._full:
             self.kick()
@@ -207,7 +215,9 @@ class LiveBgp:
     async def _reconcile(self, dirty: set[str], full: bool) -> None:
         self.reconciles += 1
         old_ports = dict(self.ports)
-        with self.service.store.transaction() as tx:
+        await self.work.idle()  # read committed records only
+        with self.work.unit("bgp") as unit:
+            tx = unit.tx
             if full:
                 records = {v["virtualInterfaceId"]: v for v in tx.list(VIF)}
                 records.update({vid: None for vid in self.specs if vid not in records})
@@ -253,17 +263,11 @@ class LiveBgp:
         cust = tuple(sorted({str(ipaddress.ip_interface(p["customerAddress"])) for p in peers}))
         return Port(vif["virtualInterfaceId"], int(vif["vlan"]), amazon, cust)
 
-    def advertise(self, tx: Any, vif: dict[str, Any]) -> tuple[tuple[str, tuple, tuple], ...]:
+    def advertise(self, tx: Tx, vif: dict[str, Any]) -> tuple[Announcement, ...]:
         """What AWS announces on the VIF, with each route's AS_PATH and communities, exactly
         as ListVirtualInterfaceRoutes advertises it (docs/routing.md)."""
-        from dxlocal.provider import announcements
-
-        ctx = RequestContext(vif["ownerAccount"], vif["region"], "live-bgp", time.time(), tx,
-                             self.settings)  # fmt: skip
         try:
-            found = announcements.announcements(ctx, vif)
-            return tuple(sorted({(a["cidr"], tuple(a["asPath"]), tuple(a["communities"]))
-                                 for a in found}))  # fmt: skip
+            return tuple(sorted(set(self.route_source.announced(tx, vif, self.routes))))
         except Exception:
             log.exception("live BGP: prefixes of %s", vif["virtualInterfaceId"])
             return ()
@@ -304,7 +308,7 @@ class LiveBgp:
                 remote_asn=int(peer.get("asnLong") or peer.get("asn") or 0),
                 md5_key=peer.get("authKey") or None,
                 advertise=advertise,
-                max_prefixes=prefix_pools.allocation(vif, peer["addressFamily"]),
+                max_prefixes=self.route_source.limit(vif, peer["addressFamily"]),
                 local_port=t.amazon_port,
                 remote_port=t.customer_port,
                 hold_time=self.settings.bgp_hold_time,
@@ -371,45 +375,40 @@ class LiveBgp:
 
     async def _flush(self) -> None:
         await asyncio.sleep(0.02)
-        from dxlocal.provider import bgp_peers, virtual_interfaces
-
         keys, self._status_keys = self._status_keys, set()
-        by_vif: dict[str, set[str]] = {}
+        by_vif: dict[str, dict[str, str]] = {}
         for key in keys:
             if key in self.owner:
-                by_vif.setdefault(self.owner[key], set()).add(key)
-        changed: set[tuple[str, str]] = set()
+                by_vif.setdefault(self.owner[key], {})[key] = self.speaker.status(key)
+        await self.work.idle()  # a COMMIT of our own, never a savepoint of an open group
         try:
-            with self.service.store.transaction() as tx:
-                for vif_id, peer_ids in by_vif.items():
-                    vif = tx.get(VIF, vif_id)
+            with self.work.unit("bgp") as unit:
+                for vif_id, statuses in by_vif.items():
+                    vif = unit.tx.get(VIF, vif_id)
                     if vif is None:
                         continue
-                    touched = False
-                    for peer in self.session_peers(vif):
-                        key = peer["bgpPeerId"]
-                        want = self.speaker.status(key)
-                        if key in peer_ids and peer.get("bgpStatus") != want:
-                            peer["bgpStatus"] = want
-                            touched = True
-                    if touched:
-                        virtual_interfaces.derive_state(vif)
-                        ctx = RequestContext(vif["ownerAccount"], vif["region"], "live-bgp",
-                                             time.time(), tx, self.settings)  # fmt: skip
-                        bgp_peers.save(ctx, vif)
-                changed = set(tx.changed)
+                    wanted = {
+                        p["bgpPeerId"]: statuses[p["bgpPeerId"]]
+                        for p in self.session_peers(vif)
+                        if p["bgpPeerId"] in statuses
+                        and p.get("bgpStatus") != statuses[p["bgpPeerId"]]
+                    }
+                    if wanted:
+                        self.apply_status(unit.tx, vif, wanted)
         except Exception:
             log.exception("live BGP: writing bgpStatus failed; retrying")
             self._status_keys |= keys
             if self._loop is not None:
                 self._loop.call_later(0.5, self._schedule_flush)
-            return
-        if changed:
-            self._own_write = True
-            try:
-                self.service._notify(changed)
-            finally:
-                self._own_write = False
+
+    def routes(self, peer_id: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """(accepted, advertised) routes of a peer's session; ``([], [])`` unless it is up.
+
+        Each route: ``{"prefix", "nextHop", "asPath": [int], "origin", "communities":
+        ["a:b"]}`` (and ``med`` when sent)."""
+        if self.speaker.status(peer_id) != "up":
+            return [], []
+        return self.speaker.accepted_routes(peer_id), self.speaker.advertised_routes(peer_id)
 
     # -- diagnostics ------------------------------------------------------------------------
     def session(self, key: str) -> dict[str, Any]:
@@ -422,32 +421,3 @@ class LiveBgp:
                        local=f"{spec.local_address}:{spec.local_port}",
                        remote=f"{spec.remote_address}:{spec.remote_port}", netns=spec.netns)  # fmt: skip
         return out
-
-
-# -- server hooks ------------------------------------------------------------------------------
-async def _startup(service: Service) -> None:
-    global _CURRENT
-    if service.settings.bgp != "live" or _CURRENT is not None:
-        return
-    bridge = LiveBgp(service)
-    await bridge.start()
-    _CURRENT = bridge
-    log.info("live BGP started (%s transport)", bridge.mode)
-
-
-async def _shutdown(service: Service) -> None:
-    global _CURRENT
-    bridge, _CURRENT = _CURRENT, None
-    if bridge is not None and bridge.service is service:
-        await bridge.stop()
-
-
-def install() -> None:
-    """Register the server hooks and the control routes (idempotent)."""
-    if _startup not in asgi.service_startup_hooks:
-        asgi.service_startup_hooks.append(_startup)
-        asgi.service_shutdown_hooks.append(_shutdown)
-    from . import lab  # noqa: F401  (its @route registrations)
-
-
-install()

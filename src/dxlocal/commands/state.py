@@ -51,7 +51,7 @@ def _document(args: argparse.Namespace) -> dict[str, Any]:
 
         service = _offline(args.state)
         try:
-            return snapshot.export(service)
+            return snapshot.export(service.control.ctx)
         finally:
             service.close()
     return _call(args.endpoint, "GET", "/export")
@@ -87,7 +87,7 @@ def _import(args: argparse.Namespace) -> int:
 
         service = _offline(args.state)
         try:
-            counts = snapshot.load(service, document, replace=not args.merge)
+            counts = snapshot.load(service.control.ctx, document, replace=not args.merge)
         finally:
             service.close()
     else:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from dxlocal.core import lifecycle
+
+# A peer id -> (accepted, advertised) routes of its live BGP session (``--bgp live``).
+LiveRoutes = Callable[[str], tuple[list[dict[str, Any]], list[dict[str, Any]]]]
 
 if TYPE_CHECKING:
     from dxlocal.config import Settings
@@ -22,6 +26,7 @@ class RequestContext:
     settings: Settings
     operation: str = ""
     access_key: str = ""  # of the SigV4 credential scope ("" when unsigned)
+    live: LiveRoutes | None = None  # the live sessions' routes, when the server runs them
 
     def __post_init__(self) -> None:
         # Reads show each record's state as of ``now`` (core/lifecycle.py).

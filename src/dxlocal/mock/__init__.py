@@ -8,6 +8,7 @@ created before or inside the block are both covered, whatever their ``endpoint_u
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import inspect
 import os
@@ -62,7 +63,10 @@ def _before_send(request: Any, **_: Any) -> AWSResponse | None:
     }
     path = request.url.split("://", 1)[-1]
     path = "/" + path.split("/", 1)[1] if "/" in path else "/"
-    status, out_headers, payload = service.handle(request.method, path, headers, body)
+    answer = service.handle(request.method, path, headers, body)
+    if not isinstance(answer, tuple):
+        answer = asyncio.run(answer)  # a control route that waits
+    status, out_headers, payload = answer
     response_headers = HTTPHeaders()
     for key, value in out_headers:
         response_headers[key] = value

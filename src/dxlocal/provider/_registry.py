@@ -1,12 +1,17 @@
-"""Operation handlers by name.
+"""Operation handlers by name, and the control API's routes.
 
 A handler takes the request context and the input members as snake_case keyword arguments
 (``connectionId`` -> ``connection_id``) and returns a dict shaped like the output shape.
 Handlers are filed per service (botocore's name), so two services may share an operation name.
+
+A control route (``/_dxlocal/...``, what a test needs that AWS has no call for) takes a
+``ControlContext`` (core/work.py: its unit of work, the settings, the clock), the JSON body
+and the pattern's ``{groups}`` as keyword arguments, and returns what is answered as JSON.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -27,6 +32,31 @@ def operation(name: str, service: str = DIRECT_CONNECT) -> Callable[[Handler], H
         return fn
 
     return register
+
+
+ControlHandler = Callable[..., Any]
+Route = tuple[str, re.Pattern[str], ControlHandler]
+_ROUTES: list[Route] = []
+
+
+def compile_route(method: str, pattern: str, fn: ControlHandler) -> Route:
+    """``METHOD /_dxlocal<pattern>``; ``{name}`` matches one path segment."""
+    regex = re.compile("^/_dxlocal" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", pattern) + "$")
+    return method, regex, fn
+
+
+def route(method: str, pattern: str) -> Callable[[ControlHandler], ControlHandler]:
+    """Register ``fn(ctx: ControlContext, body, **groups)`` for ``METHOD /_dxlocal<pattern>``."""
+
+    def register(fn: ControlHandler) -> ControlHandler:
+        _ROUTES.append(compile_route(method, pattern, fn))
+        return fn
+
+    return register
+
+
+def routes() -> list[Route]:
+    return list(_ROUTES)
 
 
 def lookup(name: str, service: str = DIRECT_CONNECT) -> Handler | None:

@@ -19,18 +19,16 @@ Control API:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from dxlocal.core.context import RequestContext
 from dxlocal.core.errors import ClientError
 from dxlocal.core.route_table import Candidate, RouteTable
+from dxlocal.core.work import ControlContext
 from dxlocal.provider import dx_gateways, gateway_associations, virtual_gateways
 from dxlocal.provider import routes as vif_routes
 from dxlocal.provider import virtual_interfaces as vifs
-from dxlocal.server.control import route
-
-if TYPE_CHECKING:
-    from dxlocal.server.service import Service
+from dxlocal.provider._registry import route
 
 FEEDING = {"pending", "available", "down", "testing"}
 
@@ -95,11 +93,7 @@ def show(ctx: RequestContext, gateway_id: str) -> dict[str, Any]:
 
 
 @route("GET", "/route-tables/{gateway_id}")
-def get_route_table(service: Service, body: dict[str, Any], gateway_id: str) -> dict[str, Any]:
+def get_route_table(ctx: ControlContext, body: dict[str, Any], gateway_id: str) -> dict[str, Any]:
     """The route table AWS would build for a VGW, TGW or Direct Connect gateway."""
-    import time
-
-    with service.store.transaction() as tx:
-        ctx = RequestContext(service.settings.default_account, service.settings.default_region,
-                             "route-tables", time.time(), tx, service.settings)  # fmt: skip
-        return show(ctx, gateway_id)
+    with ctx.request("route-tables") as request:
+        return show(request, gateway_id)

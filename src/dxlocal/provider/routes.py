@@ -2,7 +2,7 @@
 route that says what the simulated customer router announces.
 
 - ``accepted``: received from the customer network. With ``--bgp live`` they are the real
-  session's Adj-RIB-In (``dxlocal.bgp.live.routes``); in simulation, what the control API
+  session's Adj-RIB-In (``ctx.live``, given by the composition root); in simulation, what the control API
   says the customer's router announces, kept on the peer record as ``_announced``. A public VIF accepts only prefixes inside its
   route filter prefixes. More prefixes on one session than its VIF's allocation for the
   family (private/transit, default 100) or 1,000 (public) put it idle and DOWN
@@ -21,20 +21,17 @@ Only sessions that are up carry routes. Control API:
 from __future__ import annotations
 
 import ipaddress
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from dxlocal.core.context import RequestContext
 from dxlocal.core.errors import ClientError
 from dxlocal.core.pagination import page
 from dxlocal.core.route_table import accepted_communities
 from dxlocal.core.router_xml import peer_asn
+from dxlocal.core.work import ControlContext
 from dxlocal.provider import announcements, bgp_peers, prefix_pools
 from dxlocal.provider import virtual_interfaces as vifs
-from dxlocal.provider._registry import operation
-from dxlocal.server.control import route
-
-if TYPE_CHECKING:
-    from dxlocal.server.service import Service
+from dxlocal.provider._registry import operation, route
 
 MAX_FILTER_CIDRS = 10
 
@@ -115,13 +112,9 @@ def live_accepted(
     ctx: RequestContext, vif: dict[str, Any], peer: dict[str, Any]
 ) -> list[dict[str, Any]] | None:
     """The accepted routes of the peer's real BGP session; None in simulation."""
-    if ctx.settings.bgp != "live":
+    if ctx.live is None:
         return None
-    from dxlocal.bgp import live
-
-    held = live.routes(peer["bgpPeerId"])
-    if held is None:
-        return None
+    held = ctx.live(peer["bgpPeerId"])
     vif_type = vif["virtualInterfaceType"]
     return [
         _route(vif, r["prefix"], "accepted", r["asPath"],
@@ -135,13 +128,9 @@ def live_routes(
     ctx: RequestContext, vif: dict[str, Any], peer: dict[str, Any]
 ) -> list[dict[str, Any]] | None:
     """The routes of the peer's real BGP session (``--bgp live``); None in simulation."""
-    if ctx.settings.bgp != "live":
+    if ctx.live is None:
         return None
-    from dxlocal.bgp import live  # imported only when live BGP runs: it registers hooks
-
-    held = live.routes(peer["bgpPeerId"])
-    if held is None:
-        return None
+    held = ctx.live(peer["bgpPeerId"])
     rib_out = held[1]
     since = dict(reachable(ctx, vif))
     return (live_accepted(ctx, vif, peer) or []) + [
@@ -236,11 +225,10 @@ def parse_announcements(prefixes: Any, family: str, now: float) -> list[dict[str
 
 
 @route("POST", "/bgp-peers/{peer_id}/routes")
-def announce(service: Service, body: dict[str, Any], peer_id: str) -> dict[str, Any]:
+def announce(ctx: ControlContext, body: dict[str, Any], peer_id: str) -> dict[str, Any]:
     """The simulated customer router announces these prefixes (replacing earlier ones)."""
-    import time
-
-    with service.store.transaction() as tx:
+    with ctx.unit() as unit:
+        tx = unit.tx
         vif_id = body.get("virtualInterfaceId")
         candidates = [tx.get(vifs.KIND, vif_id)] if vif_id else tx.list(vifs.KIND)
         found = [
@@ -250,19 +238,17 @@ def announce(service: Service, body: dict[str, Any], peer_id: str) -> dict[str, 
             raise ClientError(f"BGP peer {peer_id} does not exist.")
         vif, peer = found[0]
         peer["_announced"] = parse_announcements(
-            body.get("prefixes", []), peer["addressFamily"], time.time()
+            body.get("prefixes", []), peer["addressFamily"], ctx.clock.now()
         )
         prefix_pools.enforce(vif)
         if not peer["_overLimit"] and (
-            service.settings.bgp == "sim"
+            ctx.settings.bgp == "sim"
             and peer["bgpPeerState"] == "available"
             and vif["virtualInterfaceState"] in ("pending", "available", "down")
         ):
             peer["bgpStatus"] = "down" if vifs.held_down(peer) else "up"
         vifs.derive_state(vif)
         tx.update(vifs.KIND, vif["virtualInterfaceId"], vif)
-        changed = set(tx.changed)
-    service._notify(changed)
     return {
         "bgpPeerId": peer_id,
         "bgpStatus": peer["bgpStatus"],

@@ -30,12 +30,11 @@ from typing import TYPE_CHECKING, Any
 from dxlocal.core import ids
 from dxlocal.core.context import RequestContext
 from dxlocal.core.errors import ClientError
+from dxlocal.core.work import ControlContext
 from dxlocal.provider import ec2_source
-from dxlocal.provider._registry import operation
-from dxlocal.server.control import route
+from dxlocal.provider._registry import operation, route
 
 if TYPE_CHECKING:
-    from dxlocal.server.service import Service
     from dxlocal.store.base import Tx
 
 KIND = "virtualGateway"
@@ -139,12 +138,14 @@ def describe_virtual_gateways(ctx: RequestContext) -> dict[str, Any]:
 # --- control API ------------------------------------------------------------------------
 
 
-def _register(service: Service, body: dict[str, Any], id_field: str, prefix: str) -> dict[str, Any]:
+def _register(
+    ctx: ControlContext, body: dict[str, Any], id_field: str, prefix: str
+) -> dict[str, Any]:
     gateway_id = body.get(id_field) or ""
     if not ids.matches(prefix, gateway_id):
         raise ClientError(f"{id_field} {gateway_id!r} is not a valid {prefix}- id.")
-    account = str(body.get("account") or service.settings.default_account)
-    region = str(body.get("region") or service.settings.default_region)
+    account = str(body.get("account") or ctx.settings.default_account)
+    region = str(body.get("region") or ctx.settings.default_region)
     asn = body.get("amazonSideAsn", DEFAULT_ASN)
     if not isinstance(asn, int) or not 1 <= asn <= 4294967294:
         raise ClientError("amazonSideAsn must be an integer from 1 to 4294967294.")
@@ -155,7 +156,8 @@ def _register(service: Service, body: dict[str, Any], id_field: str, prefix: str
         except (TypeError, ValueError):
             raise ClientError(f"VPC CIDR {cidr!r} is not valid.") from None
     kind = kind_of(gateway_id)
-    with service.store.transaction() as tx:
+    with ctx.unit() as unit:
+        tx = unit.tx
         record = tx.get(kind, gateway_id)
         fresh = _new_record(gateway_id, account, region, asn, cidrs)
         if prefix == "vgw" and body.get("state"):
@@ -163,18 +165,16 @@ def _register(service: Service, body: dict[str, Any], id_field: str, prefix: str
         if record is not None:
             tx.delete(kind, gateway_id)  # owner or region may change: file it anew
         tx.insert(kind, gateway_id, fresh, account=account, region=region)
-        changed = set(tx.changed)
-    service._notify(changed)
     return fresh
 
 
 @route("POST", "/virtual-gateways")
-def register_virtual_gateway(service: Service, body: dict[str, Any]) -> dict[str, Any]:
+def register_virtual_gateway(ctx: ControlContext, body: dict[str, Any]) -> dict[str, Any]:
     """Make a virtual private gateway known, with its owner, region, ASN and VPC CIDRs."""
-    return _register(service, body, "virtualGatewayId", "vgw")
+    return _register(ctx, body, "virtualGatewayId", "vgw")
 
 
 @route("POST", "/transit-gateways")
-def register_transit_gateway(service: Service, body: dict[str, Any]) -> dict[str, Any]:
+def register_transit_gateway(ctx: ControlContext, body: dict[str, Any]) -> dict[str, Any]:
     """Make a transit gateway known, with its owner, region, ASN and attached VPC CIDRs."""
-    return _register(service, body, "transitGatewayId", "tgw")
+    return _register(ctx, body, "transitGatewayId", "tgw")

@@ -1,7 +1,7 @@
 """A raw ASGI app (no framework): the body is read, handed to ``Service.handle``, answered.
 
 Provider calls are short SQLite transactions, so they run on the event loop itself; a
-background task fires lifecycle timers even when no request arrives.
+background task (``Work.tick``) fires lifecycle timers even when no request arrives.
 """
 
 from __future__ import annotations
@@ -15,10 +15,13 @@ from dxlocal.config import Settings, from_env
 from dxlocal.server.service import Service
 
 log = logging.getLogger("dxlocal")
-TICK = 0.1
 
 
-def create_app(settings: Settings | None = None, service: Service | None = None) -> Any:
+def create_app(
+    settings: Settings | None = None, service: Service | None = None, companions: Any = ()
+) -> Any:
+    """``companions``: objects with ``async start()``/``stop()`` run for the app's lifespan
+    (the live BGP bridge, ``dxlocal.compose``)."""
     service = service or Service(settings or from_env())
     limit = service.settings.max_body
     state: dict[str, Any] = {}
@@ -47,27 +50,22 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
                     chunks.append(chunk)
                 more = message.get("more_body", False)
             body = b"".join(chunks)
-        status, out_headers, payload = service.handle(scope["method"], scope["path"], headers, body)
+        answer = service.handle(scope["method"], scope["path"], headers, body)
+        if not isinstance(answer, tuple):
+            answer = await answer  # a control route that waits
+        status, out_headers, payload = answer
         raw = [(k.encode(), v.encode()) for k, v in out_headers]
         raw.append((b"content-length", str(len(payload)).encode()))
         await send({"type": "http.response.start", "status": status, "headers": raw})
         await send({"type": "http.response.body", "body": payload})
 
-    async def _ticker() -> None:
-        while True:
-            await asyncio.sleep(TICK)
-            try:
-                service.run_due()
-            except Exception:
-                log.exception("lifecycle tick failed")
-
     async def _lifespan(receive: Any, send: Any) -> None:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
-                state["ticker"] = asyncio.create_task(_ticker())
-                for hook in service_startup_hooks:
-                    await hook(service)
+                state["ticker"] = asyncio.create_task(service.work.tick())
+                for companion in companions:
+                    await companion.start()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 task = state.pop("ticker", None)
@@ -75,16 +73,11 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
                         await task
-                for hook in service_shutdown_hooks:
-                    await hook(service)
+                for companion in reversed(list(companions)):
+                    await companion.stop()
                 service.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
     app.service = service  # type: ignore[attr-defined]
     return app
-
-
-# Async start/stop hooks for long-lived companions (the live BGP speaker).
-service_startup_hooks: list[Any] = []
-service_shutdown_hooks: list[Any] = []

@@ -2,9 +2,11 @@
 
     data_received ──httptools──▶ complete request ──▶ pending (every connection)
     call_soon(flush) once per loop turn:
-        the open group's store transaction ── each request in a savepoint of its own
+        the open group: the outermost unit of work (core/work.py), which fires due timers
+          └─ each request: a nested unit (a savepoint of its own)
         new requests in the next turn? ── yes (and the group not full) ─▶ flush again
-                                       └─ no ─▶ COMMIT ──▶ then every response is written
+                                       └─ no ─▶ COMMIT ─▶ listeners hear the group's
+                                                changes ─▶ every response is written
 
 A response leaves only after the COMMIT that holds its changes, so an acknowledged call is
 durable; requests that arrive together share that COMMIT (group commit), which is what the
@@ -14,26 +16,30 @@ wire share one COMMIT rather than alternating between two half-size ones. A fail
 pipelining (answers in order), chunked request bodies and ``Expect: 100-continue`` are
 handled; bodies beyond the size limit are not kept (the service answers 413).
 
+Shutdown (SIGTERM, SIGINT): the requests already received are handled in a last group and
+answered after its COMMIT; then every connection is closed, so a request that arrives later
+meets a closed connection, never an answer from a closed store.
+
 The ASGI app (``server/asgi.py``) serves the same ``Service`` for other ASGI servers.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from http import HTTPStatus
-from typing import Any
+from typing import Any, Protocol
 
 import httptools
 
-from dxlocal.server import asgi, limits
+from dxlocal.server import limits
 from dxlocal.server.service import Service
 
 log = logging.getLogger("dxlocal")
-TICK = 0.1
 MAX_GROUP = 64  # requests behind one COMMIT at most
 MAX_AGE = 0.005  # seconds a group stays open for more requests at most
 _FAILURE = (
@@ -60,7 +66,7 @@ class _Connection(asyncio.Protocol):
     __slots__ = (
         "server", "transport", "parser", "url", "headers", "body", "size", "closed",
         "in_head", "head_seen", "header_bytes", "began", "last", "inflight", "stopping",
-        "final",
+        "final", "backlog",
     )  # fmt: skip
 
     def __init__(self, server: HttpServer) -> None:
@@ -74,6 +80,9 @@ class _Connection(asyncio.Protocol):
         self.last = server.now()
         self.in_head = False
         self.began = 0.0
+        # Answers held back behind one not ready yet (a control route that waits), so the
+        # answers still leave in the order of the requests.
+        self.backlog: collections.deque[tuple[Any, bool]] | None = None
         self._reset()
 
     def _reset(self) -> None:
@@ -210,6 +219,32 @@ class _Connection(asyncio.Protocol):
         self.inflight += 1
         self.server.enqueue(self, method, path, self.headers, body, keep_alive)
 
+    def answer(self, answer: Any, keep_alive: bool) -> None:
+        """Write ``answer`` (a response, or a coroutine giving one) after every earlier one."""
+        if self.backlog is None and isinstance(answer, tuple):
+            self.write(*answer, keep_alive)
+            return
+        if self.backlog is None:
+            self.backlog = collections.deque()
+            asyncio.ensure_future(self._drain())
+        self.backlog.append((answer, keep_alive))
+
+    async def _drain(self) -> None:
+        assert self.backlog is not None
+        while self.backlog:
+            answer, keep_alive = self.backlog.popleft()
+            if not isinstance(answer, tuple):
+                answer = await answer
+            self.write(*answer, keep_alive)
+        self.backlog = None
+
+    def close(self) -> None:
+        """Close once what is written has been sent (shutdown)."""
+        self.stopping = True
+        if not self.closed and self.transport is not None:
+            self.transport.close()
+        self.closed = True
+
     def write(
         self, status: int, headers: list[tuple[str, str]], body: bytes, keep_alive: bool
     ) -> None:
@@ -236,12 +271,19 @@ class _Connection(asyncio.Protocol):
             self.closed = True
 
 
+class Companion(Protocol):
+    """Something that runs beside the server for its lifetime (the live BGP bridge)."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
 class HttpServer:
-    def __init__(self, service: Service) -> None:
+    def __init__(self, service: Service, companions: Iterable[Companion] = ()) -> None:
         self.service = service
-        # flush fires timers once per group; on a shared store calls are not grouped (one
-        # call's lost race must not undo the others), so each call fires them.
-        service.timers_per_call = service.store.shared
+        self.companions = list(companions)
+        self._closing = False
         self.limit = service.settings.max_body
         self.limits = limits.Limits.from_settings(service.settings)
         # Open client connections, oldest first (server/limits.py).
@@ -251,7 +293,7 @@ class HttpServer:
         # The open group: its transaction, when it opened, the answers it holds back.
         self._group: contextlib.AbstractContextManager[Any] | None = None
         self._opened = 0.0
-        self._answers: list[tuple[_Connection, tuple[int, list[tuple[str, str]], bytes], bool]] = []
+        self._answers: list[tuple[_Connection, Any, bool]] = []
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def now(self) -> float:
@@ -294,6 +336,9 @@ class HttpServer:
         body: bytes,
         keep_alive: bool,
     ) -> None:
+        if self._closing:
+            conn.close()  # shutting down: no answer, a closed connection
+            return
         self._pending.append((conn, method, path, headers, body, keep_alive))
         if not self._scheduled:
             self._scheduled = True
@@ -307,16 +352,19 @@ class HttpServer:
         self._scheduled = False
         batch, self._pending = self._pending, []
         if batch and self.service.store.shared:
+            # A shared store: calls are not grouped (one call's lost race must not undo the
+            # others); each is an outermost unit of its own.
             for conn, method, path, headers, body, keep_alive in batch:
-                conn.write(*self.service.handle(method, path, headers, body), keep_alive)
+                conn.answer(self.service.handle(method, path, headers, body), keep_alive)
             return
         if batch:
             assert self._loop is not None
             if self._group is None:
-                self._group = self.service.store.transaction()
+                # The outermost unit: it fires the timers that are due, ahead of the
+                # group's requests and in its COMMIT.
+                self._group = self.service.work.unit("group")
                 self._group.__enter__()
                 self._opened = self._loop.time()
-                self._fire_timers()
             done = 0
             try:
                 for conn, method, path, headers, body, keep_alive in batch:
@@ -330,7 +378,11 @@ class HttpServer:
                 if not isinstance(exc, Exception):
                     raise
                 return
-            if len(self._answers) < MAX_GROUP and self._loop.time() - self._opened < MAX_AGE:
+            if (
+                len(self._answers) < MAX_GROUP
+                and self._loop.time() - self._opened < MAX_AGE
+                and not self._closing
+            ):
                 # One more loop turn (a poll that does not wait): requests already on their
                 # way join this COMMIT instead of waiting for the next one.
                 self._scheduled = True
@@ -347,31 +399,19 @@ class HttpServer:
             return
         try:
             if error is None:
-                group.__exit__(None, None, None)  # COMMIT
+                group.__exit__(None, None, None)  # COMMIT, then the listeners hear of it
             else:
                 group.__exit__(type(error), error, error.__traceback__)  # ROLLBACK
         except Exception as exc:
             error = exc
         if error is not None:
             log.error("group commit of %d requests failed", len(answers), exc_info=error)
+            for _, answer, _ in answers:
+                if not isinstance(answer, tuple):
+                    answer.close()  # a waiting control route's answer, never awaited
             answers = [(conn, _FAILURE, keep_alive) for conn, _, keep_alive in answers]
-        for conn, (status, headers, payload), keep_alive in answers:
-            conn.write(status, headers, payload, keep_alive)
-
-    def _fire_timers(self) -> None:
-        """The lifecycle timers due now, ahead of the group's requests and in its COMMIT."""
-        try:
-            self.service.run_due()
-        except Exception:  # run_due's own savepoint is rolled back; the requests go on
-            log.exception("lifecycle timers failed")
-
-    async def _tick(self) -> None:
-        while True:
-            await asyncio.sleep(TICK)
-            try:
-                self.service.run_due()
-            except Exception:
-                log.exception("lifecycle tick failed")
+        for conn, answer, keep_alive in answers:
+            conn.answer(answer, keep_alive)
 
     async def serve(
         self,
@@ -392,10 +432,10 @@ class HttpServer:
             self.service.close()
             raise CannotListen(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
         self.service.store.start_background()  # no COMMIT waits for a checkpoint
-        ticker = asyncio.create_task(self._tick())
+        ticker = asyncio.create_task(self.service.work.tick())
         self._loop.call_later(self.limits.sweep_interval, self._sweep)
-        for hook in asgi.service_startup_hooks:
-            await hook(self.service)
+        for companion in self.companions:
+            await companion.start()
         stop = asyncio.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError):
@@ -407,16 +447,18 @@ class HttpServer:
         try:
             await stop.wait()
         finally:
-            self._commit()  # a group still open: commit and answer it
+            # No await until every connection is closed: no request slips in between.
+            self._closing = True
             server.close()
+            self.flush()  # what was received: handled in a last group, COMMIT, answered
+            for conn in list(self._connections):
+                if conn.backlog is None:
+                    conn.close()
             ticker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await ticker
-            for hook in asgi.service_shutdown_hooks:
-                await hook(self.service)
-            # Requests on kept-alive connections may have opened a group during the awaits
-            # above: commit it (no await from here on) before the store closes.
-            self._commit()
+            for companion in reversed(self.companions):
+                await companion.stop()
             self.service.close()
 
 
@@ -425,10 +467,15 @@ class CannotListen(OSError):
 
 
 def run(
-    service: Service, host: str, port: int, on_listening: Callable[[int], None] | None = None
+    service: Service,
+    host: str,
+    port: int,
+    companions: Iterable[Companion] = (),
+    on_listening: Callable[[int], None] | None = None,
 ) -> None:
-    """Serve until SIGINT/SIGTERM, on uvloop when it is installed."""
-    serving = HttpServer(service).serve(host, port, on_listening=on_listening)
+    """Serve until SIGINT/SIGTERM, on uvloop when it is installed; ``companions`` start
+    after the port is bound and stop before the store closes."""
+    serving = HttpServer(service, companions).serve(host, port, on_listening=on_listening)
     try:
         import uvloop
     except ImportError:

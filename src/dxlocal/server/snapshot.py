@@ -16,23 +16,22 @@ text: record data is not control input and is checked only as a whole, here.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 
 from dxlocal import __version__
 from dxlocal.core import lifecycle
 from dxlocal.core.errors import ClientError
-from dxlocal.server.control import route
-
-if TYPE_CHECKING:
-    from dxlocal.server.service import Service
+from dxlocal.core.work import ControlContext
+from dxlocal.provider._registry import route
 
 FORMAT = 1
 
 
-def export(service: Service) -> dict[str, Any]:
-    with service.store.transaction() as tx:
+def export(ctx: ControlContext) -> dict[str, Any]:
+    with ctx.unit() as unit:
+        tx = unit.tx
         records = [
             {
                 "kind": kind,
@@ -52,7 +51,7 @@ def export(service: Service) -> dict[str, Any]:
     return {
         "dxlocal": __version__,
         "format": FORMAT,
-        "exportedAt": service.clock.now(),
+        "exportedAt": ctx.clock.now(),
         "records": records,
         "timers": timers,
     }
@@ -68,7 +67,7 @@ def _optional(value: Any, what: str) -> str | None:
     return None if value is None else _text(value, what)
 
 
-def load(service: Service, document: Any, *, replace: bool) -> dict[str, int]:
+def load(ctx: ControlContext, document: Any, *, replace: bool) -> dict[str, int]:
     """Write a state document's records and timers in one transaction. The whole document
     is checked first, so a bad one changes nothing (not even with ``replace``)."""
     if not isinstance(document, dict) or document.get("format") != FORMAT:
@@ -100,34 +99,33 @@ def load(service: Service, document: Any, *, replace: bool) -> dict[str, int]:
         names = (_text(item.get(k), k) for k in ("kind", "id", "event"))
         due_timers.append((float(due), *names))
     if replace:
-        service.reset()
-    with service.store.transaction() as tx:
+        ctx.work.reset()
+    # The imported timers' soonest due time is the work's next look at timers.
+    with ctx.unit() as unit:
+        tx = unit.tx
         for kind, rid, data, columns in rows:
             if tx.get(kind, rid) is not None:
                 raise ClientError(f"State document: {kind} {rid} exists already.")
             tx.insert(kind, rid, data, **columns)
         for due, kind, rid, event in due_timers:
             tx.schedule(due, kind, rid, event)
-        changed = set(tx.changed)
-    service._notify(changed)
-    service._next_due = -math.inf  # the imported timers are looked at on the next tick
     return {"records": len(rows), "timers": len(due_timers)}
 
 
 @route("GET", "/records/{kind}")
-def list_records(service: Service, body: dict[str, Any], kind: str) -> dict[str, Any]:
-    with service.store.transaction() as tx:
-        reader = lifecycle.reader(tx, service.clock.now(), service.settings.delay)
+def list_records(ctx: ControlContext, body: dict[str, Any], kind: str) -> dict[str, Any]:
+    with ctx.unit() as unit:
+        reader = lifecycle.reader(unit.tx, ctx.clock.now(), ctx.settings.delay)
         return {"records": reader.list(kind)}
 
 
 @route("GET", "/export")
-def export_route(service: Service, body: dict[str, Any]) -> dict[str, Any]:
-    return export(service)
+def export_route(ctx: ControlContext, body: dict[str, Any]) -> dict[str, Any]:
+    return export(ctx)
 
 
 @route("POST", "/import")
-def import_route(service: Service, body: dict[str, Any]) -> dict[str, Any]:
+def import_route(ctx: ControlContext, body: dict[str, Any]) -> dict[str, Any]:
     text = body.get("document")
     if not isinstance(text, str):
         raise ClientError('Give the state document as text in "document".')
@@ -135,4 +133,4 @@ def import_route(service: Service, body: dict[str, Any]) -> dict[str, Any]:
         document = orjson.loads(text)
     except ValueError:
         raise ClientError("The state document is not valid JSON.") from None
-    return load(service, document, replace=body.get("replace", True) is not False)
+    return load(ctx, document, replace=body.get("replace", True) is not False)

@@ -19,7 +19,7 @@ from .attributes import (
     Origin,
     RawAttribute,
 )
-from .header import HEADER_LEN, MARKER, MAX_LEN, MessageType, pack, parse_header
+from .header import HEADER_LEN, MARKER, MAX_LEN, MessageType, pack
 from .keepalive import Keepalive
 from .notification import (
     Cease,
@@ -29,6 +29,7 @@ from .notification import (
     Notification,
     OpenError,
     UpdateError,
+    parse_header,
 )
 from .open import AS_TRANS, Capability, Open, validate_open
 from .route_refresh import RouteRefresh

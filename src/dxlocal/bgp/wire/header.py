@@ -53,26 +53,3 @@ def pack(msg_type: int, body: bytes) -> bytes:
     if length > MAX_LEN:
         raise ValueError(f"BGP message of {length} octets exceeds {MAX_LEN}")
     return MARKER + struct.pack("!HB", length, msg_type) + body
-
-
-def parse_header(data: bytes) -> tuple[int, MessageType]:
-    """Validate a 19-octet header; return (total length, type) or raise a Notification."""
-    from .notification import HeaderError, Notification
-
-    if len(data) != HEADER_LEN:
-        raise ValueError("parse_header needs exactly 19 octets")
-    if data[:16] != MARKER:
-        raise Notification.header(HeaderError.CONNECTION_NOT_SYNCHRONIZED, reason="bad marker")
-    length, raw_type = struct.unpack("!HB", data[16:])
-    if length < HEADER_LEN or length > MAX_LEN:
-        raise Notification.bad_length(length, "length out of range")
-    try:
-        msg_type = MessageType(raw_type)
-    except ValueError:
-        raise Notification.header(
-            HeaderError.BAD_MESSAGE_TYPE, bytes([raw_type]), f"unknown type {raw_type}"
-        ) from None
-    low, high = _LENGTHS[msg_type]
-    if not low <= length <= high:
-        raise Notification.bad_length(length, f"bad length for {msg_type.name}")
-    return length, msg_type

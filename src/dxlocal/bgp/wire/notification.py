@@ -16,7 +16,7 @@ from __future__ import annotations
 import struct
 from enum import IntEnum
 
-from .header import MessageType, pack
+from .header import _LENGTHS, HEADER_LEN, MARKER, MAX_LEN, MessageType, pack
 
 
 class ErrorCode(IntEnum):
@@ -162,3 +162,24 @@ class Notification(Exception):
     @classmethod
     def hold_timer_expired(cls) -> Notification:
         return cls(ErrorCode.HOLD_TIMER_EXPIRED, 0, b"", "hold timer expired")
+
+
+def parse_header(data: bytes) -> tuple[int, MessageType]:
+    """Validate a 19-octet header; return (total length, type) or raise a Notification."""
+    if len(data) != HEADER_LEN:
+        raise ValueError("parse_header needs exactly 19 octets")
+    if data[:16] != MARKER:
+        raise Notification.header(HeaderError.CONNECTION_NOT_SYNCHRONIZED, reason="bad marker")
+    length, raw_type = struct.unpack("!HB", data[16:])
+    if length < HEADER_LEN or length > MAX_LEN:
+        raise Notification.bad_length(length, "length out of range")
+    try:
+        msg_type = MessageType(raw_type)
+    except ValueError:
+        raise Notification.header(
+            HeaderError.BAD_MESSAGE_TYPE, bytes([raw_type]), f"unknown type {raw_type}"
+        ) from None
+    low, high = _LENGTHS[msg_type]
+    if not low <= length <= high:
+        raise Notification.bad_length(length, f"bad length for {msg_type.name}")
+    return length, msg_type

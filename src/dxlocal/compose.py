@@ -1,0 +1,48 @@
+"""The composition root: what ``dxlocal serve`` runs, wired together.
+
+    Service (API + control routes + unit of work on the store)
+      └─ --bgp live: LiveBgp(settings, service.work,
+                             routes=provider.bgp_sessions.VifRoutes(settings, clock),
+                             apply_status=provider.bgp_sessions.apply_session_status)
+           ├─ service.use_live_routes(bridge.routes)   (the API reads the sessions' routes)
+           └─ service.control.mount(lab_routes.routes(bridge))   (/_dxlocal/lab, /bgp/sessions)
+
+Nothing else knows both sides: the provider never imports the server or the speaker, the
+speaker bridge never imports the provider.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dxlocal.config import Settings
+from dxlocal.server.service import Service
+
+
+def build(settings: Settings) -> tuple[Service, list[Any]]:
+    """The service, and the companions to start and stop with the server."""
+    service = Service(settings)
+    companions: list[Any] = []
+    if settings.bgp == "live":
+        from dxlocal.bgp import lab_routes
+        from dxlocal.bgp.live import LiveBgp
+        from dxlocal.provider import bgp_sessions
+
+        bridge = LiveBgp(
+            settings,
+            service.work,
+            routes=bgp_sessions.VifRoutes(settings, service.clock),
+            apply_status=bgp_sessions.apply_session_status,
+        )
+        service.use_live_routes(bridge.routes)
+        service.control.mount(lab_routes.routes(bridge))
+        companions.append(bridge)
+    return service, companions
+
+
+def app(settings: Settings) -> Any:
+    """The same wiring as an ASGI app."""
+    from dxlocal.server.asgi import create_app
+
+    service, companions = build(settings)
+    return create_app(service=service, companions=companions)
