@@ -33,7 +33,8 @@ def section(page: Path, title: str) -> str:
     return text[start : end if end != -1 else None]
 
 
-def run_page(page: Path | str, tmp_path: Path) -> list[str]:
+def run_page(page: Path | str, tmp_path: Path, serve: bool = False) -> list[str]:
+    """``serve``: start ``dxlocal serve --state :memory:`` first (a section that assumes one)."""
     text = page.read_text() if isinstance(page, Path) else page
     name = page.name if isinstance(page, Path) else "README.md"
     home = tmp_path / "home"
@@ -49,6 +50,8 @@ def run_page(page: Path | str, tmp_path: Path) -> list[str]:
     port = str(free_port())
     servers: list[subprocess.Popen[bytes]] = []
     outputs = []
+    if serve:
+        text = "```bash\ndxlocal serve --state :memory: &\n```\n" + text
     try:
         for lang, block in blocks(text):
             first = block.splitlines()[0] if block.strip() else ""
@@ -115,3 +118,17 @@ def test_readme_use_it(tmp_path: Path) -> None:
 def test_readme_scenarios_and_state(tmp_path: Path) -> None:
     out = run_page(section(ROOT / "README.md", "Logs, scenarios and state"), tmp_path)
     assert "imported" in out[0] and "'core'" in out[0]
+
+
+def test_readme_in_process(tmp_path: Path) -> None:
+    out = run_page(section(ROOT / "README.md", "In-process mode (no port)"), tmp_path)
+    assert "1 passed" in out[0]
+
+
+def test_readme_sts(tmp_path: Path) -> None:
+    out = run_page(
+        section(ROOT / "README.md", "STS and other AWS services on the same port"),
+        tmp_path,
+        serve=True,
+    )
+    assert out[0].strip() == "444455556666"
