@@ -106,3 +106,18 @@ def test_direct_connect_still_served_both_ways(server):
         {"Content-Type": "application/cbor", "smithy-protocol": "rpc-v2-cbor"},
     )
     assert status == 200 and cbor.loads(body) == {"connections": []}
+
+
+def test_call_log_names_query_actions(caplog):
+    import logging
+    import time
+
+    from dxlocal.server import calllog
+
+    form = {"content-type": "application/x-www-form-urlencoded; charset=utf-8"}
+    body = b"Action=AssumeRole&Version=2011-06-15&RoleSessionName=s"
+    with caplog.at_level(logging.INFO, logger="dxlocal.api"):
+        calllog.record(
+            "123456789012", "us-east-1", "POST", "/", form, body, 200, b"<x/>", time.perf_counter()
+        )
+    assert caplog.records[-1].operation == "AssumeRole"

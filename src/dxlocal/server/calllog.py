@@ -24,6 +24,8 @@ from dxlocal.protocol import cbor, rpcv2cbor
 log = logging.getLogger("dxlocal.api")
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/\d{8}/([a-z0-9-]+)/")
 _ACCOUNT = re.compile(r"^\d{12}$")
+_FORM = "application/x-www-form-urlencoded"
+_ACTION = re.compile(rb"(?:^|&)Action=([A-Za-z0-9]+)(?:&|$)")
 # Id-like values of the members that name a resource (dxcon-, dxvif-, dxpeer-, dxlag-, …).
 _ID = re.compile(r"^(dx[a-z]*-|vgw-|tgw-)[0-9a-z-]+$|^[0-9a-f-]{36}$")
 
@@ -63,10 +65,14 @@ def _caller(authorization: str, default_account: str, default_region: str) -> tu
     return (key if _ACCOUNT.match(key) else default_account), region
 
 
-def _operation(path: str, headers: Mapping[str, str]) -> str:
+def _operation(path: str, headers: Mapping[str, str], body: bytes) -> str:
     if path.startswith(rpcv2cbor.PATH_PREFIX):
         return path.rsplit("/", 1)[-1]
     target = headers.get("x-amz-target", "")
+    if not target and headers.get("content-type", "").startswith(_FORM):
+        # awsQuery (STS): the Action field names the operation (docs/services.md).
+        action = _ACTION.search(body)
+        return action.group(1).decode("ascii") if action else "-"
     return target.partition(".")[2] or target or "-"
 
 
@@ -86,7 +92,7 @@ def record(
         log.debug("control %s %s %d %.2fms", method, path, status, ms)
         return
     account, region = _caller(headers.get("authorization", ""), default_account, default_region)
-    operation = _operation(path, headers)
+    operation = _operation(path, headers, body)
     asked = _resource(_decode(body, path))
     creates = operation.startswith(("Create", "Allocate")) and operation != "CreateBGPPeer"
     # The answer is decoded only when it is needed: what a create makes (else what the call
