@@ -136,3 +136,25 @@ def test_session_over_its_allocation_goes_down_and_comes_back(dx):
         virtualInterfaceId=vif_id, prefixPoolAllocatedCountIpv4=150
     )
     wait_vif(dx, client, vif_id)
+
+
+def test_hosted_vif_draws_from_the_connection_and_counts_on_its_gateway(dx):
+    owner, other = dx.client(account="123456789012"), dx.client(account="111122223333")
+    cid = make_connection(dx, owner)["connectionId"]
+    vif = owner.allocate_private_virtual_interface(
+        connectionId=cid, ownerAccount="111122223333",
+        newPrivateVirtualInterfaceAllocation={"virtualInterfaceName": "h", "vlan": 200, "asn": 65010},
+    )  # fmt: skip
+    assert vif["prefixPoolAllocatedCountIpv4"] == 100
+    assert connection(owner, cid)["prefixPoolUnallocatedCountIpv4"] == 4900
+    gw_id = make_gateway(dx, other)["directConnectGatewayId"]
+    conns = [make_connection(dx, other, bandwidth="100Gbps", wait=False)["connectionId"]
+             for _ in range(2)]  # fmt: skip
+    for i in range(5):
+        make_private_vif(other, conns[i % 2], vlan=400 + i, directConnectGatewayId=gw_id,
+                         prefixPoolAllocatedCountIpv4=1000, prefixPoolAllocatedCountIpv6=1000)  # fmt: skip
+    msg = client_error(other, other.confirm_private_virtual_interface,
+                   virtualInterfaceId=vif["virtualInterfaceId"], directConnectGatewayId=gw_id)  # fmt: skip
+    assert "limit of 10000" in msg
+    got = other.describe_virtual_interfaces(virtualInterfaceId=vif["virtualInterfaceId"])
+    assert got["virtualInterfaces"][0]["virtualInterfaceState"] == "confirming"

@@ -19,7 +19,7 @@ from typing import Any
 from dxlocal.core import errors, lifecycle
 from dxlocal.core.context import RequestContext
 from dxlocal.core.errors import ClientError
-from dxlocal.provider import bgp_peers, dx_gateways
+from dxlocal.provider import bgp_peers, dx_gateways, prefix_pools
 from dxlocal.provider import virtual_interfaces as vifs
 from dxlocal.provider._registry import operation
 from dxlocal.provider.ports import get_parent
@@ -129,6 +129,8 @@ def _confirm(
                 f"The customer ASN {peer['asnLong']} must differ from the Amazon side ASN."
             )
     vif.update(gateway)
+    # Joining a Direct Connect gateway counts against its prefix allocations (prefix_pools).
+    prefix_pools.apply(ctx, vif, {}, None)
     lifecycle.advance(vifs.KIND, vif, state, ctx.now)
     bgp_peers.save(ctx, vif)
     if vif["directConnectGatewayId"]:
