@@ -109,8 +109,8 @@ def _ip(address: str) -> str:
 
 
 def held(peer: dict[str, Any]) -> bool:
-    """Held down by the control API or by a running failover test."""
-    return bool(peer.get("_heldDown") or peer.get("_failoverTest"))
+    """Held down by the control API, a running failover test or an injected fault."""
+    return bool(peer.get("_heldDown") or peer.get("_failoverTest") or peer.get("_faults"))
 
 
 class LiveBgp:

@@ -444,8 +444,14 @@ def restore_bgp(ctx: RequestContext, vif: dict[str, Any]) -> None:
 
 def held_down(peer: dict[str, Any]) -> bool:
     """A session the simulated router must not bring up: held by the control API, by a
-    running failover test, or idle after too many announced routes (docs/behavior.md#routes)."""
-    return bool(peer.get("_heldDown") or peer.get("_failoverTest") or peer.get("_overLimit"))
+    running failover test, by an injected fault (provider/faults.py), or idle after too
+    many announced routes (docs/behavior.md#routes)."""
+    return bool(
+        peer.get("_heldDown")
+        or peer.get("_failoverTest")
+        or peer.get("_faults")
+        or peer.get("_overLimit")
+    )
 
 
 def release_address(ctx: RequestContext, vif: dict[str, Any], peer: dict[str, Any]) -> None:
