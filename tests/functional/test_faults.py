@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from functional.helpers import make_connection, make_private_vif, wait_vif
 
 
