@@ -38,8 +38,8 @@ def moto_url():
                 pytest.fail("moto_server did not start")
             time.sleep(0.1)
     yield url
-    proc.terminate()
-    proc.wait(10)
+    proc.kill()  # a throwaway server: nothing to shut down cleanly
+    proc.wait(30)
 
 
 def ec2(url: str, account: str):
