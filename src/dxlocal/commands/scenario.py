@@ -23,6 +23,7 @@ the server from starting, with the step's number and the error.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from pathlib import Path
@@ -94,6 +95,14 @@ def _headers(account: str, region: str) -> dict[str, str]:
     }
 
 
+def _send(service: Any, method: str, path: str, headers: dict, body: bytes) -> tuple[int, bytes]:
+    answer = service.handle(method, path, headers, body)
+    if not isinstance(answer, tuple):
+        answer = asyncio.run(answer)  # a control route that waits (no loop runs yet)
+    status, _, payload = answer
+    return status, payload
+
+
 def apply(service: Any, document: dict[str, Any]) -> int:
     """Run every step; returns how many ran. ``ScenarioError`` names the failing step."""
     account = str(document.get("account") or service.settings.default_account)
@@ -110,15 +119,15 @@ def apply(service: Any, document: dict[str, Any]) -> int:
                 )
                 headers["x-amz-target"] = f"{spec.TARGET_PREFIX}.{step['call']}"
                 body = json.dumps(step.get("input") or {}).encode()
-                status, _, payload = service.handle("POST", "/", headers, body)
+                status, payload = _send(service, "POST", "/", headers, body)
             elif "control" in step:
                 method, _, path = str(step["control"]).partition(" ")
                 body = json.dumps(step.get("body") or {}).encode()
                 headers = {"host": "127.0.0.1", "content-type": "application/json"}
-                status, _, payload = service.handle(method, path, headers, body)
+                status, payload = _send(service, method, path, headers, body)
             elif step.get("advance"):
                 headers = {"host": "127.0.0.1", "content-type": "application/json"}
-                status, _, payload = service.handle("POST", "/_dxlocal/advance", headers, b"{}")
+                status, payload = _send(service, "POST", "/_dxlocal/advance", headers, b"{}")
             else:
                 raise ScenarioError('a step has "call", "control" or "advance"')
         except ScenarioError as exc:
