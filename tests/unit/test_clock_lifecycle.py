@@ -231,3 +231,20 @@ def test_peer_churn_never_holds_back_a_vif_step():
         assert len(left) <= 8, f"{len(left)} churned peers still listed"
         advance(2 * DELAY)
         assert [p["bgpPeerState"] for p in peers()] == ["available"]
+
+
+def test_the_location_quota_counts_active_connections_only():
+    with mock_directconnect(delay=DELAY) as mock:
+        assert mock.service.settings.quotas.get("connections_per_location", 10) == 10
+        dx = client()
+        made = [
+            dx.create_connection(location="EqDC2", bandwidth="1Gbps", connectionName=f"c{i}")
+            for i in range(10)
+        ]
+        with pytest.raises(dx.exceptions.DirectConnectClientException, match="limit exceeded"):
+            dx.create_connection(location="EqDC2", bandwidth="1Gbps", connectionName="c10")
+        dx.create_connection(location="CSVA1", bandwidth="1Gbps", connectionName="elsewhere")
+        dx.delete_connection(connectionId=made[0]["connectionId"])  # deleted: no longer counts
+        dx.create_connection(location="EqDC2", bandwidth="1Gbps", connectionName="c10")
+        with pytest.raises(dx.exceptions.DirectConnectClientException, match="limit exceeded"):
+            dx.create_connection(location="EqDC2", bandwidth="1Gbps", connectionName="c11")
