@@ -2,7 +2,7 @@
 # Create .venv (Python 3.11+) and install dxlocal into it, with the given extras.
 #   scripts/bootstrap.sh            -> the service only
 #   scripts/bootstrap.sh test       -> plus what the test suite needs (incl. BIRD, FRR and
-#                                      PostgreSQL when root)
+#                                      PostgreSQL and Chromium when root)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 extras="${1:-}"
@@ -23,6 +23,8 @@ if [ "$extras" = "test" ]; then
   if [ -z "${DXLOCAL_TEST_PG:-}" ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
     pkgs="$pkgs postgresql"
   fi
+  # Debian's Chromium for the console's browser tests (Playwright drives it; it downloads none).
+  command -v chromium >/dev/null 2>&1 || pkgs="$pkgs chromium"
   if [ -n "$pkgs" ] && [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
     export DEBIAN_FRONTEND=noninteractive
     log="$(mktemp)"

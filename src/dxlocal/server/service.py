@@ -23,7 +23,7 @@ import time
 from collections.abc import Coroutine, Mapping
 from typing import Any
 
-from dxlocal import spec
+from dxlocal import console, spec
 from dxlocal.config import Settings
 from dxlocal.core import errors, ids
 from dxlocal.core.clock import Clock
@@ -98,6 +98,9 @@ class Service:
         self, method: str, path: str, headers: Mapping[str, str], body: bytes
     ) -> Response | Deferred:
         request_id = ids.request_id()
+        if console.serves(method, path):
+            status, content_type, page = console.page(path)
+            return status, [*_headers(request_id, content_type), *console.HEADERS], page
         control = path.startswith("/_dxlocal")
         door = _CONTROL if control else frontdoor.route(method, path, headers, body)
         wire = door.wire
