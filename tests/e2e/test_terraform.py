@@ -1,5 +1,6 @@
 """Terraform's hashicorp/aws provider, unmodified, against dxlocal: apply, an empty re-plan
-(``plan -detailed-exitcode`` exits 0) and destroy of every case in terraform/main.tf:
+(``plan -detailed-exitcode`` exits 0) and destroy of docs/clients/terraform.md's configuration
+together with every case in terraform/main.tf:
 
 - a connection with tags;
 - a DX gateway with a private VIF, an IPv6 BGP peer and a VGW association with allowed
@@ -11,7 +12,8 @@
 
 The provider is installed offline from a filesystem mirror. Terraform and the mirror are looked
 for on this machine; the test skips, saying which is missing, where either is absent. The
-provider's waiters poll every 10 s, so the cases share one configuration and wait side by side.
+provider's waiters poll every 10 s, so everything shares one configuration and waits side by
+side.
 """
 
 from __future__ import annotations
@@ -20,8 +22,7 @@ import json
 import os
 import shutil
 import subprocess
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -151,41 +152,21 @@ def cycle(tf: Terraform, check: Callable[[dict[str, Any]], None]) -> None:
     tf.run("destroy", "-auto-approve", "-parallelism=20", *tf.vars)
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory) -> Iterator[LiveServer]:
-    srv = LiveServer(tmp_path_factory.mktemp("terraform") / "state.sqlite3").start()
-    yield srv
-    srv.stop()
+def test_apply_replan_destroy(tmp_path):
+    """docs/clients/terraform.md's configuration and the cases, in one root module."""
+    server = LiveServer(tmp_path / "state.sqlite3").start()
+    try:
+        config = doc_config().replace(DOC_ENDPOINT, server.url) + "\n" + CONFIG.read_text()
+        tf = Terraform(tmp_path / "tf", config, f"vgw={VGW}")
 
+        def check(out: dict[str, Any]) -> None:
+            check_doc_applied(server)
+            check_applied(server, out["ids"]["value"])
 
-@pytest.fixture(scope="module")
-def cycles(server, tmp_path_factory) -> dict[str, BaseException | None]:
-    """Both configurations through their cycle at once (the waits overlap)."""
-    base = tmp_path_factory.mktemp("tf")
-    cases = {
-        "cases": (
-            Terraform(base / "cases", CONFIG.read_text(), f"endpoint={server.url}", f"vgw={VGW}"),
-            lambda out: check_applied(server, out["ids"]["value"]),
-        ),
-        "doc": (
-            Terraform(base / "doc", doc_config().replace(DOC_ENDPOINT, server.url)),
-            lambda out: check_doc_applied(server),
-        ),
-    }
-    with ThreadPoolExecutor(len(cases)) as pool:
-        futures = {name: pool.submit(cycle, *case) for name, case in cases.items()}
-    return {name: future.exception() for name, future in futures.items()}
-
-
-def test_cases_apply_replan_destroy(server, cycles):
-    if cycles["cases"] is not None:
-        raise cycles["cases"]
-    check_destroyed(server)
-
-
-def test_doc_page_configuration_applies_replans_destroys(server, cycles):
-    if cycles["doc"] is not None:
-        raise cycles["doc"]
+        cycle(tf, check)
+        check_destroyed(server)
+    finally:
+        server.stop()
 
 
 def check_doc_applied(server: LiveServer) -> None:
@@ -245,18 +226,13 @@ def check_applied(server: LiveServer, out: dict[str, str]) -> None:
 
 
 def check_destroyed(server: LiveServer) -> None:
-    """Nothing of terraform/main.tf (every name starts with ``tf-``) is left but the deleted."""
+    """Nothing is left but the deleted."""
     owner, accepter = dx(server, OWNER), dx(server, ACCEPTER)
     gone = {"deleted", "deleting"}
-
-    def ours(items: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
-        return [i for i in items if i.get(name, "").startswith("tf-")]
-
-    conns = ours(owner.describe_connections()["connections"], "connectionName")
-    assert len(conns) == 4 and all(c["connectionState"] in gone for c in conns)
-    vifs = ours(owner.describe_virtual_interfaces()["virtualInterfaces"], "virtualInterfaceName")
+    conns = owner.describe_connections()["connections"]
+    assert len(conns) >= 5 and all(c["connectionState"] in gone for c in conns)
+    vifs = owner.describe_virtual_interfaces()["virtualInterfaces"]
     assert all(v["virtualInterfaceState"] in gone for v in vifs)
-    assert all(lag["lagState"] in gone for lag in ours(owner.describe_lags()["lags"], "lagName"))
+    assert all(lag["lagState"] in gone for lag in owner.describe_lags()["lags"])
     for client in (owner, accepter):
-        gateways = client.describe_direct_connect_gateways()["directConnectGateways"]
-        assert ours(gateways, "directConnectGatewayName") == []
+        assert client.describe_direct_connect_gateways()["directConnectGateways"] == []

@@ -1,39 +1,9 @@
-# Every Terraform case of tests/e2e/test_terraform.py in one configuration, so that one apply,
-# one plan and one destroy cover them all (the provider's waiters poll every 10 s; this way
-# they wait side by side).
-terraform {
-  required_providers {
-    aws = { source = "hashicorp/aws" }
-  }
-}
-variable "endpoint" { type = string }
+# The Terraform cases of tests/e2e/test_terraform.py. They run in one root module with the
+# configuration of docs/clients/terraform.md, whose provider blocks they use: `aws` (account
+# 111122223333) and `aws.network` (account 444455556666, reached by assuming a role through
+# dxlocal's STS). One apply, one plan and one destroy cover everything, so the provider's
+# waiters (10 s polls) wait side by side.
 variable "vgw" { type = string }
-provider "aws" {
-  region                  = "us-east-1"
-  access_key              = "111122223333"
-  secret_key              = "dxlocal-secret-key"
-  skip_metadata_api_check = true
-  endpoints {
-    directconnect = var.endpoint
-    sts           = var.endpoint
-  }
-}
-# The accepting account, reached as cross-account automation does: by assuming a role in it.
-provider "aws" {
-  alias                   = "accepter"
-  region                  = "us-east-1"
-  access_key              = "111122223333"
-  secret_key              = "dxlocal-secret-key"
-  skip_metadata_api_check = true
-  assume_role {
-    role_arn     = "arn:aws:iam::444455556666:role/network-accepter"
-    session_name = "terraform"
-  }
-  endpoints {
-    directconnect = var.endpoint
-    sts           = var.endpoint
-  }
-}
 
 # A connection with tags.
 resource "aws_dx_connection" "tagged" {
@@ -79,7 +49,7 @@ resource "aws_dx_connection" "hosting" {
   location  = "EqDC2"
 }
 resource "aws_dx_gateway" "accepter" {
-  provider        = aws.accepter
+  provider        = aws.network
   name            = "tf-accepter-gateway"
   amazon_side_asn = "64513"
 }
@@ -94,7 +64,7 @@ resource "aws_dx_hosted_private_virtual_interface" "hosted" {
   bgp_asn          = 65010
 }
 resource "aws_dx_hosted_private_virtual_interface_accepter" "hosted" {
-  provider             = aws.accepter
+  provider             = aws.network
   virtual_interface_id = aws_dx_hosted_private_virtual_interface.hosted.id
   dx_gateway_id        = aws_dx_gateway.accepter.id
   tags                 = { Side = "accepter" }
