@@ -5,7 +5,9 @@
                              routes=provider.bgp_sessions.VifRoutes(settings, clock),
                              apply_status=provider.bgp_sessions.apply_session_status)
            ├─ service.use_live_routes(bridge.routes)   (the API reads the sessions' routes)
-           └─ service.control.mount(lab_routes.routes(bridge))   (/_dxlocal/lab, /bgp/sessions)
+           ├─ service.control.mount(lab_routes.routes(bridge))   (/_dxlocal/lab, /bgp/sessions)
+           └─ a shared store (PostgreSQL): the bridge runs under a lease (store/lease.py),
+              on one server at a time
 
 Nothing else knows both sides: the provider never imports the server or the speaker, the
 speaker bridge never imports the provider.
@@ -36,7 +38,13 @@ def build(settings: Settings) -> tuple[Service, list[Any]]:
         )
         service.use_live_routes(bridge.routes)
         service.control.mount(lab_routes.routes(bridge))
-        companions.append(bridge)
+        if service.store.shared:
+            # Several servers on one store: one of them runs the speaker at a time.
+            from dxlocal.store.lease import Leased
+
+            companions.append(Leased(service.store, "live-bgp", bridge))
+        else:
+            companions.append(bridge)
     return service, companions
 
 

@@ -170,6 +170,12 @@ class LiveBgp:
         await self.speaker.close()
         if self.plumbing is not None:
             await asyncio.to_thread(self.plumbing.stop)
+            self.plumbing = None
+        # Ready to start again (a lease lost and won back): a fresh speaker, and the next
+        # start reconciles every VIF.
+        self.speaker = Speaker(self._on_change)
+        self.speaker.on_routes = self._on_routes
+        self._task = self._flush_task = None
 
     # -- what changed -----------------------------------------------------------------------
     def _changed(self, event: Committed) -> None:

@@ -27,8 +27,8 @@ import logging
 import math
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from dxlocal.core import lifecycle
 from dxlocal.core.context import LiveRoutes, RequestContext
@@ -73,15 +73,17 @@ class Committed:
 Listener = Callable[[Committed], None]
 
 
-@dataclass
 class Unit:
     """An open unit of work: its transaction, and what it has changed so far."""
 
-    tx: Tx
-    origin: str
-    account: str | None
-    changes: dict[tuple[str, str], Change] = field(default_factory=dict)
-    soonest: float = math.inf
+    __slots__ = ("tx", "origin", "account", "changes", "soonest")
+
+    def __init__(self, tx: Tx, origin: str, account: str | None) -> None:
+        self.tx = tx
+        self.origin = origin
+        self.account = account
+        self.changes: dict[tuple[str, str], Change] = {}
+        self.soonest = math.inf
 
     def touched(self, kind: str, id: str) -> None:
         """Record a change the store cannot see (a reset)."""
@@ -123,44 +125,17 @@ class Work:
         """A unit is open (its changes are not committed yet)."""
         return bool(self._open)
 
-    @contextmanager
-    def unit(self, origin: str, *, account: str | None = None, now: float | None = None
-             ) -> Iterator[Unit]:  # fmt: skip
-        """Open a unit of work (see the module's docstring)."""
-        outermost = False
-        try:
-            with self.store.transaction() as tx:
-                unit = Unit(tx, origin, account)
-                outermost = not self._open
-                self._open.append(unit)
-                try:
-                    if outermost:
-                        self._fire_if_due(self.clock.now() if now is None else now)
-                    yield unit
-                    self._collect(unit)
-                finally:
-                    self._open.pop()
-                if not outermost:
-                    parent = self._open[-1]
-                    parent.changes.update(unit.changes)
-                    parent.soonest = min(parent.soonest, unit.soonest)
-        except BaseException:
-            if outermost:
-                self._next_due = -math.inf  # timers fired in it were rolled back too
-                self._wake_idle()
-            raise
-        if outermost:  # committed
-            self._committed(unit)
+    def unit(self, origin: str, *, account: str | None = None, now: float | None = None) -> _Scope:
+        """Open a unit of work (see the module's docstring): ``with work.unit(...) as u``."""
+        return _Scope(self, origin, account, now)
 
     def _collect(self, unit: Unit) -> None:
+        """Take the transaction's changes into the unit (only while someone listens: the
+        owner of each record is read for them) and its soonest timer."""
         tx = unit.tx
-        unit.soonest = min(unit.soonest, tx.soonest)
-        if not tx.changed:
-            return
-        if not self._listeners:
-            unit.changes.update(
-                {key: Change(key[0], key[1], unit.account, unit.origin) for key in tx.changed}
-            )
+        if tx.soonest < unit.soonest:
+            unit.soonest = tx.soonest
+        if not tx.changed or not self._listeners:
             return
         for kind, rid in tx.changed:
             record = tx.get(kind, rid)
@@ -170,9 +145,15 @@ class Work:
     def _committed(self, unit: Unit) -> None:
         if unit.soonest < self._next_due:
             self._next_due = unit.soonest
-        self._wake_idle()
+        if self._idle:
+            self._wake_idle()
         if unit.changes and self._listeners:
             self._publish(tuple(unit.changes.values()))
+
+    def _failed(self) -> None:
+        """The outermost unit rolled back: timers it fired are due again."""
+        self._next_due = -math.inf
+        self._wake_idle()
 
     def _wake_idle(self) -> None:
         waiters, self._idle = self._idle, []
@@ -291,6 +272,62 @@ class Work:
                     pass  # another server fired them first
                 except Exception:
                     log.exception("lifecycle tick failed")
+
+
+class _Scope:
+    """``with work.unit(...)``: a class rather than a generator, as it wraps every call."""
+
+    __slots__ = ("work", "origin", "account", "now", "_cm", "_unit", "_outermost")
+
+    def __init__(self, work: Work, origin: str, account: str | None, now: float | None) -> None:
+        self.work = work
+        self.origin = origin
+        self.account = account
+        self.now = now
+
+    def __enter__(self) -> Unit:
+        work = self.work
+        self._cm = work.store.transaction()
+        unit = self._unit = Unit(self._cm.__enter__(), self.origin, self.account)
+        self._outermost = not work._open
+        work._open.append(unit)
+        if self._outermost:
+            try:
+                work._fire_if_due(work.clock.now() if self.now is None else self.now)
+            except BaseException as exc:
+                self.__exit__(type(exc), exc, exc.__traceback__)
+                raise
+        return unit
+
+    def __exit__(self, kind: Any, exc: Any, tb: Any) -> bool:
+        work, unit = self.work, self._unit
+        if exc is None:
+            try:
+                work._collect(unit)
+            except BaseException as failure:
+                kind, exc, tb = type(failure), failure, failure.__traceback__
+        work._open.pop()
+        try:
+            self._cm.__exit__(kind, exc, tb)  # COMMIT / RELEASE, or ROLLBACK and re-raise
+        except BaseException:
+            if self._outermost:
+                work._failed()
+            raise
+        if exc is not None:
+            if self._outermost:
+                work._failed()
+            if kind is not None and exc is not None and not isinstance(exc, kind):
+                raise exc  # a failure of our own after the block
+            return False
+        if self._outermost:
+            work._committed(unit)
+        else:
+            parent = work._open[-1]
+            if unit.changes:
+                parent.changes.update(unit.changes)
+            if unit.soonest < parent.soonest:
+                parent.soonest = unit.soonest
+        return False
 
 
 @dataclass
