@@ -134,7 +134,35 @@ async function refresh(changes) {
     S.data[list] = items.concat(fresh.filter((r) => r[idKey] === c.id));
   }));
   await loadFaults();
-  render();
+  const vifsOnly = changes.every((c) => c.kind === "virtualInterface" || c.kind === "fault");
+  if (vifsOnly && patchVifs(changes.filter((c) => c.kind === "virtualInterface").map((c) => c.id))) {
+    renderFaults();
+    if (S.selected) renderDetails();
+    settleLater();
+  } else {
+    render();
+  }
+}
+
+// Redraw only the changed VIFs' branches (a session flapping on one VIF among thousands);
+// false when the topology's shape may have changed, and everything is redrawn instead.
+function patchVifs(ids) {
+  const items = [];
+  for (const id of ids) {
+    const vif = S.data.vifs.find((v) => v.virtualInterfaceId === id);
+    const el = document.querySelector(`#locations .node[data-kind="virtualInterface"][data-id="${CSS.escape(id)}"]`);
+    const parent = el?.closest("li")?.parentElement?.closest("li")?.querySelector(".node");
+    if (!vif || !el || parent?.dataset.id !== vif.connectionId) return false;
+    items.push([el.closest("li"), vif]);
+  }
+  const focused = document.activeElement;
+  const refocus = focused?.dataset?.kind === "virtualInterface" || focused?.dataset?.kind === "bgpPeer"
+    ? [focused.dataset.kind, focused.dataset.id] : null;
+  for (const [li, vif] of items) li.outerHTML = vifNode(vif);
+  if (refocus) {
+    document.querySelector(`.node[data-kind="${refocus[0]}"][data-id="${CSS.escape(refocus[1])}"]`)?.focus();
+  }
+  return true;
 }
 
 async function follow() {
