@@ -51,15 +51,17 @@ def _client(port: int, account: str = "111122223333", region: str = "eu-west-2")
     )
 
 
-def _calls(proc: subprocess.Popen[str], port: int) -> str:
-    dx = _client(port)
-    conn = dx.create_connection(location="EqLD5", bandwidth="1Gbps", connectionName="logged")
-    with pytest.raises(dx.exceptions.DirectConnectClientException):
-        dx.describe_connections(connectionId="dxcon-fzzzzzzz")
-    dx.describe_locations()
-    time.sleep(0.2)
-    proc.terminate()
-    _, err = proc.communicate(timeout=15)
+def _calls(proc: subprocess.Popen[str], port: int) -> tuple[str, str]:
+    try:
+        dx = _client(port)
+        conn = dx.create_connection(location="EqLD5", bandwidth="1Gbps", connectionName="logged")
+        with pytest.raises(dx.exceptions.DirectConnectClientException):
+            dx.describe_connections(connectionId="dxcon-fzzzzzzz")
+        dx.describe_locations()
+        time.sleep(0.2)
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=30)
     return conn["connectionId"], err
 
 
