@@ -175,6 +175,13 @@ class Session:
     def established(self) -> bool:
         return self.fsm.state is State.ESTABLISHED
 
+    @property
+    def up_seconds(self) -> float | None:
+        """How long the session has been Established (None when it is not)."""
+        if not self.established or self.established_at is None:
+            return None
+        return self._clock.now() - self.established_at
+
     def start(self) -> None:
         if not self.running:
             self._restart_delay = 0.0

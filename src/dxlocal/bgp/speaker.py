@@ -193,6 +193,7 @@ class Speaker:
             "lastError": s.last_error,
             "lastSetupSeconds": s.last_setup_seconds,
             "establishedCount": s.established_count,
+            "upSeconds": s.up_seconds,
             "acceptedPrefixes": len(s.rib_in),
             "advertisedPrefixes": len(s.rib_out),
             "droppedOwnAsPaths": s.rib_in.dropped_own_as,

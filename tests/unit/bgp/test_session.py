@@ -570,3 +570,17 @@ def test_session_recovers_after_a_malformed_message() -> None:
         assert r.state is State.ESTABLISHED and r.session.established_count == 2
 
     drive(t)
+
+
+def test_up_seconds_count_from_established_on_the_session_clock() -> None:
+    async def t() -> None:
+        r = rig()
+        assert r.session.up_seconds is None
+        peer = await r.establish()
+        await r.advance(10.0)
+        assert r.session.up_seconds == 10.0
+        peer.send(msg(9, b""))
+        await r.settle()
+        assert r.session.up_seconds is None
+
+    drive(t)
