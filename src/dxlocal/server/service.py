@@ -98,7 +98,8 @@ class Service:
         self, method: str, path: str, headers: Mapping[str, str], body: bytes
     ) -> Response | Deferred:
         request_id = ids.request_id()
-        if console.serves(method, path):
+        # A signed GET / is an AWS SDK's (S3 ListBuckets), answered by the front door.
+        if console.serves(method, path) and "authorization" not in headers:
             status, content_type, page = console.page(path)
             return status, [*_headers(request_id, content_type), *console.HEADERS], page
         control = path.startswith("/_dxlocal")
