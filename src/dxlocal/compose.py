@@ -39,10 +39,13 @@ def build(settings: Settings) -> tuple[Service, list[Any]]:
         service.use_live_routes(bridge.routes)
         service.control.mount(lab_routes.routes(bridge))
         if service.store.shared:
-            # Several servers on one store: one of them runs the speaker at a time.
+            # Several servers on one store: the lease holder runs the speaker, and re-reads
+            # every VIF each second, so VIFs changed through other servers reach it
+            # (docs/storage.md#postgresql-several-servers-one-database).
             from dxlocal.store.lease import Leased
 
-            companions.append(Leased(service.store, "live-bgp", bridge))
+            refresh = lambda: bridge.kick(full=True)  # noqa: E731
+            companions.append(Leased(service.store, "live-bgp", bridge, refresh=refresh))
         else:
             companions.append(bridge)
     return service, companions

@@ -15,6 +15,10 @@ class Role:
     def __init__(self) -> None:
         self.running = False
         self.starts = 0
+        self.refreshed = 0
+
+    def refresh(self) -> None:
+        self.refreshed += 1
 
     async def start(self) -> None:
         self.running = True
@@ -29,12 +33,14 @@ def test_one_server_plays_the_role_and_another_takes_over(pg_url):
         stores = [open_store(Settings(state=pg_url)) for _ in range(3)]
         roles = [Role() for _ in stores]
         leases = [
-            Leased(s, "live-bgp", r, ttl=0.6, renew=0.2) for s, r in zip(stores, roles, strict=True)
+            Leased(s, "live-bgp", r, ttl=0.6, renew=0.2, refresh=r.refresh)
+            for s, r in zip(stores, roles, strict=True)
         ]
         for lease in leases:
             await lease.start()
         await asyncio.sleep(0.5)
         assert [r.running for r in roles] == [True, False, False]
+        assert roles[0].refreshed >= 1 and roles[1].refreshed == roles[2].refreshed == 0
         # The holder dies: it stops renewing, without releasing.
         leases[0]._task.cancel()
         await asyncio.sleep(1.2)

@@ -5,6 +5,10 @@ it starts ``companion`` once this server holds the store lease ``name``, renews 
 every ``renew`` seconds, and stops ``companion`` as soon as another server holds it or the
 lease could not be renewed before it ran out. A server that dies stops renewing; another
 takes the lease over ``ttl`` seconds later at most, and starts its own companion.
+
+Changes other servers commit are not published in this process; on a shared store
+``refresh`` (when given) runs at each renewal while this server plays the role, so the
+companion catches up with them (the speaker re-reads every VIF).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import os
 import secrets
 import socket
 import time
+from collections.abc import Callable
 from typing import Protocol
 
 from dxlocal.store.base import Store
@@ -46,6 +51,7 @@ class Leased:
         *,
         ttl: float = TTL,
         renew: float = RENEW,
+        refresh: Callable[[], None] | None = None,
     ) -> None:
         if renew >= ttl:
             raise ValueError("the lease must be renewed more often than it runs out")
@@ -55,6 +61,7 @@ class Leased:
         self.holder = holder_name()
         self.ttl = ttl
         self.renew = renew
+        self.refresh = refresh
         self.running = False
         self._until = 0.0  # monotonic time our lease surely lasts until
         self._task: asyncio.Task[None] | None = None
@@ -96,6 +103,8 @@ class Leased:
                 log.info("%s: this server holds the lease; starting", self.name)
                 await self.companion.start()
                 self.running = True
+            elif self.refresh is not None and self.store.shared:
+                self.refresh()
         elif self.running and (held is False or time.monotonic() >= self._until):
             log.warning("%s: lease lost; stopping", self.name)
             self.running = False
