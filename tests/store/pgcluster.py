@@ -18,8 +18,6 @@ import subprocess
 import tempfile
 from urllib.parse import urlsplit, urlunsplit
 
-import psycopg
-
 
 class Unavailable(Exception):
     """No PostgreSQL here; the message says why (the tests skip with it)."""
@@ -60,6 +58,10 @@ class Cluster:
             self._start()
 
     def _start(self) -> None:
+        try:
+            import psycopg  # noqa: F401
+        except ImportError:
+            raise Unavailable("psycopg is not installed (pip install -e '.[postgres]')") from None
         initdb, pg_ctl = _bin("initdb"), _bin("pg_ctl")
         self._dir = tempfile.mkdtemp(prefix="dxlocal-pg-")
         if os.getuid() == 0:  # initdb refuses root: run the cluster as postgres
@@ -89,6 +91,8 @@ class Cluster:
 
     def database(self) -> str:
         """A new, empty database; its URL."""
+        import psycopg
+
         name = f"dxlocal_test_{os.getpid()}_{next(self._serial)}"
         with psycopg.connect(self.url, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
@@ -116,6 +120,8 @@ class Cluster:
 
     def stop(self) -> None:
         if self._dir is None:  # a server of the user's: drop the databases made on it
+            import psycopg
+
             with psycopg.connect(self.url, autocommit=True) as conn:
                 for name in self._made:
                     conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

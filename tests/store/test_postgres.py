@@ -6,12 +6,13 @@ from __future__ import annotations
 import threading
 import time
 
-import psycopg
 import pytest
 
-from dxlocal.config import Settings
-from dxlocal.store import Conflict, StateRefused, StoreError, open_store
-from dxlocal.store.postgres import SCHEMA_VERSION
+psycopg = pytest.importorskip("psycopg", reason="the postgres extra is not installed")
+
+from dxlocal.config import Settings  # noqa: E402
+from dxlocal.store import Conflict, StateRefused, StoreError, open_store  # noqa: E402
+from dxlocal.store.postgres import SCHEMA_VERSION  # noqa: E402
 
 
 def _open(url: str):
