@@ -145,4 +145,11 @@ class Readvertise:
     """The advertised prefixes or next hop changed while the session may be up."""
 
 
-Event = Incoming | Connected | DialFailed | Received | Failed | Closed | Readvertise
+@dataclass(eq=False)
+class PathDown:
+    """BFD declared the forwarding path to the peer down (RFC 5882 §3.2)."""
+
+    reason: str
+
+
+Event = Incoming | Connected | DialFailed | Received | Failed | Closed | Readvertise | PathDown

@@ -43,6 +43,7 @@ from .connection import (
     Event,
     Failed,
     Incoming,
+    PathDown,
     Readvertise,
     Received,
     Trace,
@@ -204,6 +205,11 @@ class Session:
         self._events.put_nowait(Incoming(conn))
         return True
 
+    def path_down(self, reason: str) -> None:
+        """BFD lost the peer: an Established session ends at once (docs/bfd.md)."""
+        if self.running:
+            self._events.put_nowait(PathDown(reason))
+
     def update_spec(self, spec: PeerSpec) -> None:
         """Apply changes that need no reconnect (advertised prefixes, next hop, limit)."""
         readvertise = (spec.advertise, spec.next_hop) != (self.spec.advertise, self.spec.next_hop)
@@ -355,6 +361,9 @@ class Session:
             if isinstance(ev, Readvertise):
                 self._advertise(full=False)
                 self._check_prefix_limit()
+            elif isinstance(ev, PathDown):
+                # RFC 5882 §3.2 / RFC 9384: BFD Down ends the session with Cease/BFD Down.
+                raise Notification.cease(Cease.BFD_DOWN, reason=ev.reason)
             elif isinstance(ev, (Incoming, Connected)):
                 # §6.8: a collision with an Established session closes the new connection.
                 ev.conn.close(Notification.cease(Cease.CONNECTION_COLLISION))

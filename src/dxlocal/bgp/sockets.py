@@ -74,8 +74,8 @@ def _enter_netns(name: str) -> None:
         os.close(fd)
 
 
-def _new_socket(family: socket.AddressFamily) -> socket.socket:
-    sock = socket.socket(family, socket.SOCK_STREAM)
+def _new_socket(family: socket.AddressFamily, kind: int = socket.SOCK_STREAM) -> socket.socket:
+    sock = socket.socket(family, kind)
     sock.setblocking(False)
     return sock
 
@@ -93,10 +93,10 @@ class NetnsSockets:
                 1, thread_name_prefix=f"netns-{netns}", initializer=_enter_netns, initargs=(netns,)
             )
 
-    def socket(self, family: socket.AddressFamily) -> socket.socket:
+    def socket(self, family: socket.AddressFamily, kind: int = socket.SOCK_STREAM) -> socket.socket:
         if self._pool is None:
-            return _new_socket(family)
-        return self._pool.submit(_new_socket, family).result()
+            return _new_socket(family, kind)
+        return self._pool.submit(_new_socket, family, kind).result()
 
     def close(self) -> None:
         if self._pool is not None:

@@ -20,6 +20,11 @@ missing keys stop with Cease/Peer De-configured (6/3), ``enabled=False`` stops w
 Cease/Administrative Shutdown (6/2) and ``enabled=True`` starts again; a change of
 ``advertise``/``next_hop``/``max_prefixes`` applies live (UPDATEs, no reset), and any other
 change restarts the session with Cease/Other Configuration Change (6/6).
+
+BFD. Each session also gets a BFD peer (RFC 5880/5881, ``bfd.py``) on the endpoint of its
+local address, passive until the customer's router speaks; when BFD goes from Up to Down
+the session ends at once with Cease/BFD Down (RFC 9384). A peer held down
+(``enabled=False``) puts its BFD session in AdminDown. docs/bfd.md has the rules.
 """
 
 from __future__ import annotations
@@ -31,6 +36,9 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from . import bfd
+from .bfd_endpoint import BfdEndpoint, discriminators
+from .bfd_endpoint import Peer as BfdPeer
 from .connection import Connection, Trace
 from .session import OnChange, Session
 from .sockets import NetnsSockets, listening_socket, set_md5
@@ -143,6 +151,9 @@ class Speaker:
         self._sessions: dict[str, Session] = {}
         self._listeners: dict[ListenerKey, _Listener] = {}
         self._sockets: dict[str | None, NetnsSockets] = {}
+        self._bfd: dict[tuple[str | None, str], BfdEndpoint] = {}
+        self._bfd_peers: dict[str, BfdPeer] = {}
+        self._bfd_ids = discriminators()
 
     # -- public interface ----------------------------------------------------------------
     async def reconcile(self, specs: Iterable[PeerSpec]) -> None:
@@ -156,10 +167,15 @@ class Speaker:
             session = self._sessions.get(key)
             if session is None:
                 await self._add(spec)
-            elif session.spec == spec:
+                continue
+            if key not in self._bfd_peers:
+                self._attach_bfd(session)  # its address may have appeared since
+            if session.spec == spec:
                 continue
             elif _same_but_live(session.spec, spec):
                 session.update_spec(spec)
+                if key in self._bfd_peers:
+                    self._bfd_peers[key].admin(not spec.enabled)
                 if spec.enabled and not session.running:
                     session.start()
                 elif not spec.enabled and session.running:
@@ -198,7 +214,14 @@ class Speaker:
             "advertisedPrefixes": len(s.rib_out),
             "droppedOwnAsPaths": s.rib_in.dropped_own_as,
             "routerId": s.local_id,
+            "bfd": self.bfd_info(key),
         }
+
+    def bfd_info(self, key: str) -> dict:
+        peer = self._bfd_peers.get(key)
+        if peer is None:
+            return {"state": bfd.State.DOWN.label, "listening": False}
+        return {**peer.info(), "listening": True}
 
     def keys(self) -> list[str]:
         return list(self._sessions)
@@ -206,6 +229,9 @@ class Speaker:
     async def close(self) -> None:
         for key in list(self._sessions):
             await self._remove(key, Cease.ADMIN_SHUTDOWN, "speaker closed")
+        for endpoint in self._bfd.values():
+            endpoint.close()
+        self._bfd.clear()
         for listener in list(self._listeners.values()):
             await listener.close()
         self._listeners.clear()
@@ -240,11 +266,51 @@ class Speaker:
                 log.warning("%s: %s", spec.key, session.last_error)
         listener.sessions.add(spec.key)
         listener.set_key(spec.remote_address, spec.md5_key)
+        self._attach_bfd(session)
         if spec.enabled:
             session.start()
 
+    def _attach_bfd(self, session: Session) -> None:
+        """A BFD peer for the session on its local address's endpoint (bound on first use;
+        retried at the next reconcile while the address is missing)."""
+        spec = session.spec
+        ekey = (spec.netns or self.netns, spec.local_address)
+        endpoint = self._bfd.get(ekey)
+        if endpoint is None:
+            endpoint = self._bfd[ekey] = BfdEndpoint(self._factory(ekey[0]), ekey[1],
+                                                     self._bfd_ids)  # fmt: skip
+        if not endpoint.open:
+            try:
+                endpoint.start()
+            except OSError as exc:
+                log.debug("%s: no BFD on %s yet: %s", spec.key, spec.local_address, exc)
+                return
+        if spec.remote_address in endpoint.peers:
+            return  # loopback transport: ::1 shared by several sessions; the first one has it
+        key = spec.key
+
+        def changed(change: bfd.Change) -> None:
+            if change.old is bfd.State.UP and change.new is bfd.State.DOWN:
+                session.path_down(f"BFD down ({bfd.diag_text(change.diag)})")
+
+        peer = endpoint.attach(spec.remote_address, changed)
+        self._bfd_peers[key] = peer
+        if not spec.enabled:
+            peer.admin(True)
+
+    def _detach_bfd(self, session: Session) -> None:
+        peer = self._bfd_peers.pop(session.key, None)
+        if peer is None:
+            return
+        endpoint = peer.endpoint
+        endpoint.detach(peer)
+        if not endpoint.peers:
+            endpoint.close()
+            self._bfd.pop((session.spec.netns or self.netns, endpoint.address), None)
+
     async def _remove(self, key: str, subcode: Cease, reason: str) -> None:
         session = self._sessions.pop(key)
+        self._detach_bfd(session)
         await session.stop(Notification.cease(subcode), reason)
         lkey = self._listener_key(session.spec)
         listener = self._listeners.get(lkey)

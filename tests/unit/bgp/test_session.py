@@ -584,3 +584,16 @@ def test_up_seconds_count_from_established_on_the_session_clock() -> None:
         assert r.session.up_seconds is None
 
     drive(t)
+
+
+def test_bfd_down_ends_an_established_session_with_cease_bfd_down() -> None:
+    async def t() -> None:
+        r = rig()
+        peer = await r.establish(hold=90)
+        r.session.path_down("BFD down (Detection expired)")
+        await r.settle()
+        assert peer.notification == Notification(6, 10)  # RFC 9384
+        assert peer.closed and r.state is State.IDLE
+        assert r.changes[-1][0] == "down" and "6/10" in r.session.last_error
+
+    drive(t)

@@ -74,6 +74,7 @@ class Cease(IntEnum):  # RFC 4486
     OTHER_CONFIGURATION_CHANGE = 6
     CONNECTION_COLLISION = 7
     OUT_OF_RESOURCES = 8
+    BFD_DOWN = 10  # RFC 9384
 
 
 class RouteRefreshError(IntEnum):

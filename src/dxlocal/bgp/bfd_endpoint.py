@@ -1,0 +1,219 @@
+"""BFD on the wire (RFC 5881, single hop): one UDP endpoint per Amazon address.
+
+An endpoint receives on ``address:3784`` and sends from one port of 49152-65535 kept for
+its life (RFC 5881 §4), with TTL/hop limit 255; a received packet whose TTL/hop limit is not
+255 is dropped (§5), so only a directly connected router can reach it. Packets are matched
+to a peer by Your Discriminator, or while that is 0 by the source address (§6.3 of RFC
+5880). Each peer runs a ``bfd.Session`` on the event loop's clock with one timer armed for
+its next transmission or detection deadline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import random
+import socket
+import struct
+from collections.abc import Callable, Iterator
+
+from . import bfd
+from .sockets import NetnsSockets, family_of
+
+log = logging.getLogger("dxlocal.bgp")
+
+IP_RECVTTL = 12  # Linux <netinet/in.h>
+IPV6_RECVHOPLIMIT = 51
+IPV6_HOPLIMIT = 52
+OnChange = Callable[[bfd.Change], None]
+
+
+def discriminators(seed: int | None = None) -> Iterator[int]:
+    """Local discriminators: non-zero, unique within one speaker (RFC 5880 §6.3)."""
+    start = random.Random(seed).randrange(1, 1 << 30)
+    return itertools.count(start)
+
+
+class Peer:
+    def __init__(self, endpoint: BfdEndpoint, remote: str, session: bfd.Session,
+                 on_change: OnChange) -> None:  # fmt: skip
+        self.endpoint = endpoint
+        self.remote = remote
+        self.session = session
+        self.on_change = on_change
+        self.timer: asyncio.TimerHandle | None = None
+
+    def info(self) -> dict:
+        return self.session.info()
+
+    def admin(self, down: bool) -> None:
+        change = self.session.admin(down)
+        if change is not None:
+            self.endpoint._send(self)  # tell the remote at once (§6.8.16)
+            self.endpoint._rearm(self)
+
+
+class BfdEndpoint:
+    def __init__(self, sockets: NetnsSockets, address: str, ids: Iterator[int]) -> None:
+        self.sockets = sockets
+        self.address = address
+        self.ids = ids
+        self.peers: dict[str, Peer] = {}
+        self.by_discr: dict[int, Peer] = {}
+        self.rx: socket.socket | None = None
+        self.tx: socket.socket | None = None
+        self.dropped_ttl = 0
+        self.dropped_bad = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    @property
+    def open(self) -> bool:
+        return self.rx is not None
+
+    def start(self) -> None:
+        """Bind both sockets (OSError when the address is not there yet)."""
+        self._loop = asyncio.get_running_loop()
+        family = family_of(self.address)
+        rx = self.sockets.socket(family, socket.SOCK_DGRAM)
+        tx = self.sockets.socket(family, socket.SOCK_DGRAM)
+        try:
+            if family == socket.AF_INET6:
+                rx.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+                rx.setsockopt(socket.IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1)
+                tx.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_UNICAST_HOPS, bfd.TTL)
+            else:
+                rx.setsockopt(socket.IPPROTO_IP, IP_RECVTTL, 1)
+                tx.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, bfd.TTL)
+            rx.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            rx.bind((self.address, bfd.PORT))
+            _bind_source_port(tx, self.address)
+        except BaseException:
+            rx.close()
+            tx.close()
+            raise
+        self.rx, self.tx = rx, tx
+        self._loop.add_reader(rx.fileno(), self._readable)
+
+    def close(self) -> None:
+        for peer in self.peers.values():
+            if peer.timer is not None:
+                peer.timer.cancel()
+        self.peers.clear()
+        self.by_discr.clear()
+        if self.rx is not None and self._loop is not None:
+            self._loop.remove_reader(self.rx.fileno())
+        for sock in (self.rx, self.tx):
+            if sock is not None:
+                sock.close()
+        self.rx = self.tx = None
+
+    def attach(self, remote: str, on_change: OnChange) -> Peer:
+        session = bfd.Session(next(self.ids))
+        peer = Peer(self, remote, session, on_change)
+        self.peers[remote] = peer
+        self.by_discr[session.local_discr] = peer
+        return peer
+
+    def detach(self, peer: Peer) -> None:
+        if peer.timer is not None:
+            peer.timer.cancel()
+        if self.peers.get(peer.remote) is peer:
+            del self.peers[peer.remote]
+        self.by_discr.pop(peer.session.local_discr, None)
+
+    # -- receive ----------------------------------------------------------------------------
+    def _readable(self) -> None:
+        assert self.rx is not None
+        for _ in range(64):  # bounded: other sessions' timers must run too
+            try:
+                data, anc, _, addr = self.rx.recvmsg(128, socket.CMSG_SPACE(4))
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:
+                log.debug("bfd %s: receive failed: %s", self.address, exc)
+                return
+            if _ttl(anc) != bfd.TTL:
+                self.dropped_ttl += 1  # RFC 5881 §5: not from a directly connected system
+                continue
+            try:
+                pkt = bfd.Packet.decode(data)
+            except bfd.BadPacket as exc:
+                self.dropped_bad += 1
+                log.debug("bfd %s: dropped a packet from %s: %s", self.address, addr[0], exc)
+                continue
+            self._deliver(pkt, str(addr[0]).split("%")[0])
+
+    def _deliver(self, pkt: bfd.Packet, source: str) -> None:
+        if pkt.your_discriminator:
+            peer = self.by_discr.get(pkt.your_discriminator)
+        else:
+            peer = self.peers.get(source)
+        if peer is None:
+            return
+        session = peer.session
+        assert self._loop is not None
+        change = session.receive(pkt, self._loop.time())
+        if change is not None or session.send_final:
+            self._send(peer)  # a Final or a new state goes out at once (§6.8.7)
+        self._rearm(peer)
+        if change is not None:
+            self._report(peer, change)
+
+    # -- timers and send -------------------------------------------------------------------
+    def _rearm(self, peer: Peer) -> None:
+        if peer.timer is not None:
+            peer.timer.cancel()
+            peer.timer = None
+        when = peer.session.next_deadline()
+        if when is not None and self._loop is not None:
+            peer.timer = self._loop.call_at(when, self._fire, peer)
+
+    def _fire(self, peer: Peer) -> None:
+        assert self._loop is not None
+        peer.timer = None
+        now = self._loop.time()
+        change = peer.session.expire(now)
+        if peer.session.due(now):
+            self._send(peer)
+        self._rearm(peer)
+        if change is not None:
+            self._report(peer, change)
+
+    def _send(self, peer: Peer) -> None:
+        if self.tx is None or self._loop is None or not peer.session.active:
+            return
+        data = peer.session.packet(self._loop.time()).encode()
+        try:
+            self.tx.sendto(data, (peer.remote, bfd.PORT))
+        except OSError as exc:  # unreachable for now: the detection timer decides
+            log.debug("bfd %s: send to %s failed: %s", self.address, peer.remote, exc)
+
+    def _report(self, peer: Peer, change: bfd.Change) -> None:
+        log.info("bfd %s -> %s: %s -> %s (%s)", self.address, peer.remote, change.old.label,
+                 change.new.label, bfd.diag_text(change.diag) or "ok")  # fmt: skip
+        try:
+            peer.on_change(change)
+        except Exception:
+            log.exception("bfd %s: change callback failed", peer.remote)
+
+
+def _ttl(anc: list[tuple[int, int, bytes]]) -> int | None:
+    for level, kind, data in anc:
+        if (level, kind) in ((socket.IPPROTO_IP, socket.IP_TTL), (socket.IPPROTO_IPV6,
+                                                                  IPV6_HOPLIMIT)):  # fmt: skip
+            return struct.unpack("=i", data[:4])[0] if len(data) >= 4 else data[0]
+    return None
+
+
+def _bind_source_port(sock: socket.socket, address: str, tries: int = 64) -> None:
+    """RFC 5881 §4: a source port in 49152-65535, the same for the endpoint's life."""
+    low, high = bfd.SOURCE_PORTS
+    for _ in range(tries):
+        try:
+            sock.bind((address, random.randint(low, high)))
+            return
+        except OSError as exc:
+            if exc.errno != 98:  # EADDRINUSE: try another port
+                raise
+    raise OSError(98, f"no free BFD source port on {address}")
