@@ -104,6 +104,16 @@ class NetnsSockets:
             self._pool = None
 
 
+def single_hop(sock: socket.socket) -> None:
+    """TTL/hop limit 1 on the session's packets: Direct Connect's BGP is single-hop eBGP, the
+    peer on the VIF's own subnet (RFC 4271 §5.1.3 directly connected peers; docs/bfd.md).
+    An accepted connection inherits it from its listener."""
+    if sock.family == socket.AF_INET6:
+        sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_UNICAST_HOPS, 1)
+    else:
+        sock.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, 1)
+
+
 def listening_socket(
     factory: NetnsSockets, address: str, port: int, backlog: int = 128
 ) -> socket.socket:
@@ -113,6 +123,7 @@ def listening_socket(
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         if family == socket.AF_INET6:
             sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        single_hop(sock)
         sock.bind((address, port))
         sock.listen(backlog)
     except BaseException:
@@ -132,6 +143,7 @@ def connecting_socket(
         if key:
             set_md5(sock, remote, key)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        single_hop(sock)
     except BaseException:
         sock.close()
         raise

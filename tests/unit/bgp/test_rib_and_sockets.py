@@ -6,9 +6,11 @@ import ipaddress
 import socket
 import struct
 
+import pytest
+
 from dxlocal.bgp.rib import AdjRibIn, parse_prefixes
 from dxlocal.bgp.session import router_id_for
-from dxlocal.bgp.sockets import md5sig
+from dxlocal.bgp.sockets import NetnsSockets, connecting_socket, listening_socket, md5sig
 from dxlocal.bgp.speaker import PeerSpec
 from dxlocal.bgp.wire import AS_SEQUENCE, Attributes, MpReach, MpUnreach, Update
 
@@ -91,3 +93,29 @@ def test_router_id_derivation() -> None:
     assert router_id_for(v6) == "0.0.0.1"
     v6_zero = PeerSpec(family="ipv6", local_address="2001:db8::", remote_address="::1", **base)
     assert router_id_for(v6_zero) not in ("0.0.0.0", "255.255.255.255")
+
+
+@pytest.mark.parametrize("address", ["127.0.0.1", "::1"])
+def test_session_sockets_send_with_ttl_1(address: str) -> None:
+    """Single-hop eBGP: the listener, the connection it accepts and the one we dial all
+    carry TTL / hop limit 1 (read back from the sockets)."""
+    factory = NetnsSockets(None)
+    lsock = listening_socket(factory, address, 0)
+    dialed = connecting_socket(factory, address, address, None)
+    v6 = ":" in address
+    level, opt = (
+        (socket.IPPROTO_IPV6, socket.IPV6_UNICAST_HOPS)
+        if v6
+        else (socket.IPPROTO_IP, socket.IP_TTL)
+    )
+    try:
+        dialed.setblocking(True)
+        dialed.connect(lsock.getsockname()[:2])
+        lsock.setblocking(True)
+        accepted, _ = lsock.accept()
+        with accepted:
+            for sock in (lsock, dialed, accepted):
+                assert sock.getsockopt(level, opt) == 1
+    finally:
+        dialed.close()
+        lsock.close()

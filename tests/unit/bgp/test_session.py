@@ -597,3 +597,33 @@ def test_bfd_down_ends_an_established_session_with_cease_bfd_down() -> None:
         assert r.changes[-1][0] == "down" and "6/10" in r.session.last_error
 
     drive(t)
+
+
+@pytest.mark.parametrize(("offered", "negotiated"), [(240, 90), (90, 90), (30, 30), (3, 3)])
+def test_hold_time_90_offered_and_negotiated_down_to_the_customers(
+    offered: int, negotiated: int
+) -> None:
+    """Direct Connect offers 90 s and takes the customer's lower value, down to 3 s (user
+    guide "BGP-specific settings"); 1 and 2 (RFC 4271 §6.2) and 0 are refused with 2/6."""
+
+    async def t() -> None:
+        r = rig()
+        peer = await r.opensent()
+        assert peer.messages[0].hold_time == 90
+        peer.send_open(hold=offered)
+        await r.settle()
+        assert r.session.hold_time == negotiated and r.state is State.OPENCONFIRM
+
+    drive(t)
+
+
+@pytest.mark.parametrize("offered", [0, 1, 2])
+def test_hold_time_below_3_is_refused(offered: int) -> None:
+    async def t() -> None:
+        r = rig()
+        peer = await r.opensent()
+        peer.send_open(hold=offered)
+        await r.settle()
+        assert peer.notification == Notification(2, 6) and r.state is not State.ESTABLISHED
+
+    drive(t)
