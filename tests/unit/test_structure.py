@@ -135,16 +135,5 @@ def test_the_speaker_bridge_knows_ports_not_the_provider():
     assert not {t for t in bgp if t.startswith("dxlocal.provider")}
 
 
-# Circles still to break, each by its owner; a circle may shrink inside one of these, no
-# other may appear. Delete an entry once its circle is gone.
-KNOWN = [
-    # store/postgres.py takes ``shown`` from the package that imports it.
-    {"dxlocal.store", "dxlocal.store.postgres"},
-    # SiteLink announcements need the routes a VIF accepted (a function-level import).
-    {"dxlocal.provider.announcements", "dxlocal.provider.routes"},
-]
-
-
 def test_no_import_cycles():
-    new = [c for c in cycles() if not any(set(c) <= known for known in KNOWN)]
-    assert new == []
+    assert cycles() == []

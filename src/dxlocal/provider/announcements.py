@@ -24,6 +24,7 @@ from typing import Any
 from dxlocal.core.context import RequestContext
 from dxlocal.core.route_table import NO_EXPORT, Candidate, select
 from dxlocal.provider import dx_gateways, virtual_gateways
+from dxlocal.provider.accepted_routes import accepted_routes
 
 # A few of Amazon's public prefixes and the Region each belongs to (sample of ip-ranges.json).
 AMAZON_PUBLIC = {
@@ -105,8 +106,6 @@ def site_link_routes(
     ctx: RequestContext, vif: dict[str, Any], gw_id: str
 ) -> dict[str, tuple[list[int], float]]:
     """Routes of the gateway's SiteLink VIFs that reach ``vif`` (prefix -> (path, since))."""
-    from dxlocal.provider import routes as vif_routes  # routes imports this module
-
     gw = ctx.tx.get(dx_gateways.KIND, gw_id)
     if gw is None:
         return {}
@@ -119,7 +118,7 @@ def site_link_routes(
             continue
         if other["virtualInterfaceState"] not in ("available", "down", "pending", "testing"):
             continue
-        for r in vif_routes.accepted_routes(ctx, other):
+        for r in accepted_routes(ctx, other):
             flat = tuple(a for seg in r["asPath"] for a in seg["path"])
             cand = Candidate(other["virtualInterfaceId"], flat, tuple(r["communities"]))
             by_prefix.setdefault(r["cidr"], []).append(cand)

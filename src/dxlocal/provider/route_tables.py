@@ -26,9 +26,9 @@ from dxlocal.core.errors import ClientError
 from dxlocal.core.route_table import Candidate, RouteTable
 from dxlocal.core.work import ControlContext
 from dxlocal.provider import dx_gateways, gateway_associations, virtual_gateways
-from dxlocal.provider import routes as vif_routes
 from dxlocal.provider import virtual_interfaces as vifs
 from dxlocal.provider._registry import route
+from dxlocal.provider.accepted_routes import accepted_routes
 
 FEEDING = {"pending", "available", "down", "testing"}
 
@@ -72,7 +72,7 @@ def candidates(
     """The VIF's accepted routes, as path-selection candidates for a gateway in ``region``."""
     same = region is None or vif.get("region") == region
     out = {}
-    for r in vif_routes.accepted_routes(ctx, vif):
+    for r in accepted_routes(ctx, vif):
         path = tuple(a for seg in r["asPath"] for a in seg["path"])
         out[r["cidr"]] = Candidate(vif["virtualInterfaceId"], path, tuple(r["communities"]),
                                    same, vif.get("location", ""))  # fmt: skip

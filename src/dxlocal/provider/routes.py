@@ -26,62 +26,18 @@ from typing import Any
 from dxlocal.core.context import RequestContext
 from dxlocal.core.errors import ClientError
 from dxlocal.core.pagination import page
-from dxlocal.core.route_table import accepted_communities
-from dxlocal.core.router_xml import peer_asn
 from dxlocal.core.work import ControlContext
 from dxlocal.provider import announcements, bgp_peers, prefix_pools
 from dxlocal.provider import virtual_interfaces as vifs
 from dxlocal.provider._registry import operation, route
+from dxlocal.provider.accepted_routes import (
+    accepted,
+    family_of,
+    live_accepted,
+    route_entry,
+)
 
 MAX_FILTER_CIDRS = 10
-
-
-def announced(peer: dict[str, Any]) -> list[dict[str, Any]]:
-    """What the customer's router announces on this session (the one place routes are read)."""
-    return list(peer.get("_announced", []))
-
-
-def family_of(cidr: str) -> str:
-    """The family of a CIDR already validated and normalized (IPv6 ones hold a colon)."""
-    return "ipv6" if ":" in cidr else "ipv4"
-
-
-def _route(vif: dict[str, Any], cidr: str, direction: str, path: list[int],
-           communities: list[str], installed: float) -> dict[str, Any]:  # fmt: skip
-    return {
-        "cidr": cidr,
-        "routeDirection": direction,
-        "addressFamily": family_of(cidr),
-        "asPath": [{"pathType": "seq", "path": path}] if path else [],
-        "communities": communities,
-        "awsLogicalDeviceId": vif.get("awsLogicalDeviceId", ""),
-        "routeInstalledAt": installed,
-        "_key": f"{direction}|{family_of(cidr)}|{cidr}",
-    }
-
-
-def accepted(vif: dict[str, Any], peer: dict[str, Any]) -> list[dict[str, Any]]:
-    out = []
-    for entry in announced(peer):
-        if not in_filter(vif, entry["cidr"]):
-            continue
-        path = entry.get("asPath") or [peer_asn(peer)]
-        installed = entry.get("installedAt", 0.0)
-        kept = accepted_communities(vif["virtualInterfaceType"], entry.get("communities", []))
-        out.append(_route(vif, entry["cidr"], "accepted", path, kept, installed))
-    return out
-
-
-def accepted_routes(ctx: RequestContext, vif: dict[str, Any]) -> list[dict[str, Any]]:
-    """The routes AWS accepted on the VIF's sessions that are up (no advertised ones)."""
-    routes: dict[str, dict[str, Any]] = {}
-    for peer in bgp_peers.live_peers(vif):
-        if peer["bgpStatus"] != "up":
-            continue
-        found = live_accepted(ctx, vif, peer)
-        for r in accepted(vif, peer) if found is None else found:
-            routes.setdefault(r["_key"], r)
-    return list(routes.values())
 
 
 def reachable(ctx: RequestContext, vif: dict[str, Any]) -> list[tuple[str, float]]:
@@ -91,37 +47,10 @@ def reachable(ctx: RequestContext, vif: dict[str, Any]) -> list[tuple[str, float
 
 def advertised(ctx: RequestContext, vif: dict[str, Any], family: str) -> list[dict[str, Any]]:
     return [
-        _route(vif, a["cidr"], "advertised", a["asPath"], list(a["communities"]), a["since"])
+        route_entry(vif, a["cidr"], "advertised", a["asPath"], list(a["communities"]), a["since"])
         for a in announcements.announcements(ctx, vif)
         if family_of(a["cidr"]) == family
     ]
-
-
-def in_filter(vif: dict[str, Any], cidr: str) -> bool:
-    """A public VIF accepts only prefixes inside its route filter prefixes."""
-    if vif["virtualInterfaceType"] != "public":
-        return True
-    net = ipaddress.ip_network(cidr)
-    return any(
-        net.version == a.version and net.subnet_of(a)
-        for a in map(ipaddress.ip_network, (p["cidr"] for p in vif.get("routeFilterPrefixes", [])))
-    )
-
-
-def live_accepted(
-    ctx: RequestContext, vif: dict[str, Any], peer: dict[str, Any]
-) -> list[dict[str, Any]] | None:
-    """The accepted routes of the peer's real BGP session; None in simulation."""
-    if ctx.live is None:
-        return None
-    held = ctx.live(peer["bgpPeerId"])
-    vif_type = vif["virtualInterfaceType"]
-    return [
-        _route(vif, r["prefix"], "accepted", r["asPath"],
-               accepted_communities(vif_type, r["communities"]), r.get("installedAt", 0.0))
-        for r in held[0]
-        if in_filter(vif, r["prefix"])
-    ]  # fmt: skip
 
 
 def live_routes(
@@ -134,7 +63,7 @@ def live_routes(
     rib_out = held[1]
     since = dict(reachable(ctx, vif))
     return (live_accepted(ctx, vif, peer) or []) + [
-        _route(vif, r["prefix"], "advertised", r["asPath"], r["communities"],
+        route_entry(vif, r["prefix"], "advertised", r["asPath"], r["communities"],
                since.get(r["prefix"], vif.get("_created", 0.0)))
         for r in rib_out
     ]  # fmt: skip

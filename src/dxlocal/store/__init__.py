@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit, urlunsplit
 
 from dxlocal.store.base import (
     Conflict,
@@ -14,25 +13,10 @@ from dxlocal.store.base import (
     StoreError,
     Tx,
 )
+from dxlocal.store.locations import is_database_url, shown
 
 if TYPE_CHECKING:
     from dxlocal.config import Settings
-
-
-def is_database_url(location: str) -> bool:
-    return location.startswith(("postgres://", "postgresql://"))
-
-
-def shown(location: str) -> str:
-    """A location fit for a log line: a database URL loses its password."""
-    if not is_database_url(location):
-        return location
-    parts = urlsplit(location)
-    if parts.password is None:
-        return location
-    host = parts.hostname or ""
-    netloc = f"{parts.username}:***@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def open_store(settings: Settings | str) -> Store:

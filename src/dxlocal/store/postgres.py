@@ -37,7 +37,6 @@ import orjson
 import psycopg
 from psycopg import errors as pgerrors
 
-from dxlocal.store import shown
 from dxlocal.store.base import (
     DURABILITY,
     Conflict,
@@ -46,6 +45,7 @@ from dxlocal.store.base import (
     StateRefused,
     StoreError,
 )
+from dxlocal.store.locations import shown
 
 #: ``dxlocal.meta.schema_version``: the layout below.
 SCHEMA_VERSION = 1
