@@ -17,6 +17,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from dxlocal import control_token
+
 TEST_DELAY = "0.05"
 
 
@@ -105,7 +107,10 @@ class LiveServer:
             self.url + "/_dxlocal" + path,
             data=json.dumps(body or {}).encode(),
             method=method,
-            headers={"content-type": "application/json"},
+            headers={
+                "content-type": "application/json",
+                **control_token.client_headers(self.state),
+            },
         )
         try:
             with urllib.request.urlopen(req, timeout=10) as r:

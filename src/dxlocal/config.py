@@ -56,6 +56,8 @@ class Settings:
     credentials_file: str = ""
     # Serve beyond loopback with auth "none" (server/access.py): off unless asked for.
     allow_unauthenticated: bool = False
+    # The control API's token (control_token.py); "" = kept beside the state when needed.
+    control_token: str = ""
     quotas: dict[str, int] = field(default_factory=dict)  # core/quotas.py: names, defaults
     # An EC2 endpoint (e.g. moto's server) that VGWs, TGWs and VPC CIDRs are read from.
     ec2_endpoint: str = ""
@@ -90,6 +92,7 @@ _ENV = {
     "auth": str,
     "credentials": str,
     "credentials_file": str,
+    "control_token": str,
     "allow_unauthenticated": lambda v: v.strip().lower() in ("1", "true", "yes"),
 }
 

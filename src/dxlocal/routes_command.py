@@ -13,6 +13,8 @@ import urllib.parse
 import urllib.request
 from typing import Any
 
+from dxlocal import control_token
+
 
 def add_parser(sub: Any) -> None:
     cmd = sub.add_parser("routes", help="print a gateway's route table (AWS's path selection)")
@@ -28,7 +30,10 @@ def add_parser(sub: Any) -> None:
 
 def fetch(endpoint: str, gateway_id: str) -> dict[str, Any]:
     path = "/_dxlocal/route-tables/" + urllib.parse.quote(gateway_id, safe="")
-    with urllib.request.urlopen(endpoint.rstrip("/") + path, timeout=30) as r:
+    request = urllib.request.Request(
+        endpoint.rstrip("/") + path, headers=control_token.client_headers()
+    )
+    with urllib.request.urlopen(request, timeout=30) as r:
         return json.loads(r.read())
 
 

@@ -172,7 +172,9 @@ def test_delete_pending_proposal_and_errors(dx, parties):
 def test_accept_when_gateway_vanished(dx, parties):
     owner, proposer, gw_id = parties
     pid = propose(proposer, gw_id)["proposalId"]
-    # The VGW is re-registered under another owner: the proposal's gateway is gone.
+    # The VGW is deleted and its id registered under another owner: the proposal's gateway
+    # is gone.
+    dx.control("DELETE", f"/virtual-gateways/{VGW}")
     dx.control("POST", "/virtual-gateways", {"virtualGatewayId": VGW, "account": "444455556666"})
     message = client_error(
         owner,

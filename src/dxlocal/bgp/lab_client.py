@@ -7,11 +7,14 @@ import urllib.error
 import urllib.request
 from typing import Any
 
+from dxlocal import control_token
+
 
 def call(endpoint: str, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
     data = json.dumps(body or {}).encode() if method != "GET" else None
     req = urllib.request.Request(endpoint.rstrip("/") + "/_dxlocal" + path, data=data,
-                                 method=method, headers={"content-type": "application/json"})  # fmt: skip
+                                 method=method, headers={"content-type": "application/json",
+                                                          **control_token.client_headers()})  # fmt: skip
     try:
         with urllib.request.urlopen(req, timeout=60) as r:
             return json.loads(r.read())

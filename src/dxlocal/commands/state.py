@@ -11,6 +11,7 @@ import urllib.error
 import urllib.request
 from typing import Any
 
+from dxlocal import control_token
 from dxlocal.commands import tree
 
 CHUNK = 512 * 1024  # bytes of records per import request (the server takes 1 MiB bodies)
@@ -22,7 +23,7 @@ def _call(endpoint: str, method: str, path: str, body: dict[str, Any] | None = N
         endpoint.rstrip("/") + "/_dxlocal" + path,
         data=data,
         method=method,
-        headers={"content-type": "application/json"},
+        headers={"content-type": "application/json", **control_token.client_headers()},
     )
     try:
         with urllib.request.urlopen(request, timeout=120) as answer:

@@ -78,7 +78,7 @@ def announcements(ctx: RequestContext, vif: dict[str, Any]) -> list[dict[str, An
                               "since": since})  # fmt: skip
 
     if vif.get("virtualGatewayId"):
-        record = virtual_gateways.find(ctx.tx, vif["virtualGatewayId"])
+        record = virtual_gateways.find(ctx.tx, vif["virtualGatewayId"], vif["ownerAccount"])
         for cidr in virtual_gateways.vpc_cidrs(record):
             add(cidr, created)
         return list(out.values())
@@ -89,7 +89,8 @@ def announcements(ctx: RequestContext, vif: dict[str, Any]) -> list[dict[str, An
         since = max(assoc.get("_created", 0.0), created)
         allowed = [p["cidr"] for p in assoc["allowedPrefixesToDirectConnectGateway"]]
         if assoc["associatedGateway"]["type"] == "virtualPrivateGateway":
-            record = virtual_gateways.find(ctx.tx, assoc["associatedGateway"]["id"])
+            gateway = assoc["associatedGateway"]
+            record = virtual_gateways.find(ctx.tx, gateway["id"], gateway["ownerAccount"])
             for cidr in virtual_gateways.vpc_cidrs(record):
                 if _within(cidr, allowed):
                     add(cidr, since)

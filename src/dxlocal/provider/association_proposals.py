@@ -30,7 +30,7 @@ KIND = "directConnectGatewayAssociationProposal"
 
 def proposer_gateway(ctx: RequestContext, gateway_id: str) -> dict[str, Any]:
     """The caller's VGW/TGW (remembered on first use)."""
-    record = virtual_gateways.find(ctx.tx, gateway_id)
+    record = virtual_gateways.find(ctx.tx, gateway_id, ctx.account)
     if record is None:
         return virtual_gateways.ensure_gateway(ctx, gateway_id)
     if record["ownerAccount"] != ctx.account:
@@ -172,7 +172,7 @@ def accept_direct_connect_gateway_association_proposal(
         raise errors.proposal_accepted()
     if proposal["proposalState"] != "requested":
         raise errors.proposal_not_found(proposal_id)
-    record = virtual_gateways.find(ctx.tx, gateway["id"])
+    record = virtual_gateways.find(ctx.tx, gateway["id"], gateway["ownerAccount"])
     if record is None or record["ownerAccount"] != gateway["ownerAccount"]:
         raise errors.proposal_gateway_not_found(proposal_id)
     if override_allowed_prefixes_to_direct_connect_gateway is not None:

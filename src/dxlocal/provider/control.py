@@ -22,7 +22,7 @@ from dxlocal import __version__, spec
 from dxlocal.core import lifecycle
 from dxlocal.core.errors import ClientError
 from dxlocal.core.work import ControlContext
-from dxlocal.provider import _registry, bgp_peers, virtual_interfaces
+from dxlocal.provider import _registry, bgp_peers, record_patch, virtual_interfaces
 from dxlocal.provider._registry import route
 
 
@@ -75,6 +75,7 @@ def patch_record(ctx: ControlContext, body: dict[str, Any], kind: str, rid: str)
         record = lifecycle.reader(unit.tx, now, ctx.settings.delay).get(kind, rid)
         if record is None:
             raise ClientError(f"No {kind} record {rid}.")
+        record_patch.check(kind, rid, record, body)  # no move, rename or broken record
         state_field = lifecycle.STATE_FIELD.get(kind)
         for key, value in body.items():
             if key == state_field:
@@ -84,6 +85,7 @@ def patch_record(ctx: ControlContext, body: dict[str, Any], kind: str, rid: str)
                     raise ClientError(str(exc)) from None
             else:
                 record[key] = value
+        record_patch.still_readable(kind, record)
         unit.tx.update(kind, rid, record)
     return record
 

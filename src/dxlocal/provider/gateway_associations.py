@@ -65,7 +65,7 @@ def quota(ctx: RequestContext, name: str, default: int) -> int:
 
 def own_gateway(ctx: RequestContext, gateway_id: str) -> dict[str, Any]:
     """A VGW/TGW of the caller's (any region once registered); unknown ids are remembered."""
-    record = virtual_gateways.find(ctx.tx, gateway_id)
+    record = virtual_gateways.find(ctx.tx, gateway_id, ctx.account)
     if record is None:
         return virtual_gateways.ensure_gateway(ctx, gateway_id)
     if record["ownerAccount"] != ctx.account:

@@ -2,9 +2,13 @@
 
 dxlocal has no EC2, so gateways become known in two ways:
 
-- a well-formed ``vgw-``/``tgw-`` id used in a call is remembered as an ``available``
-  gateway of the caller's account and region (Amazon side ASN 64512, no VPC CIDRs);
-- the control API registers one with its owner, region, ASN and VPC CIDRs (the CIDRs are
+- a well-formed ``vgw-``/``tgw-`` id that is not registered is the caller's own: it is
+  remembered per account (stored as ``<id>#<account>``), as an ``available`` gateway in the
+  caller's region (Amazon side ASN 64512, no VPC CIDRs). Another account naming the same id
+  gets a gateway of its own, so no account can claim an id first or learn which ids exist;
+- the control API registers one (``_registered``); a registered gateway belongs to its
+  registered owner and region only, and cannot be registered again for another account.
+  It registers one with its owner, region, ASN and VPC CIDRs (the CIDRs are
   what a virtual gateway advertises over a VIF, and the default allowed prefixes of its
   Direct Connect gateway association):
 
@@ -15,8 +19,11 @@ dxlocal has no EC2, so gateways become known in two ways:
          {"transitGatewayId": "tgw-…", "account": "…", "region": "…",
           "amazonSideAsn": 64513, "vpcCidrs": ["10.1.0.0/16"]}
 
-  Both answer the stored record; registering again updates it. ``account`` and ``region``
-  default to the server's defaults.
+    DELETE /_dxlocal/virtual-gateways/{id}, /_dxlocal/transit-gateways/{id}
+         forget a registration (as if the gateway were deleted in EC2)
+
+  Both answer the stored record; registering again (same account) updates it. ``account``
+  and ``region`` default to the server's defaults.
 
 DescribeVirtualGateways (deprecated in AWS) lists the caller's virtual private gateways in
 the region; transit gateways are not listed there, as in AWS.
@@ -40,6 +47,8 @@ if TYPE_CHECKING:
 KIND = "virtualGateway"
 TGW_KIND = "transitGateway"
 DEFAULT_ASN = 64512  # the default Amazon side ASN of a new virtual private or transit gateway
+# VirtualGateway.virtualGatewayState (DescribeVirtualGateways doc).
+VGW_STATES = ("pending", "available", "deleting", "deleted")
 GATEWAY_TYPES = {"vgw": "virtualPrivateGateway", "tgw": "transitGateway"}
 
 
@@ -73,20 +82,39 @@ def _new_record(
     return record
 
 
-def find(tx: Tx, gateway_id: str) -> dict[str, Any] | None:
-    """A known gateway of any account (cross-account proposals)."""
-    return tx.get(kind_of(gateway_id), gateway_id)
+def _remembered(gateway_id: str, account: str) -> str:
+    """The store key of an unregistered gateway as ``account`` knows it."""
+    return f"{gateway_id}#{account}"
+
+
+def find(tx: Tx, gateway_id: str, account: str | None = None) -> dict[str, Any] | None:
+    """The registered gateway with this id (any account), else the one ``account``
+    remembered; with no account, any account's (control API views)."""
+    kind = kind_of(gateway_id)
+    record = tx.get(kind, gateway_id)
+    if record is not None and (
+        record.get("_registered") or account in (None, record["ownerAccount"])
+    ):
+        return record
+    if account is not None:
+        return tx.get(kind, _remembered(gateway_id, account))
+    field = "virtualGatewayId" if kind == KIND else "transitGatewayId"
+    return next((r for r in tx.list(kind) if r.get(field) == gateway_id), None)
 
 
 def ensure_gateway(ctx: RequestContext, gateway_id: str) -> dict[str, Any]:
-    """The caller's VGW or TGW in this region, remembered on first use."""
+    """The caller's VGW or TGW in this region: a registered one must be the caller's; an
+    unregistered id is the caller's own, remembered on first use (per account)."""
     kind = kind_of(gateway_id)
-    record = ctx.tx.get(kind, gateway_id)
     if ctx.settings.ec2_endpoint:
-        return _from_ec2(ctx, kind, gateway_id, record)
+        return _from_ec2(ctx, kind, gateway_id, ctx.tx.get(kind, gateway_id))
+    record = find(ctx.tx, gateway_id, ctx.account)
     if record is None:
         record = _new_record(gateway_id, ctx.account, ctx.region, DEFAULT_ASN, [])
-        ctx.tx.insert(kind, gateway_id, record, account=ctx.account, region=ctx.region)
+        ctx.tx.insert(
+            kind, _remembered(gateway_id, ctx.account), record,
+            account=ctx.account, region=ctx.region,
+        )  # fmt: skip
     elif record["ownerAccount"] != ctx.account or record["region"] != ctx.region:
         what = "Virtual gateway" if kind == KIND else "Transit gateway"
         raise ClientError(f"{what} {gateway_id} does not exist.")
@@ -103,6 +131,7 @@ def _from_ec2(
         what = "Virtual gateway" if kind == KIND else "Transit gateway"
         raise ClientError(f"{what} {gateway_id} does not exist.")
     fresh = _new_record(gateway_id, ctx.account, ctx.region, found["asn"], found["cidrs"])
+    fresh["_registered"] = True  # EC2 knows it: strict ownership, as for a registration
     if kind == KIND:
         fresh["virtualGatewayState"] = found["state"]
     if record is None:
@@ -156,14 +185,26 @@ def _register(
         except (TypeError, ValueError):
             raise ClientError(f"VPC CIDR {cidr!r} is not valid.") from None
     kind = kind_of(gateway_id)
+    state = body.get("state")
+    if prefix == "vgw" and state is not None and state not in VGW_STATES:
+        raise ClientError(f"state must be one of {', '.join(VGW_STATES)}.")
     with ctx.unit() as unit:
         tx = unit.tx
         record = tx.get(kind, gateway_id)
+        if record is not None and record["ownerAccount"] != account and record.get("_registered"):
+            raise ClientError(
+                f"{gateway_id} is registered to account {record['ownerAccount']}: another "
+                "account cannot register it."
+            )
         fresh = _new_record(gateway_id, account, region, asn, cidrs)
-        if prefix == "vgw" and body.get("state"):
-            fresh["virtualGatewayState"] = str(body["state"])
+        fresh["_registered"] = True
+        if prefix == "vgw" and state:
+            fresh["virtualGatewayState"] = state
         if record is not None:
-            tx.delete(kind, gateway_id)  # owner or region may change: file it anew
+            tx.delete(kind, gateway_id)  # its region may change: file it anew
+        # The owner's own remembered view of the id gives way to the registration.
+        if tx.get(kind, _remembered(gateway_id, account)) is not None:
+            tx.delete(kind, _remembered(gateway_id, account))
         tx.insert(kind, gateway_id, fresh, account=account, region=region)
     return fresh
 
@@ -172,6 +213,34 @@ def _register(
 def register_virtual_gateway(ctx: ControlContext, body: dict[str, Any]) -> dict[str, Any]:
     """Make a virtual private gateway known, with its owner, region, ASN and VPC CIDRs."""
     return _register(ctx, body, "virtualGatewayId", "vgw")
+
+
+def _deregister(ctx: ControlContext, gateway_id: str, prefix: str) -> dict[str, Any]:
+    if not ids.matches(prefix, gateway_id):
+        raise ClientError(f"{gateway_id!r} is not a valid {prefix}- id.")
+    kind = kind_of(gateway_id)
+    with ctx.unit() as unit:
+        record = unit.tx.get(kind, gateway_id)
+        if record is None or not record.get("_registered"):
+            raise ClientError(f"{gateway_id} is not registered.")
+        unit.tx.delete(kind, gateway_id)
+    return {"deleted": gateway_id}
+
+
+@route("DELETE", "/virtual-gateways/{gateway_id}")
+def deregister_virtual_gateway(
+    ctx: ControlContext, body: dict[str, Any], gateway_id: str
+) -> dict[str, Any]:
+    """Forget a registered virtual private gateway (as if deleted in EC2)."""
+    return _deregister(ctx, gateway_id, "vgw")
+
+
+@route("DELETE", "/transit-gateways/{gateway_id}")
+def deregister_transit_gateway(
+    ctx: ControlContext, body: dict[str, Any], gateway_id: str
+) -> dict[str, Any]:
+    """Forget a registered transit gateway."""
+    return _deregister(ctx, gateway_id, "tgw")
 
 
 @route("POST", "/transit-gateways")

@@ -4,8 +4,11 @@
 from __future__ import annotations
 
 import argparse
+import hmac
 import ipaddress
 from typing import Any
+
+from dxlocal import control_token
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -22,6 +25,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         dest="credentials_file",
         help="ACCESS_KEY_ID:SECRET_ACCESS_KEY:ACCOUNT lines (or DXLOCAL_CREDENTIALS)",
+    )
+    group.add_argument(
+        "--control-token",
+        default=None,
+        metavar="TOKEN",
+        help="the /_dxlocal token (default: made once, kept in <state>.control-token)",
     )
     group.add_argument(
         "--allow-unauthenticated",
@@ -62,6 +71,19 @@ def refusal(settings: Any) -> str | None:
     return None
 
 
+def control_token_needed(settings: Any) -> bool:
+    """The control API is closed whenever others could reach it or calls are signed."""
+    return beyond_loopback(settings.host) or settings.auth == "sigv4"
+
+
+def control_allowed(path: str, headers: Any, token: str | None) -> bool:
+    """True when ``token`` is None (open) or the request carries it; health stays open."""
+    if token is None or path.rstrip("/") == "/_dxlocal/health":
+        return True
+    scheme, _, given = headers.get("authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip(), token)
+
+
 def startup_lines(settings: Any) -> list[str]:
     if settings.auth == "sigv4":
         lines = ["auth: sigv4 (every API call must be signed with a key from the credentials)"]
@@ -70,6 +92,13 @@ def startup_lines(settings: Any) -> list[str]:
             "auth: none (signatures are not checked: a caller acts as the account its access "
             "key id names; see README, Security)"
         ]
+    if control_token_needed(settings):
+        where = (
+            "--control-token"
+            if settings.control_token
+            else "kept in " + (control_token.path_for(settings.state))
+        )
+        lines.append(f"control API: token required ({where})")
     if beyond_loopback(settings.host) and settings.auth != "sigv4":
         lines.append(
             f"WARNING: serving {settings.host} without authentication: anyone who reaches "
@@ -84,4 +113,5 @@ def overrides(args: argparse.Namespace) -> dict[str, Any]:
         "auth": args.auth,
         "credentials_file": args.credentials_file,
         "allow_unauthenticated": args.allow_unauthenticated,
+        "control_token": args.control_token,
     }

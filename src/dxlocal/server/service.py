@@ -23,7 +23,7 @@ import time
 from collections.abc import Coroutine, Mapping
 from typing import Any
 
-from dxlocal import console, spec
+from dxlocal import console, control_token, spec
 from dxlocal.config import Settings
 from dxlocal.core import errors, ids
 from dxlocal.core.clock import Clock
@@ -34,6 +34,7 @@ from dxlocal.protocol.awsquery import AwsQuery
 from dxlocal.protocol.rpcv2cbor import RpcV2Cbor
 from dxlocal.provider import _registry, load_all, sts
 from dxlocal.server import (
+    access,
     auth,
     calllog,
     frontdoor,
@@ -67,6 +68,11 @@ class Service:
         # implemented), looked up at its first call rather than at every call.
         self._operations: dict[tuple[str, str], tuple[Any, Any]] = {}
         self.auth = auth.Authenticator(settings, temporary=self._temporary)
+        self.control_token = (
+            control_token.load_or_create(settings)
+            if access.control_token_needed(settings)
+            else None
+        )
         self.control = Control(ControlContext(self.work, settings))
         # The live BGP sessions' routes (``--bgp live``; see ``use_live_routes``).
         self.live_routes: LiveRoutes | None = None
@@ -108,6 +114,11 @@ class Service:
         try:
             origin.check(method, path, headers, body, self.settings)
             if control:
+                if not access.control_allowed(path, headers, self.control_token):
+                    raise origin.AccessDeniedException(
+                        "The control API needs its token: Authorization: Bearer <token> "
+                        "(docs/security.md)."
+                    )
                 answer = self.control.dispatch(method, path, body)
                 if not isinstance(answer, tuple):
                     return self._later(answer, request_id)
