@@ -218,3 +218,13 @@ def test_a_body_changed_after_signing_is_refused(service):
     headers = signed("AKIDALPHA000001", "alpha/secret+1", None, b"{}")
     status, _, body = service.handle("POST", "/", headers, b'{"connectionId": "dxcon-ffffffff"}')
     assert (status, json.loads(body)["__type"]) == (400, "InvalidSignatureException")
+
+
+def test_the_in_process_mode_never_checks_signatures(monkeypatch):
+    from dxlocal.mock import mock_directconnect
+
+    monkeypatch.setenv("DXLOCAL_AUTH", "sigv4")
+    monkeypatch.setenv("DXLOCAL_CREDENTIALS", "AKIDALPHA000001:alpha:111111111111")
+    with mock_directconnect():
+        dx = boto3.client("directconnect", region_name="us-east-1")
+        assert dx.describe_connections()["connections"] == []
