@@ -143,3 +143,26 @@ def test_a_given_control_token_is_used(tmp_path):
         assert not os.path.exists(srv.state + ".control-token")
     finally:
         srv.stop()
+
+
+def test_an_init_scenario_runs_under_sigv4(tmp_path):
+    creds = tmp_path / "credentials"
+    creds.write_text("AKIDINIT00000001:init-secret:123456789012\n")
+    scenario = tmp_path / "scenario.json"
+    scenario.write_text(json.dumps({"steps": [
+        {"call": "CreateConnection", "input": {"location": "EqDC2", "bandwidth": "1Gbps",
+                                               "connectionName": "from-init"}},
+        {"control": "POST /_dxlocal/virtual-gateways", "body": {"virtualGatewayId": "vgw-0a1b2c3d"}},
+    ]}))  # fmt: skip
+    srv = LiveServer(tmp_path / "s.sqlite3", "--auth", "sigv4", "--credentials", str(creds),
+                     "--init", str(scenario))  # fmt: skip
+    srv.start()
+    try:
+        import boto3
+
+        dx = boto3.client("directconnect", region_name="us-east-1", endpoint_url=srv.url,
+                          aws_access_key_id="AKIDINIT00000001", aws_secret_access_key="init-secret")  # fmt: skip
+        [conn] = dx.describe_connections()["connections"]
+        assert conn["connectionName"] == "from-init"
+    finally:
+        srv.stop()

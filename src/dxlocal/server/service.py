@@ -74,6 +74,9 @@ class Service:
             else None
         )
         self.control = Control(ControlContext(self.work, settings))
+        # True while the server applies its own --init scenario (commands/scenario.py):
+        # its calls are the operator's, not a client's, and pass the gates unsigned.
+        self.trusted = False
         # The live BGP sessions' routes (``--bgp live``; see ``use_live_routes``).
         self.live_routes: LiveRoutes | None = None
 
@@ -112,9 +115,10 @@ class Service:
         door = _CONTROL if control else frontdoor.route(method, path, headers, body)
         wire = door.wire
         try:
-            origin.check(method, path, headers, body, self.settings)
+            if not self.trusted:
+                origin.check(method, path, headers, body, self.settings)
             if control:
-                if not access.control_allowed(path, headers, self.control_token):
+                if not (self.trusted or access.control_allowed(path, headers, self.control_token)):
                     raise origin.AccessDeniedException(
                         "The control API needs its token: Authorization: Bearer <token> "
                         "(docs/security.md)."
@@ -213,7 +217,7 @@ class Service:
         meta = frontdoor.table().served[door.service].model.metadata
         signing = meta.get("signingName", meta["endpointPrefix"])
         try:
-            return self.auth.caller(method, path, headers, body, signing)
+            return self.auth.caller(method, path, headers, body, signing, verify=not self.trusted)
         except auth.AuthFailure as exc:
             if isinstance(door.wire, AwsQuery):
                 exc.code, exc.status = exc.query_code, exc.query_status
