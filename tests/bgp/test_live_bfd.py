@@ -1,4 +1,4 @@
-"""BFD on the Amazon side against real routers (docs/bfd.md): BIRD 2 with ``protocol bfd``
+"""BFD and graceful restart on the Amazon side against real routers (docs/bfd.md): BIRD 2 with ``protocol bfd``
 and FRR with bfdd, each in its own namespace, configured from ``dxlocal lab config`` plus
 the BFD lines a customer adds. A router frozen with SIGSTOP sends nothing (no FIN, no
 NOTIFICATION): with BFD, ``bgpStatus`` goes down within about a second; without it, only
@@ -29,8 +29,11 @@ def server(tmp_path: Path) -> Iterator[LiveBgpServer]:
         yield srv
 
 
-def start_bird(server: LiveBgpServer, vif_id: str, ns: str, bfd: bool, name: str = "bird"):  # type: ignore[no-untyped-def]
+def start_bird(server: LiveBgpServer, vif_id: str, ns: str, bfd: bool, name: str = "bird",
+               gr: str | None = None):  # type: ignore[no-untyped-def]  # fmt: skip
     conf = server.cli("config", vif_id, "--format", "bird", "--announce", V4[0]).stdout
+    if gr:
+        conf = conf.replace("  hold time", f"  graceful restart {gr};\n  hold time")
     if bfd:
         conf = conf.replace("protocol device {}", "protocol device {}\n" + BFD_BIRD)
         conf = conf.replace("  hold time", "  bfd on;\n  hold time")
@@ -136,3 +139,49 @@ def test_frr_bfdd_comes_up_and_a_freeze_goes_down_at_once(server: LiveBgpServer)
     for pid in frozen:
         os.killpg(pid, signal.SIGCONT)
     server.wait_vif(vif_id, lambda v: statuses(v) == {"ipv4": "up"}, timeout=HOLD * 3)
+
+
+def test_bird_graceful_restart_keeps_its_routes_until_it_returns(server: LiveBgpServer) -> None:
+    vif_id, peer, ns = vif_with_router(server)
+    vgw = server.describe(vif_id)["virtualGatewayId"]
+    proc, _ = start_bird(server, vif_id, ns, bfd=False, gr="on")
+    server.wait_vif(vif_id, lambda v: statuses(v) == {"ipv4": "up"})
+
+    def in_table() -> bool:
+        routes = server.control("GET", f"/route-tables/{vgw}")["routes"]
+        return any(r["prefix"] == V4[0] for r in routes)
+
+    def accepted() -> set[str]:
+        routes = server.client().list_virtual_interface_routes(virtualInterfaceId=vif_id)
+        return {r["cidr"] for r in routes["routes"] if r["routeDirection"] == "accepted"}
+
+    wait(in_table, 10, "BIRD's prefix in the VGW's route table")
+    gr = server.sessions()[peer]["gracefulRestart"]
+    assert gr["peerRestartTime"] and gr["restartTime"] == 120
+
+    os.killpg(proc.pid, signal.SIGKILL)  # a crash: the kernel closes TCP, no NOTIFICATION
+    proc.wait(10)
+    server.wait_vif(vif_id, lambda v: statuses(v) == {"ipv4": "down"}, timeout=5)
+    time.sleep(1.0)
+    session = server.sessions()[peer]
+    assert session["gracefulRestart"]["retaining"], session
+    assert in_table() and accepted() == set(V4)  # kept while the router restarts
+
+    start_bird(server, vif_id, ns, bfd=False, gr="on", name="bird-again")
+    server.wait_vif(vif_id, lambda v: statuses(v) == {"ipv4": "up"}, timeout=HOLD * 3)
+    # A router that started afresh kept no forwarding state (F bit clear): its stale routes
+    # go at once (RFC 4724 §4.2) and what it announces again takes their place.
+    wait(lambda: not server.sessions()[peer]["gracefulRestart"]["retaining"], 10, "back")
+    wait(lambda: in_table() and accepted() == set(V4), 10, "announced again")
+
+
+def test_crash_without_graceful_restart_drops_the_routes(server: LiveBgpServer) -> None:
+    vif_id, peer, ns = vif_with_router(server)
+    proc, _ = start_bird(server, vif_id, ns, bfd=False, name="bird-nogr", gr="off")
+    server.wait_vif(vif_id, lambda v: statuses(v) == {"ipv4": "up"})
+    wait(lambda: server.sessions()[peer]["acceptedPrefixes"] == 1, 10, "BIRD's prefix")
+    assert server.sessions()[peer]["gracefulRestart"]["peerRestartTime"] is None
+    os.killpg(proc.pid, signal.SIGKILL)
+    server.wait_vif(vif_id, lambda v: statuses(v) == {"ipv4": "down"}, timeout=5)
+    routes = server.client().list_virtual_interface_routes(virtualInterfaceId=vif_id)["routes"]
+    assert not [r for r in routes if r["routeDirection"] == "accepted"]

@@ -408,12 +408,15 @@ class LiveBgp:
                 self._loop.call_later(0.5, self._schedule_flush)
 
     def routes(self, peer_id: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        """(accepted, advertised) routes of a peer's session; ``([], [])`` unless it is up.
+        """(accepted, advertised) routes of a peer's session; ``([], [])`` unless it is up
+        (or, down, keeps the routes of a restarting router: accepted ones only).
 
         Each route: ``{"prefix", "nextHop", "asPath": [int], "origin", "communities":
         ["a:b"]}`` (and ``med`` when sent)."""
         if self.speaker.status(peer_id) != "up":
-            return [], []
+            # Graceful restart (docs/bfd.md): the customer's routes outlive its session.
+            retained = self.speaker.retaining(peer_id)
+            return (self.speaker.accepted_routes(peer_id) if retained else []), []
         return self.speaker.accepted_routes(peer_id), self.speaker.advertised_routes(peer_id)
 
     # -- diagnostics ------------------------------------------------------------------------

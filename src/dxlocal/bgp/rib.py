@@ -61,6 +61,7 @@ class AdjRibIn:
         self.routes: dict[Network, Route] = {}
         self.dropped_own_as = 0  # paths refused because they carry our ASN
         self.end_of_rib: set[tuple[int, int]] = set()
+        self.stale: set[Network] = set()  # kept across the peer's restart (RFC 4724 §4.2)
 
     def __len__(self) -> int:
         return len(self.routes)
@@ -70,9 +71,11 @@ class AdjRibIn:
         a = update.attributes
         for net in update.withdrawn:
             self.routes.pop(net, None)
+            self.stale.discard(net)
         if a.mp_unreach is not None:
             for net in a.mp_unreach.withdrawn:
                 self.routes.pop(net, None)
+                self.stale.discard(net)
         eor = update.end_of_rib_family()
         if eor is not None:
             self.end_of_rib.add(eor)
@@ -93,6 +96,7 @@ class AdjRibIn:
         origin = a.origin if a.origin is not None else Origin.INCOMPLETE
         now = time.time()
         for net in nets:
+            self.stale.discard(net)
             old = self.routes.get(net)
             new = Route(net, next_hop, path, origin, a.communities, a.med, now)
             # An unchanged re-announcement keeps its original install time.
@@ -101,6 +105,19 @@ class AdjRibIn:
     def clear(self) -> None:
         self.routes.clear()
         self.end_of_rib.clear()
+        self.stale.clear()
+
+    def mark_stale(self) -> None:
+        """The peer restarts: every route it sent is kept, marked stale (RFC 4724 §4.2)."""
+        self.stale = set(self.routes)
+        self.end_of_rib.clear()
+
+    def purge_stale(self) -> int:
+        """Drop the routes still stale (End-of-RIB came, or the restart timer ran out)."""
+        for net in self.stale:
+            self.routes.pop(net, None)
+        count, self.stale = len(self.stale), set()
+        return count
 
     def to_dicts(self) -> list[dict]:
         return [r.to_dict() for r in sorted(self.routes.values(), key=_route_key)]

@@ -16,6 +16,12 @@ queue (see ``connection.py``) and its timers, and returns the next state:
 * Received paths holding our own ASN are dropped (rib.py); more accepted prefixes than
   ``max_prefixes`` → Cease/Maximum Number of Prefixes Reached (6/1, RFC 4486), then Idle
   for ``connect_retry`` seconds before trying again.
+* Graceful restart (RFC 4724, docs/bfd.md#graceful-restart): we advertise the capability
+  (restart time ``spec.restart_time``, 120 s). When the TCP connection of an Established
+  session whose peer advertised it for our family ends without a NOTIFICATION, the peer's
+  routes are kept, marked stale, until it comes back and sends End-of-RIB (those it did not
+  send again are dropped then), its new OPEN lacks the Forwarding State bit (all dropped), or
+  the peer's restart time runs out.
 * A session carries one family (IPv4 unicast or IPv6 unicast) and announces only that one,
   as Direct Connect does; it still records whatever the peer sends.
 
@@ -166,6 +172,10 @@ class Session:
         self._attempt = 0
         self._restart_delay = 0.0
         self._hold_deadline: float | None = None
+        self.retained_until: float | None = None  # keeping a restarting peer's routes
+        self._peer_restarts = False  # the connection just closed under graceful restart
+        self._gr_task: asyncio.Task | None = None
+        self._last_peer_open: Open | None = None  # of the last Established connection
 
     # -- control (called by the speaker) -----------------------------------------------------
     @property
@@ -195,6 +205,7 @@ class Session:
             task.cancel()
             await asyncio.wait([task], timeout=1.0)  # re-cancel if a cancel got lost
         self._reset(notification)
+        self._end_retention()
         self._enter(State.IDLE, reason)
 
     def offer(self, conn: Connection) -> bool:
@@ -350,6 +361,7 @@ class Session:
         self.last_setup_seconds = now - conn.opened_at
         self.established_count += 1
         self._cancel_dial()
+        self._peer_back(conn)
         for other in self._candidates:
             other.close(Notification.cease(Cease.CONNECTION_COLLISION))
         self._candidates.clear()
@@ -375,6 +387,7 @@ class Session:
             elif isinstance(ev, Failed):
                 raise ev.notification
             elif isinstance(ev, Closed):
+                self._peer_restarts = self._graceful(conn)
                 raise SessionDown(ev.reason)
 
     # -- helpers for the states ---------------------------------------------------------
@@ -433,6 +446,8 @@ class Session:
                 Capability.multiprotocol(self.afi, SAFI_UNICAST),
                 Capability.route_refresh(),
                 Capability.four_octet_as(spec.local_asn),
+                # We keep no forwarding state across our own restart: F bit clear.
+                Capability.graceful_restart(spec.restart_time, ((self.afi, SAFI_UNICAST, False),)),
             ),
         )
 
@@ -548,6 +563,8 @@ class Session:
     def _on_message(self, msg: object) -> None:
         if isinstance(msg, Update):
             self.rib_in.apply(msg)
+            if self.rib_in.stale and (self.afi, SAFI_UNICAST) in self.rib_in.end_of_rib:
+                self._end_retention()  # End-of-RIB: what was not sent again is gone
             if self.on_routes is not None:
                 self.on_routes(self.spec.key)
             self._check_prefix_limit()
@@ -609,6 +626,65 @@ class Session:
             conn.send(update.encode())
         self.rib_out.set(wanted)
 
+    # -- graceful restart (RFC 4724 §4.2, receiving speaker) --------------------------------
+    def _graceful(self, conn: Connection) -> bool:
+        gr = conn.peer_open.graceful_restart if conn.peer_open is not None else None
+        return bool(gr and gr.restart_time and (self.afi, SAFI_UNICAST) in gr.families)
+
+    def _retain(self) -> None:
+        conn_open = self._last_peer_open
+        gr = conn_open.graceful_restart if conn_open is not None else None
+        assert gr is not None
+        self.rib_in.mark_stale()
+        self.retained_until = self._clock.now() + gr.restart_time
+        if self._gr_task is not None:
+            self._gr_task.cancel()
+        loop = asyncio.get_running_loop()
+        self._gr_task = loop.create_task(self._restart_timer(gr.restart_time))
+        log.info("%s: peer restarting; keeping %d routes for %d s", self.key,
+                 len(self.rib_in), gr.restart_time)  # fmt: skip
+
+    async def _restart_timer(self, seconds: float) -> None:
+        await self._clock.sleep(seconds)
+        self._gr_task = None  # this task is ending: nothing to cancel
+        log.info("%s: restart time over; dropping the stale routes", self.key)
+        self._end_retention()
+
+    def _peer_back(self, conn: Connection) -> None:
+        """Established again: keep the stale routes until End-of-RIB only if the peer kept
+        its forwarding state (§4.2); otherwise drop them now."""
+        self._last_peer_open = conn.peer_open
+        if self.retained_until is None:
+            return
+        gr = conn.peer_open.graceful_restart if conn.peer_open is not None else None
+        if not (gr and gr.families.get((self.afi, SAFI_UNICAST))):
+            self._end_retention()
+
+    def _end_retention(self) -> None:
+        if self._gr_task is not None:
+            self._gr_task.cancel()
+            self._gr_task = None
+        had = self.retained_until is not None or bool(self.rib_in.stale)
+        self.retained_until = None
+        if self.established:
+            self.rib_in.purge_stale()
+        else:
+            self.rib_in.clear()
+        if had and self.on_routes is not None:
+            self.on_routes(self.spec.key)
+
+    def graceful_restart_info(self) -> dict:
+        gr = self._last_peer_open.graceful_restart if self._last_peer_open else None
+        left = self.retained_until - self._clock.now() if self.retained_until else None
+        return {
+            "restartTime": self.spec.restart_time,
+            "peerRestartTime": gr.restart_time if gr else None,
+            "peerFamilies": sorted(f"{a}/{s}" for a, s in gr.families) if gr else [],
+            "retaining": self.retained_until is not None,
+            "retainedSecondsLeft": left,
+            "staleRoutes": len(self.rib_in.stale),
+        }
+
     # -- teardown ----------------------------------------------------------------------
     def _reset(self, notification: Notification | None) -> None:
         """Close every connection (sending ``notification`` on the main one), stop timers."""
@@ -625,7 +701,11 @@ class Session:
         self._candidates.clear()
         while not self._events.empty():
             self._discard(self._events.get_nowait())
-        self.rib_in.clear()
+        if self._peer_restarts:
+            self._peer_restarts = False
+            self._retain()
+        elif self.retained_until is None:
+            self.rib_in.clear()
         self.rib_out.clear()
         self.hold_time = None
         self._hold_deadline = None

@@ -69,6 +69,7 @@ class PeerSpec:
     passive: bool = False
     enabled: bool = True  # False = administratively down (failover tests)
     router_id: str | None = None  # BGP Identifier; derived from local_address if None
+    restart_time: int = 120  # graceful restart time we advertise (RFC 4724)
     netns: str | None = None  # namespace of this peer's sockets; the speaker's if None
     generation: int = 0  # a new value resets the session (SiteLink toggled)
 
@@ -189,6 +190,11 @@ class Speaker:
         session = self._sessions.get(key)
         return "up" if session is not None and session.established else "down"
 
+    def retaining(self, key: str) -> bool:
+        """The session is down but keeps the restarting peer's routes (RFC 4724)."""
+        session = self._sessions.get(key)
+        return session is not None and session.retained_until is not None
+
     def accepted_routes(self, key: str) -> list[dict]:
         session = self._sessions.get(key)
         return session.rib_in.to_dicts() if session is not None else []
@@ -215,6 +221,7 @@ class Speaker:
             "droppedOwnAsPaths": s.rib_in.dropped_own_as,
             "routerId": s.local_id,
             "bfd": self.bfd_info(key),
+            "gracefulRestart": s.graceful_restart_info(),
         }
 
     def bfd_info(self, key: str) -> dict:

@@ -58,7 +58,7 @@ def accepted_routes(ctx: RequestContext, vif: dict[str, Any]) -> list[dict[str, 
     """The routes AWS accepted on the VIF's sessions that are up (no advertised ones)."""
     routes: dict[str, dict[str, Any]] = {}
     for peer in bgp_peers.live_peers(vif):
-        if peer["bgpStatus"] != "up":
+        if peer["bgpStatus"] != "up" and not retained(ctx, peer):
             continue
         found = live_accepted(ctx, vif, peer)
         for r in accepted(vif, peer) if found is None else found:
@@ -75,6 +75,12 @@ def in_filter(vif: dict[str, Any], cidr: str) -> bool:
         net.version == a.version and net.subnet_of(a)
         for a in map(ipaddress.ip_network, (p["cidr"] for p in vif.get("routeFilterPrefixes", [])))
     )
+
+
+def retained(ctx: RequestContext, peer: dict[str, Any]) -> bool:
+    """A live session that is down but keeps the customer's routes while its router
+    restarts (graceful restart, docs/bfd.md#graceful-restart)."""
+    return ctx.live is not None and bool(ctx.live(peer["bgpPeerId"])[0])
 
 
 def live_accepted(

@@ -34,6 +34,7 @@ from dxlocal.provider.accepted_routes import (
     accepted,
     family_of,
     live_accepted,
+    retained,
     route_entry,
 )
 
@@ -72,7 +73,7 @@ def live_routes(
 def vif_routes(ctx: RequestContext, vif: dict[str, Any]) -> list[dict[str, Any]]:
     routes: dict[str, dict[str, Any]] = {}
     for peer in bgp_peers.live_peers(vif):
-        if peer["bgpStatus"] != "up":
+        if peer["bgpStatus"] != "up" and not retained(ctx, peer):
             continue
         found = live_routes(ctx, vif, peer)
         if found is None:

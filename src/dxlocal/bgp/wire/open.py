@@ -39,6 +39,7 @@ PARAM_CAPABILITIES = 2
 
 CAP_MULTIPROTOCOL = 1
 CAP_ROUTE_REFRESH = 2
+CAP_GRACEFUL_RESTART = 64  # RFC 4724 §3
 CAP_FOUR_OCTET_AS = 65
 
 AFI_IPV4, AFI_IPV6, SAFI_UNICAST = 1, 2, 1
@@ -63,6 +64,26 @@ class Capability:
     @classmethod
     def four_octet_as(cls, asn: int) -> Capability:
         return cls(CAP_FOUR_OCTET_AS, struct.pack("!I", asn))
+
+    @classmethod
+    def graceful_restart(
+        cls, restart_time: int, families: tuple[tuple[int, int, bool], ...] = ()
+    ) -> Capability:
+        """RFC 4724 §3: Restart Flags (R bit clear) and a 12-bit Restart Time, then each
+        <AFI, SAFI> with its Forwarding State flag."""
+        value = struct.pack("!H", restart_time & 0x0FFF)
+        for afi, safi, forwarding in families:
+            value += struct.pack("!HBB", afi, safi, 0x80 if forwarding else 0)
+        return cls(CAP_GRACEFUL_RESTART, value)
+
+
+@dataclass(frozen=True)
+class GracefulRestart:
+    """A peer's Graceful Restart capability (RFC 4724 §3)."""
+
+    restart_time: int
+    restarting: bool  # the R bit
+    families: dict[tuple[int, int], bool]  # <AFI, SAFI> -> forwarding state preserved
 
 
 @dataclass(frozen=True)
@@ -91,6 +112,19 @@ class Open:
             for v in self.capability_values(CAP_MULTIPROTOCOL)
             if len(v) == 4
         }
+
+    @property
+    def graceful_restart(self) -> GracefulRestart | None:
+        values = self.capability_values(CAP_GRACEFUL_RESTART)
+        if not values or len(values[0]) < 2:
+            return None
+        v = values[0]
+        head = struct.unpack("!H", v[:2])[0]
+        families = {
+            (struct.unpack("!H", v[i : i + 2])[0], v[i + 2]): bool(v[i + 3] & 0x80)
+            for i in range(2, len(v) - 3, 4)
+        }
+        return GracefulRestart(head & 0x0FFF, bool(head & 0x8000), families)
 
     @property
     def route_refresh(self) -> bool:
