@@ -1,6 +1,6 @@
 """Live BGP at scale: N concurrent established sessions against ``dxlocal serve --bgp live``.
 
-    python benchmarks/bgp_scale.py [--sessions 1000] [--hold 9] [--duration 10]
+    python benchmarks/bgp_scale.py [--sessions 1000] [--hold 9] [--duration 10] [--bfd]
 
 1. ``dxlocal serve --bgp live --bgp-netns ""`` (loopback transport: one Amazon listener per
    peer on 127.1.x.y, docs/behavior.md#lab) on a fresh state file, pinned to CPU 0.
@@ -19,6 +19,10 @@
    the shared prefix, as multipath with the other tagged ones); the API phases above run
    with those routes held, then ``GET /_dxlocal/route-tables/{vgw}`` is timed for every
    account's VGW (500 VIFs each) and its shared entry checked (docs/routing.md).
+
+7. With ``--bfd`` every customer also runs BFD at 300 ms x 3 towards its Amazon address
+   (docs/bfd.md; UDP 3784, TTL 255) once every session is Established; the figures are taken
+   once the speaker reports every BFD session Up, so CPU and API rate include BFD's packets.
 
 Prints the figures; the exit status is 1 if a target is missed (N sessions up, loaded rate
 >= half the idle rate, p99 SYN -> Established < 1 s) or wrk saw a non-2xx answer.
@@ -237,6 +241,7 @@ def main(args: argparse.Namespace) -> int:
         for i, p in enumerate(plan):
             p["routes"] = [] if args.no_routes else [f"10.{i // 256}.{i % 256}.0/24", SHARED]
             p["high"] = i % 2 == 0
+            p["bfd"] = args.bfd
         ids_file, lua = work / "ids.txt", work / "describe.lua"
         ids_file.write_text("".join(f"{a} {v}\n" for a, v in pairs))
         lua.write_text(LUA)
@@ -264,13 +269,24 @@ def main(args: argparse.Namespace) -> int:
                 break
             time.sleep(0.5)
         print(f"accepted routes held by the speaker: {held} of {want}", flush=True)
+        bfd_up = 0
+        if args.bfd:
+            deadline = time.monotonic() + 60
+            while (bfd_up := sum(s["bfd"]["state"] == "Up" for s in
+                                 api.control("GET", "/bgp/sessions")["sessions"])) < len(plan):  # fmt: skip
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(0.5)
+            print(f"BFD sessions Up on the speaker: {bfd_up} of {len(plan)}", flush=True)
         c0, w0 = cpu_seconds(server.pid), time.monotonic()
         time.sleep(5)
         quiet_cpu = (cpu_seconds(server.pid) - c0) / (time.monotonic() - w0) * 100
         loaded_runs = [load() for _ in range(args.rounds)]
         print(f"API with sessions up: {[round(r) for r, _ in loaded_runs]} req/s", flush=True)
         tables = [] if args.no_routes else route_tables(api, pairs, plan)
-        still_up = api.control("GET", "/bgp/sessions")["up"]
+        sessions = api.control("GET", "/bgp/sessions")
+        still_up = sessions["up"]
+        bfd_ended = sum("6/10" in (s.get("lastError") or "") for s in sessions["sessions"])
         api_up = sum(
             p["bgpStatus"] == "up"
             for account in sorted({a for a, _ in pairs})
@@ -306,13 +322,17 @@ def main(args: argparse.Namespace) -> int:
             f"{loaded_rate:.0f} req/s ({ratio:.0%} of idle) |",
             f"| server CPU with {still_up} sessions up, no API load | {quiet_cpu:.1f} % of a core |",
         ]
+        if args.bfd:
+            lines.insert(4, f"| BFD sessions Up (300 ms x 3, speaker's view) | {bfd_up} |")
+            lines.insert(5, f"| sessions ended by BFD Down during the run | {bfd_ended} |")
         for vgw, ms, size, ok_entry in tables:
             lines.append(f"| GET /_dxlocal/route-tables/{vgw} ({size} prefixes, shared entry "
                          f"{'right' if ok_entry else 'WRONG'}) | {ms:.0f} ms |")  # fmt: skip
         print("\n".join(lines), flush=True)
         ok = (still_up >= args.sessions and api_up >= args.sessions and ratio >= 0.5
               and p99 < 1000 and idle_bad == loaded_bad == 0
-              and all(t[3] for t in tables) and (args.no_routes or held >= want))  # fmt: skip
+              and all(t[3] for t in tables) and (args.no_routes or held >= want)
+              and (not args.bfd or (bfd_up >= args.sessions and ratio >= 0.8)))  # fmt: skip
         print("targets met" if ok else "TARGET MISSED", flush=True)
         return 0 if ok else 1
     finally:
@@ -332,6 +352,49 @@ def main(args: argparse.Namespace) -> int:
 
 
 # -- the load tool: N customer routers in one asyncio process -----------------------------------
+async def _bfd_customer(p: dict, discr: int, stats: dict) -> None:
+    """One customer's BFD session: active role, 300 ms x 3 (RFC 5880/5881)."""
+    import random
+
+    from dxlocal.bgp import bfd
+
+    loop = asyncio.get_running_loop()
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, bfd.TTL)
+    sock.setblocking(False)
+    sock.bind((p["customer"], bfd.PORT))
+    session = bfd.Session(discr, rng=random.Random(discr))
+    session.active, session.next_tx = True, loop.time()
+    was_up = False
+
+    def readable() -> None:
+        nonlocal was_up
+        while True:
+            try:
+                data = sock.recv(128)
+            except BlockingIOError:
+                break
+            session.receive(bfd.Packet.decode(data), loop.time())
+        if session.send_final:
+            sock.sendto(session.packet(loop.time()).encode(), (p["amazon"], bfd.PORT))
+        up = session.state is bfd.State.UP
+        stats["bfd_up"] += up - was_up
+        was_up = up
+
+    loop.add_reader(sock.fileno(), readable)
+    try:
+        while True:
+            now = loop.time()
+            session.expire(now)
+            session.active = True  # keep speaking even after a detection timeout
+            if session.next_tx is None or now >= session.next_tx:
+                sock.sendto(session.packet(now).encode(), (p["amazon"], bfd.PORT))
+            await asyncio.sleep(max(0.01, (session.next_deadline() or now + 0.3) - loop.time()))
+    finally:
+        loop.remove_reader(sock.fileno())
+        sock.close()
+
+
 async def _customer(p: dict, hold: int, setup: list[float], stats: dict) -> None:
     sys.path.insert(0, str(ROOT / "src"))
     from dxlocal.bgp.sockets import set_md5
@@ -410,7 +473,7 @@ async def _customer(p: dict, hold: int, setup: list[float], stats: dict) -> None
 
 async def _customers(plan: list[dict], hold: int, ramp_ms: float) -> None:
     setup: list[float] = []
-    stats = {"retries": 0}
+    stats = {"retries": 0, "bfd_up": 0}
     tasks = []
     for p in plan:
         tasks.append(asyncio.get_running_loop().create_task(_customer(p, hold, setup, stats)))
@@ -423,6 +486,13 @@ async def _customers(plan: list[dict], hold: int, ramp_ms: float) -> None:
             return
         await asyncio.sleep(0.1)
     print(json.dumps({"established": len(setup), "setup_ms": setup, **stats}), flush=True)
+    # BFD starts once every session is up, one customer every ramp_ms (a router brings BFD
+    # up with its session; starting 1,000 at once while the handshakes run would measure
+    # the ramp, not the steady state).
+    for i, p in enumerate(plan):
+        if p.get("bfd"):
+            tasks.append(asyncio.get_running_loop().create_task(_bfd_customer(p, i + 1, stats)))
+            await asyncio.sleep(ramp_ms / 1000)
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     await stop.wait()
@@ -451,5 +521,6 @@ if __name__ == "__main__":
     parser.add_argument("--ramp-ms", type=float, default=2.0, help="ms between new customers")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     parser.add_argument("--no-routes", action="store_true", help="customers announce nothing")
+    parser.add_argument("--bfd", action="store_true", help="customers run BFD, 300 ms x 3")
     ns = parser.parse_args()
     sys.exit(customers_main(ns) if ns.mode == "customers" else main(ns))
