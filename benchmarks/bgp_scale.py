@@ -201,6 +201,15 @@ def python_load(port: int, pairs: list[tuple[str, str]], duration: int) -> tuple
     return done / duration, 0
 
 
+def statistics_of(values) -> str:  # type: ignore[no-untyped-def]
+    """ "reason: count, ..." of the non-empty values."""
+    counts: dict[str, int] = {}
+    for v in values:
+        if v:
+            counts[v] = counts.get(v, 0) + 1
+    return ", ".join(f"{k}: {n}" for k, n in sorted(counts.items())) or "-"
+
+
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
@@ -287,6 +296,7 @@ def main(args: argparse.Namespace) -> int:
         sessions = api.control("GET", "/bgp/sessions")
         still_up = sessions["up"]
         bfd_ended = sum("6/10" in (s.get("lastError") or "") for s in sessions["sessions"])
+        why = statistics_of(s["bfd"].get("lastDownReason") for s in sessions["sessions"])
         api_up = sum(
             p["bgpStatus"] == "up"
             for account in sorted({a for a, _ in pairs})
@@ -324,7 +334,9 @@ def main(args: argparse.Namespace) -> int:
         ]
         if args.bfd:
             lines.insert(4, f"| BFD sessions Up (300 ms x 3, speaker's view) | {bfd_up} |")
-            lines.insert(5, f"| sessions ended by BFD Down during the run | {bfd_ended} |")
+            lines.insert(
+                5, f"| sessions ended by BFD Down during the run (why: {why}) | {bfd_ended} |"
+            )
         for vgw, ms, size, ok_entry in tables:
             lines.append(f"| GET /_dxlocal/route-tables/{vgw} ({size} prefixes, shared entry "
                          f"{'right' if ok_entry else 'WRONG'}) | {ms:.0f} ms |")  # fmt: skip
