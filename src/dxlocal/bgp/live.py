@@ -267,7 +267,8 @@ class LiveBgp:
             return None
         amazon = tuple(sorted({str(ipaddress.ip_interface(p["amazonAddress"])) for p in peers}))
         cust = tuple(sorted({str(ipaddress.ip_interface(p["customerAddress"])) for p in peers}))
-        return Port(vif["virtualInterfaceId"], int(vif["vlan"]), amazon, cust)
+        return Port(vif["virtualInterfaceId"], int(vif["vlan"]), amazon, cust,
+                    int(vif.get("mtu") or 1500))  # fmt: skip
 
     def advertise(self, tx: Tx, vif: dict[str, Any]) -> tuple[Announcement, ...]:
         """What AWS announces on the VIF, with each route's AS_PATH and communities, exactly

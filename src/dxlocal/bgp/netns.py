@@ -120,12 +120,13 @@ def _add(address: str, dev: str) -> str:
 
 @dataclass(frozen=True)
 class Port:
-    """The wiring of one VIF: its VLAN and both sides' addresses (``addr/len``)."""
+    """The wiring of one VIF: its VLAN, both sides' addresses (``addr/len``) and its MTU."""
 
     vif_id: str
     vlan: int
     amazon: tuple[str, ...]
     customer: tuple[str, ...]
+    mtu: int = 1500  # the VIF's mtu, on both ends and their VLAN subinterfaces (docs/bfd.md)
 
     @property
     def tag(self) -> str:
@@ -215,6 +216,9 @@ class Plumbing:
         wanted = {normal(x) for x in port.amazon}
         cmds += [_add(x, hold) for x in sorted(wanted - current)]
         cmds += [f"addr del {x} dev {hold}" for x in sorted(current - wanted)]
+        cmds += [f"link set {a} mtu {port.mtu}"]
+        if hold != a:
+            cmds.append(f"link set {hold} mtu {port.mtu}")
         cmds += [f"link set {a} up", f"link set {hold} up"]
         return cmds
 
@@ -263,6 +267,9 @@ class Plumbing:
         wanted = {normal(x) for x in port.customer}
         cmds += [_add(x, hold) for x in sorted(wanted - current)]
         cmds += [f"addr del {x} dev {hold}" for x in sorted(current - wanted)]
+        cmds += [f"link set {c} mtu {port.mtu}"]
+        if hold != c:
+            cmds.append(f"link set {hold} mtu {port.mtu}")
         cmds += [f"link set {c} up", f"link set {hold} up"]
         batch(cmds, att.netns)
 
