@@ -30,7 +30,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from dxlocal.core import lifecycle
+from dxlocal.core import events, lifecycle
 from dxlocal.core.context import LiveRoutes, RequestContext
 from dxlocal.store.base import Conflict
 
@@ -76,7 +76,7 @@ Listener = Callable[[Committed], None]
 class Unit:
     """An open unit of work: its transaction, and what it has changed so far."""
 
-    __slots__ = ("tx", "origin", "account", "changes", "soonest")
+    __slots__ = ("tx", "origin", "account", "changes", "soonest", "logged")
 
     def __init__(self, tx: Tx, origin: str, account: str | None) -> None:
         self.tx = tx
@@ -84,6 +84,7 @@ class Unit:
         self.account = account
         self.changes: dict[tuple[str, str], Change] = {}
         self.soonest = math.inf
+        self.logged = False  # wrote events (core/events.py), which are not published as changes
 
     def touched(self, kind: str, id: str) -> None:
         """Record a change the store cannot see (a reset)."""
@@ -98,6 +99,7 @@ class Work:
         self.settings = settings
         self.clock = clock
         self._listeners: list[Listener] = []
+        self._event_listeners: list[Callable[[], None]] = []
         self._open: list[Unit] = []
         self._next_due = -math.inf  # unknown until the first unit looks
         self._idle: list[asyncio.Future[None]] = []
@@ -109,6 +111,10 @@ class Work:
         the function that unsubscribes it."""
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def on_events(self, listener: Callable[[], None]) -> None:
+        """Call ``listener()`` after every COMMIT that wrote events (core/events.py)."""
+        self._event_listeners.append(listener)
 
     def _publish(self, changes: tuple[Change, ...]) -> None:
         event = Committed(changes)
@@ -135,9 +141,15 @@ class Work:
         tx = unit.tx
         if tx.soonest < unit.soonest:
             unit.soonest = tx.soonest
-        if not tx.changed or not self._listeners:
+        if not tx.changed:
+            return
+        if self._event_listeners and not unit.logged:
+            unit.logged = any(kind == events.KIND for kind, _ in tx.changed)
+        if not self._listeners:
             return
         for kind, rid in tx.changed:
+            if kind == events.KIND:
+                continue
             record = tx.get(kind, rid)
             owner = record.get("ownerAccount") if record else None
             unit.changes[(kind, rid)] = Change(kind, rid, owner or unit.account, unit.origin)
@@ -149,6 +161,9 @@ class Work:
             self._wake_idle()
         if unit.changes and self._listeners:
             self._publish(tuple(unit.changes.values()))
+        if unit.logged:
+            for listener in list(self._event_listeners):
+                listener()
 
     def _failed(self) -> None:
         """The outermost unit rolled back: timers it fired are due again."""
@@ -327,6 +342,7 @@ class _Scope:
                 parent.changes.update(unit.changes)
             if unit.soonest < parent.soonest:
                 parent.soonest = unit.soonest
+            parent.logged = parent.logged or unit.logged
         return False
 
 

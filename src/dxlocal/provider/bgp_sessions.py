@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from dxlocal.config import Settings
+from dxlocal.core import events
 from dxlocal.core.clock import Clock
 from dxlocal.core.context import LiveRoutes, RequestContext
 from dxlocal.provider import announcements, bgp_peers, prefix_pools, virtual_interfaces
@@ -40,6 +41,22 @@ class VifRoutes:
 
     def limit(self, vif: dict[str, Any], family: str) -> int:
         return prefix_pools.allocation(vif, family)
+
+
+class StatusWriter:
+    """``apply_session_status`` that also logs each session change on dxlocal's clock
+    (core/events.py)."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+
+    def __call__(self, tx: Tx, vif: dict[str, Any], statuses: Mapping[str, str]) -> None:
+        before = events.snapshot(virtual_interfaces.KIND, vif)
+        apply_session_status(tx, vif, statuses)
+        events.changes(
+            tx, self.clock.now(), virtual_interfaces.KIND, vif["virtualInterfaceId"], before, vif,
+            cause="bgp",
+        )  # fmt: skip
 
 
 def apply_session_status(tx: Tx, vif: dict[str, Any], statuses: Mapping[str, str]) -> None:

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dxlocal.core import ids, lifecycle
+from dxlocal.core import events, ids, lifecycle
 from dxlocal.core.context import RequestContext
 from dxlocal.core.errors import ClientError
 from dxlocal.core.work import ControlContext
@@ -70,6 +70,7 @@ def inject(ctx: ControlContext, body: dict[str, Any]) -> Record:
         if target == "virtualInterface" and rctx.tx.get("virtualInterface", target_id) is None:
             raise ClientError(f"No virtualInterface {target_id} to fail.")
         rctx.tx.insert(KIND, fault["faultId"], fault, account="", region="")
+        _log(rctx, fault, "scheduled")
         if start <= now:
             _begin(rctx, fault)
         else:
@@ -170,12 +171,17 @@ def _begin(ctx: RequestContext, fault: Record) -> None:
         vif_ids += [v["virtualInterfaceId"] for v in tx.list("virtualInterface", parent=parent)]
     for vif_id in dict.fromkeys(vif_ids):
         vif = reader.get("virtualInterface", vif_id)
-        if vif is not None and _hold_vif(vif, fid):
+        if vif is None:
+            continue
+        before = events.snapshot("virtualInterface", vif)
+        if _hold_vif(vif, fid):
             tx.update("virtualInterface", vif_id, vif)
+            events.changes(tx, ctx.now, "virtualInterface", vif_id, before, vif, fault=fid)
             affected.append(("virtualInterface", vif_id))
     fault["affected"] = [list(a) for a in affected]
     fault["state"] = "active"
     fault["startTime"] = min(fault["startTime"], ctx.now)
+    _log(ctx, fault, "begun")
 
 
 def _finish(ctx: RequestContext, fault: Record) -> None:
@@ -189,6 +195,7 @@ def _finish(ctx: RequestContext, fault: Record) -> None:
         record = reader.get(kind, rid)
         if record is None:
             continue
+        before = events.snapshot(kind, record)
         if kind == "virtualInterface":
             for peer in record.get("bgpPeers", []):
                 _release(peer, fid)
@@ -198,9 +205,27 @@ def _finish(ctx: RequestContext, fault: Record) -> None:
             if state == "down" and lifecycle.can_advance(kind, record, "available"):
                 lifecycle.advance(kind, record, "available", ctx.now)
         tx.update(kind, rid, record)
+        events.changes(tx, ctx.now, kind, rid, before, record, fault=fid)
     fault["state"] = "ended"
     fault["endTime"] = ctx.now
     tx.update(KIND, fid, fault)
+    _log(ctx, fault, "ended")
+
+
+def _log(ctx: RequestContext, fault: Record, what: str) -> None:
+    """A fault event on its target, for the account that owns it (when it is one record)."""
+    owner = ""
+    if fault["target"] in ("connection", "virtualInterface", "lag"):
+        for kind in ("connection", "interconnect", "lag", "virtualInterface"):
+            record = ctx.tx.get(kind, fault["targetId"])
+            if record is not None:
+                owner = record.get("ownerAccount", "")
+                break
+    events.write(
+        ctx.tx, ctx.now, "fault", account=owner, resource=fault["targetId"],
+        resource_type=fault["target"], faultId=fault["faultId"], what=what,
+        maintenance=fault.get("maintenanceId"),
+    )  # fmt: skip
 
 
 def _ports_of(ctx: RequestContext, fault: Record) -> list[tuple[str, Record]]:
@@ -232,12 +257,14 @@ def _ports_of(ctx: RequestContext, fault: Record) -> list[tuple[str, Record]]:
 
 
 def _hold_port(ctx: RequestContext, kind: str, record: Record, fid: str) -> None:
+    before = events.snapshot(kind, record)
     holds = record.setdefault(HOLD, [])
     if fid not in holds:
         holds.append(fid)
     if ports.port_state(kind, record) == "available":
         lifecycle.advance(kind, record, "down", ctx.now)
     ctx.tx.update(kind, ports.port_id(record), record)
+    events.changes(ctx.tx, ctx.now, kind, ports.port_id(record), before, record, fault=fid)
 
 
 def _hold_vif(vif: Record, fid: str) -> bool:

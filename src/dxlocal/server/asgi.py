@@ -50,7 +50,10 @@ def create_app(
                     chunks.append(chunk)
                 more = message.get("more_body", False)
             body = b"".join(chunks)
-        answer = service.handle(scope["method"], scope["path"], headers, body)
+        path, query = scope["path"], scope.get("query_string", b"")
+        if query and path.startswith("/_dxlocal"):  # the control API reads its parameters
+            path += "?" + query.decode("latin-1")
+        answer = service.handle(scope["method"], path, headers, body)
         if not isinstance(answer, tuple):
             answer = await answer  # a control route that waits
         status, out_headers, payload = answer

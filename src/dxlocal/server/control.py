@@ -17,6 +17,7 @@ import inspect
 import json
 from collections.abc import Awaitable, Coroutine, Iterable
 from typing import Any
+from urllib import parse
 
 import orjson
 
@@ -38,7 +39,8 @@ class Control:
     def dispatch(
         self, method: str, path: str, body: bytes
     ) -> tuple[int, bytes] | Coroutine[Any, Any, tuple[int, bytes]]:
-        path = path.split("?", 1)[0].rstrip("/") or "/"
+        path, _, query = path.partition("?")
+        path = path.rstrip("/") or "/"
         try:
             # orjson, as the API and the store use: what it parses, the store can write
             # (no lone surrogates, no integers beyond 64 bits).
@@ -47,6 +49,8 @@ class Control:
             return 400, _error("SerializationException", "Malformed JSON in request body.")
         if not isinstance(payload, dict):
             return 400, _error("SerializationException", "The request body must be a JSON object.")
+        if query:  # query parameters, as strings; the body's members win
+            payload = {**dict(parse.parse_qsl(query)), **payload}
         try:
             control_input.check(payload)
         except ApiError as exc:

@@ -207,7 +207,10 @@ class _Connection(asyncio.Protocol):
         self.began = 0.0
         if self.stopping:
             return
-        path = self.url.split(b"?", 1)[0].decode("latin-1") or "/"
+        url = self.url.decode("latin-1")
+        # The control API reads query parameters (/_dxlocal/events?since=…); the AWS
+        # protocols served here carry none.
+        path = url if url.startswith("/_dxlocal") else url.split("?", 1)[0] or "/"
         method = self.parser.get_method().decode("latin-1")
         body = b"".join(self.body)
         keep_alive = self.parser.should_keep_alive()

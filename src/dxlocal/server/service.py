@@ -25,7 +25,7 @@ from typing import Any
 
 from dxlocal import console, control_token, spec
 from dxlocal.config import Settings
-from dxlocal.core import errors, ids
+from dxlocal.core import errors, events, ids
 from dxlocal.core.clock import Clock
 from dxlocal.core.context import LiveRoutes, RequestContext
 from dxlocal.core.errors import ApiError
@@ -108,8 +108,9 @@ class Service:
     ) -> Response | Deferred:
         request_id = ids.request_id()
         # A signed GET / is an AWS SDK's (S3 ListBuckets), answered by the front door.
-        if console.serves(method, path) and "authorization" not in headers:
-            status, content_type, page = console.page(path)
+        bare = path.split("?", 1)[0]  # control paths keep their query (server/control.py)
+        if console.serves(method, bare) and "authorization" not in headers:
+            status, content_type, page = console.page(bare)
             return status, [*_headers(request_id, content_type), *console.HEADERS], page
         control = path.startswith("/_dxlocal")
         door = _CONTROL if control else frontdoor.route(method, path, headers, body)
@@ -183,6 +184,7 @@ class Service:
             raise frontdoor.not_implemented(door)
         now = self.clock.now()
         kwargs = self._snake(op, params)
+        caller = account or self.settings.default_account
         for attempt in range(RETRIES):
             try:
                 with self.work.unit(name, account=account or None, now=now) as unit:
@@ -191,10 +193,26 @@ class Service:
                         account or sts.account_of(tx, key, now) or self.settings.default_account,
                         region, request_id, now, tx, self.settings, name, key, live=self.live_routes,
                     )  # fmt: skip
+                    caller = ctx.account
                     result = handler(ctx, **kwargs)
                     # Serialized before the commit: an answer that cannot be written
                     # leaves nothing behind.
-                    return door.wire.serialize(op, result, request_id)
+                    payload = door.wire.serialize(op, result, request_id)
+                    events.write(
+                        tx, now, "api", account=ctx.account, region=region,
+                        resource=_resource(kwargs, result), service=door.service,
+                        operation=name, status=200,
+                    )  # fmt: skip
+                    return payload
+            except ApiError as exc:
+                # The call's unit was rolled back; its event is written on its own.
+                with self.work.unit(name, account=caller) as unit:
+                    events.write(
+                        unit.tx, now, "api", account=caller, region=region,
+                        resource=_resource(kwargs, None), service=door.service,
+                        operation=name, status=exc.status,
+                    )  # fmt: skip
+                raise
             except IdTaken:
                 # A minted id (8 characters, AWS's form) collided: the call rolled back
                 # whole; run it again with fresh ids.
@@ -249,6 +267,17 @@ class Service:
 
 
 _CONTROL = frontdoor.Route("", frontdoor.JSON_1_1)
+
+
+def _resource(kwargs: dict[str, Any], result: dict[str, Any] | None) -> str:
+    """The resource a call names (its first ``…Id`` input), else the one it made."""
+    for name, value in kwargs.items():
+        if name.endswith("_id") and isinstance(value, str):
+            return value
+    for name, value in (result or {}).items():
+        if name.endswith("Id") and isinstance(value, str):
+            return value
+    return ""
 
 
 def _failure(request_id: str, wire: Any) -> Response:

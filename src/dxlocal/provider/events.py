@@ -1,0 +1,127 @@
+"""Reading the event log (core/events.py; docs/failures.md#events).
+
+    GET  /_dxlocal/events?since=…&resource=…&type=…&account=…&limit=…&wait=…
+    POST /_dxlocal/events  {"since": …, "resource": …, "wait": s, …}   the same, as JSON
+
+``since`` is an event id (the events written after it) or a time on dxlocal's clock (the
+events at or after it); absent, every event kept. ``wait`` (at most 30 s) waits for the first
+matching event when there is none yet, so a test or ``dxlocal events --follow`` hears of
+events as they are committed. The answer is ``{"events": [...], "next": ID}``: pass ``next``
+as ``since`` to read on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import weakref
+from typing import Any
+
+from dxlocal.core import events
+from dxlocal.core.errors import ClientError
+from dxlocal.core.work import ControlContext, Work
+from dxlocal.provider._registry import route
+
+MAX_WAIT = 30.0
+DEFAULT_LIMIT = 1000
+FILTERS = ("resource", "type", "account", "resourceType", "operation")
+
+
+class _Bell:
+    """Wakes the readers waiting for events when a COMMIT wrote some."""
+
+    def __init__(self, work: Work) -> None:
+        self.waiters: list[asyncio.Future[None]] = []
+        work.on_events(self.ring)
+
+    def ring(self) -> None:
+        waiters, self.waiters = self.waiters, []
+        for fut in waiters:
+            if not fut.done():
+                fut.get_loop().call_soon_threadsafe(_wake, fut)
+
+    async def wait(self, timeout: float) -> None:
+        fut = asyncio.get_running_loop().create_future()
+        self.waiters.append(fut)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(fut, timeout)
+
+
+def _wake(fut: asyncio.Future[None]) -> None:
+    if not fut.done():
+        fut.set_result(None)
+
+
+_BELLS: weakref.WeakKeyDictionary[Work, _Bell] = weakref.WeakKeyDictionary()
+
+
+def bell(work: Work) -> _Bell:
+    found = _BELLS.get(work)
+    if found is None:
+        found = _BELLS[work] = _Bell(work)
+    return found
+
+
+def read(tx: Any, query: dict[str, Any]) -> list[dict[str, Any]]:
+    """The events matching ``query`` (already checked by ``_query``), oldest first."""
+    resource = query.get("resource")
+    found = tx.list(events.KIND, parent=resource) if resource else tx.list(events.KIND)
+    since = query.get("since")
+    if isinstance(since, str):
+        found = [e for e in found if e["eventId"] > since]
+    elif since is not None:
+        found = [e for e in found if e["time"] >= since]
+    for name in FILTERS[1:]:
+        if query.get(name):
+            found = [e for e in found if e.get(name) == query[name]]
+    return found[: query["limit"]]
+
+
+def _query(body: dict[str, Any]) -> dict[str, Any]:
+    query: dict[str, Any] = {}
+    since = body.get("since")
+    if isinstance(since, str) and not since.startswith("ev-"):
+        try:
+            since = float(since)
+        except ValueError:
+            raise ClientError("since must be an event id (ev-…) or a time in seconds.") from None
+    if since is not None and (isinstance(since, bool) or not isinstance(since, str | int | float)):
+        raise ClientError("since must be an event id (ev-…) or a time in seconds.")
+    query["since"] = since
+    for name in FILTERS:
+        value = body.get(name)
+        if value is not None and not isinstance(value, str):
+            raise ClientError(f"{name} must be a string.")
+        query[name] = value
+    query["limit"] = _number(body, "limit", DEFAULT_LIMIT, integer=True)
+    query["wait"] = min(_number(body, "wait", 0), MAX_WAIT)
+    return query
+
+
+def _number(body: dict[str, Any], name: str, default: float, integer: bool = False) -> Any:
+    value = body.get(name, default)
+    try:
+        number = int(value) if integer else float(value)
+    except (TypeError, ValueError):
+        raise ClientError(f"{name} must be a number.") from None
+    if isinstance(value, bool) or number < 0 or number != number:
+        raise ClientError(f"{name} must be a number, 0 or more.")
+    return number
+
+
+@route("GET", "/events")
+@route("POST", "/events")
+async def list_events(ctx: ControlContext, body: dict[str, Any]) -> dict[str, Any]:
+    query = _query(body)
+    the_bell = bell(ctx.work)
+    deadline = time.monotonic() + query["wait"]
+    while True:
+        await ctx.work.idle()
+        with ctx.unit() as unit:
+            found = read(unit.tx, query)
+        left = deadline - time.monotonic()
+        if found or left <= 0:
+            break
+        await the_bell.wait(left)
+    return {"events": found, "next": found[-1]["eventId"] if found else query["since"]}
