@@ -31,7 +31,7 @@ def client(server, service: str):
 
 
 # One call per wire protocol of services dxlocal does not serve: awsJson 1.0 and 1.1,
-# awsQuery, EC2, restXml, restJson1; and the two others later served on this port.
+# awsQuery, EC2, restXml, restJson1.
 @pytest.mark.parametrize(
     ("service", "call", "code"),
     [
@@ -41,8 +41,6 @@ def client(server, service: str):
         ("ec2", lambda c: c.describe_vpcs(), "InvalidAction"),
         ("s3", lambda c: c.list_buckets(), "InvalidAction"),
         ("lambda", lambda c: c.list_functions(), "UnknownOperationException"),
-        ("cloudwatch", lambda c: c.list_metrics(), "UnknownOperationException"),
-        ("health", lambda c: c.describe_events(), "UnknownOperationException"),
     ],
 )
 def test_unserved_service_is_named_in_its_own_protocol(server, service, call, code):
@@ -51,7 +49,7 @@ def test_unserved_service_is_named_in_its_own_protocol(server, service, call, co
     error = info.value.response["Error"]
     assert error["Code"] == code
     assert "dxlocal does not serve" in error["Message"]
-    assert "this endpoint serves directconnect, sts" in error["Message"]
+    assert "this endpoint serves cloudwatch, directconnect, health, sts" in error["Message"]
     assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
 
 

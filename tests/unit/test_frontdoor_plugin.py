@@ -66,8 +66,10 @@ def test_model_checks_input_and_unimplemented_operations_are_named(health):
     }
     status, _, body = health.handle("POST", "/", headers, b'{"maxResults": "ten"}')
     assert status == 400 and json.loads(body)["__type"] == "SerializationException"
-    headers["x-amz-target"] = "AWSHealth_20160804.DescribeEventDetails"
-    status, _, body = health.handle("POST", "/", headers, b'{"eventArns": ["a"]}')
+    headers["x-amz-target"] = "AWSHealth_20160804.DescribeEventAggregates"
+    status, _, body = health.handle(
+        "POST", "/", headers, b'{"aggregateField": "eventTypeCategory"}'
+    )
     error = json.loads(body)
     assert status == 400 and error["__type"] == "UnknownOperationException"
-    assert "health DescribeEventDetails" in error["message"]
+    assert "health DescribeEventAggregates" in error["message"]

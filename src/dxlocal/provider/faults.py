@@ -54,30 +54,45 @@ def inject(ctx: ControlContext, body: dict[str, Any]) -> Record:
     with ctx.request("fault") as rctx:
         now = rctx.now
         start = float(body["at"]) if body.get("at") is not None else now + start_in
-        if start < now:
-            raise ClientError("at must not be in the past.")
-        fault: Record = {
-            "faultId": ids.mint("fault"),
-            "target": target,
-            "targetId": target_id,
-            "state": "scheduled",
-            "startTime": start,
-            "endTime": start + duration if duration is not None else None,
-            "affected": [],
-        }
-        if not _ports_of(rctx, fault) and target != "virtualInterface":
-            raise ClientError(f"No {target} {target_id} to fail.")
-        if target == "virtualInterface" and rctx.tx.get("virtualInterface", target_id) is None:
-            raise ClientError(f"No virtualInterface {target_id} to fail.")
-        rctx.tx.insert(KIND, fault["faultId"], fault, account="", region="")
-        _log(rctx, fault, "scheduled")
-        if start <= now:
-            _begin(rctx, fault)
-        else:
-            rctx.tx.schedule(start, KIND, fault["faultId"], "begin")
-        if fault["endTime"] is not None:
-            rctx.tx.schedule(fault["endTime"], KIND, fault["faultId"], "end")
-        rctx.tx.update(KIND, fault["faultId"], fault)
+        return create(rctx, target, target_id, start, duration)
+
+
+def create(
+    rctx: RequestContext,
+    target: str,
+    target_id: str,
+    start: float,
+    duration: float | None,
+    maintenance_id: str | None = None,
+) -> Record:
+    """A fault on ``target_id`` from ``start`` (now or later) for ``duration`` seconds."""
+    now = rctx.now
+    if start < now:
+        raise ClientError("at must not be in the past.")
+    fault: Record = {
+        "faultId": ids.mint("fault"),
+        "target": target,
+        "targetId": target_id,
+        "state": "scheduled",
+        "startTime": start,
+        "endTime": start + duration if duration is not None else None,
+        "affected": [],
+    }
+    if maintenance_id:
+        fault["maintenanceId"] = maintenance_id
+    if not _ports_of(rctx, fault) and target != "virtualInterface":
+        raise ClientError(f"No {target} {target_id} to fail.")
+    if target == "virtualInterface" and rctx.tx.get("virtualInterface", target_id) is None:
+        raise ClientError(f"No virtualInterface {target_id} to fail.")
+    rctx.tx.insert(KIND, fault["faultId"], fault, account="", region="")
+    _log(rctx, fault, "scheduled")
+    if start <= now:
+        _begin(rctx, fault)
+    else:
+        rctx.tx.schedule(start, KIND, fault["faultId"], "begin")
+    if fault["endTime"] is not None:
+        rctx.tx.schedule(fault["endTime"], KIND, fault["faultId"], "end")
+    rctx.tx.update(KIND, fault["faultId"], fault)
     return fault
 
 
