@@ -7,7 +7,7 @@ import os
 import sys
 
 from dxlocal import __version__
-from dxlocal.commands import serve_options, state
+from dxlocal.commands import failures, serve_options, state
 from dxlocal.config import DEFAULT_STATE, from_env
 from dxlocal.server import access, limits
 from dxlocal.server.auth import CredentialsError
@@ -250,6 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     routes_command.add_parser(sub)
 
     state.add_commands(sub)  # export, import, status
+    failures.add_commands(sub)  # fault, maintenance, events
 
     reset = sub.add_parser("reset", help="delete the state file")
     reset.add_argument("--state", default=from_env().state)

@@ -132,3 +132,13 @@ def test_readme_sts(tmp_path: Path) -> None:
         serve=True,
     )
     assert out[0].strip() == "444455556666"
+
+
+def test_readme_rehearse_a_failure(tmp_path: Path) -> None:
+    out = run_page(section(ROOT / "README.md", "Rehearse a failure"), tmp_path)
+    routes, events = out[1].split("\n2026")[0], out[1]
+    assert "192.168.0.0/16" in routes
+    assert "available -> down" in events and "down -> available" in events
+    values, codes = out[2].splitlines()
+    assert values == "[1.0, 0.0, 1.0]"
+    assert "AWS_DIRECTCONNECT_OPERATIONAL_ISSUE" in codes

@@ -67,7 +67,7 @@ def raw(
 def test_cbor_for_an_unserved_service_answers_cbor(server):
     status, headers, body = raw(
         server,
-        "/service/GraniteServiceVersion20100801/operation/ListMetrics",
+        "/service/ACMPrivateCA/operation/ListCertificateAuthorities",
         cbor.dumps({}),
         {"Content-Type": "application/cbor", "smithy-protocol": "rpc-v2-cbor"},
     )
@@ -75,7 +75,7 @@ def test_cbor_for_an_unserved_service_answers_cbor(server):
     assert headers["smithy-protocol"] == "rpc-v2-cbor"
     error = cbor.loads(body)
     assert error["__type"] == "UnknownOperationException"
-    assert "GraniteServiceVersion20100801" in error["message"]
+    assert "ACMPrivateCA" in error["message"]
 
 
 def test_unsigned_query_request_is_routed_by_version_and_action(server):

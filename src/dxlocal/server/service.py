@@ -205,13 +205,7 @@ class Service:
                     )  # fmt: skip
                     return payload
             except ApiError as exc:
-                # The call's unit was rolled back; its event is written on its own.
-                with self.work.unit(name, account=caller) as unit:
-                    events.write(
-                        unit.tx, now, "api", account=caller, region=region,
-                        resource=_resource(kwargs, None), service=door.service,
-                        operation=name, status=exc.status,
-                    )  # fmt: skip
+                self._log_failure(door.service, name, caller, region, kwargs, exc.status, now)
                 raise
             except IdTaken:
                 # A minted id (8 characters, AWS's form) collided: the call rolled back
@@ -225,6 +219,22 @@ class Service:
                     raise
                 time.sleep(random.uniform(0, 0.002 * (attempt + 1)))
         raise AssertionError("unreachable")
+
+    def _log_failure(
+        self, service: str, name: str, account: str, region: str, kwargs: dict[str, Any],
+        status: int, now: float,
+    ) -> None:  # fmt: skip
+        """The failed call's unit was rolled back: its event is written on its own. Should
+        that lose a race on a shared store, the event is dropped, not the answer."""
+        try:
+            with self.work.unit(name, account=account) as unit:
+                events.write(
+                    unit.tx, now, "api", account=account, region=region,
+                    resource=_resource(kwargs, None), service=service, operation=name,
+                    status=status,
+                )  # fmt: skip
+        except (Conflict, IdTaken):
+            log.debug("event of a failed %s dropped after a conflict", name)
 
     def _caller(
         self, door: frontdoor.Route, method: str, path: str, headers: Mapping[str, str], body: bytes
