@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import sys
@@ -15,9 +16,17 @@ FORMATS = ("text", "json")
 FIELDS = ("account", "region", "operation", "resource", "status", "error", "ms")
 
 
+# Lines held in memory at most before they are written, whatever the loop does.
+MAX_HELD = 256
+_second: tuple[int, str] = (-1, "")  # the last second formatted, and its text
+
+
 def _timestamp(record: logging.LogRecord) -> str:
-    stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
-    return f"{stamp}.{int(record.msecs):03d}Z"
+    global _second
+    second = int(record.created)
+    if second != _second[0]:  # a line per call: the date is formatted once a second
+        _second = (second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)))
+    return f"{_second[1]}.{int(record.msecs):03d}Z"
 
 
 class TextFormatter(logging.Formatter):
@@ -46,13 +55,56 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(out, separators=(",", ":"))
 
 
+class BatchingHandler(logging.Handler):
+    """Writes the lines of one event-loop turn in one go, at the end of that turn (asyncio's
+    ``call_soon``), instead of a write and a flush per line; outside a running loop (another
+    thread, before the server starts) a line is written at once. Lines are never dropped:
+    ``logging.shutdown`` (at exit) flushes what is held."""
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__()
+        self.stream = stream
+        self._held: list[str] = []
+        self._loop: asyncio.AbstractEventLoop | None = None  # where a flush is scheduled
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            line = self.format(record)
+        except Exception:
+            self.handleError(record)
+            return
+        self._held.append(line)
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        if loop is None or len(self._held) >= MAX_HELD:
+            self.flush()
+        elif self._loop is not loop:
+            self._loop = loop
+            loop.call_soon(self.flush)
+
+    def flush(self) -> None:
+        with self.lock:  # type: ignore[union-attr]
+            self._loop = None
+            if not self._held:
+                return
+            text = "\n".join(self._held) + "\n"
+            self._held.clear()
+            try:
+                self.stream.write(text)
+                self.stream.flush()
+            except (OSError, ValueError):  # stderr closed or gone: nowhere to write
+                pass
+
+
 def configure(level: str = "info", fmt: str = "text", stream: Any = None) -> None:
     """Send the ``dxlocal`` loggers to ``stream`` (stderr) at ``level``, once per process."""
     # Nothing here needs the caller's source line, thread or process (Python's logging
     # documentation, "Optimization"): a line per API call stays cheap.
     logging._srcfile = None  # type: ignore[attr-defined]
     logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
-    handler = logging.StreamHandler(stream or sys.stderr)
+    handler = BatchingHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     root = logging.getLogger("dxlocal")
     for old in list(root.handlers):
