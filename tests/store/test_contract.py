@@ -235,6 +235,26 @@ def test_a_nested_unit_fails_alone_and_commits_with_the_outermost(backend, store
         assert tx.get("connection", "c5") is None
 
 
+def test_a_nested_unit_that_reads_first_still_undoes_only_its_own_writes(store):
+    with store.transaction() as outer:
+        _put(outer, "connection", "c1")
+        with pytest.raises(RuntimeError), store.transaction() as middle:
+            assert middle.get("connection", "c1") == {"id": "c1"}  # reads, writes nothing
+            with store.transaction() as inner:
+                _put(inner, "connection", "c2")  # its first write: inside the middle unit
+            raise RuntimeError("the middle unit fails after the inner one committed")
+        with store.transaction() as middle:
+            _put(middle, "connection", "c3")
+            with pytest.raises(RuntimeError), store.transaction() as inner:
+                assert inner.get("connection", "c3") == {"id": "c3"}
+                raise RuntimeError("a unit that only read fails")
+        with pytest.raises(RuntimeError), store.transaction() as middle:
+            middle.get("connection", "c1")
+            raise RuntimeError("nothing written, nothing to undo")
+    with store.transaction() as tx:
+        assert [r["id"] for r in tx.list("connection")] == ["c1", "c3"]
+
+
 def test_reset_empties_and_kinds_are_listed(store):
     with store.transaction() as tx:
         _put(tx, "connection", "c1")

@@ -113,11 +113,20 @@ class SqliteTx:
         # What this transaction touched, for listeners (the BGP speaker) after commit.
         self.changed: set[tuple[str, str]] = set()
         self.soonest = math.inf
+        self._opened = False  # a nested unit's savepoint, opened at its first write
 
     def _write(self) -> sqlite3.Connection:
-        if not self._store._begun:
+        store = self._store
+        if not store._begun:
             self._db.execute("BEGIN IMMEDIATE")
-            self._store._begun = True
+            store._begun = True
+        if store._unopened:
+            # The first write under nested units: their savepoints open now, outermost
+            # first, so each can still undo exactly what was written inside it.
+            for tx in store._unopened:
+                self._db.execute("SAVEPOINT step")
+                tx._opened = True
+            store._unopened.clear()
         return self._db
 
     @contextmanager
@@ -367,6 +376,7 @@ class SqliteStore:
         self._lock = threading.RLock()
         self._depth = 0
         self._begun = False
+        self._unopened: list[SqliteTx] = []  # nested units with no savepoint yet
         self._checkpointer: _Checkpointer | None = None
         self._leases: dict[str, tuple[str, float]] = {}
 
@@ -407,13 +417,24 @@ class SqliteStore:
         with self._lock:
             if self._depth:
                 # Nested (a request inside a group commit, a timer inside a request): a
-                # savepoint, so a failure undoes this unit only.
+                # savepoint, so a failure undoes this unit only. It opens at the unit's
+                # first write (``SqliteTx._write``): a unit that only reads costs nothing.
                 self._depth += 1
+                tx = SqliteTx(self)
+                self._unopened.append(tx)
                 try:
-                    tx = SqliteTx(self)
-                    with tx.savepoint():
-                        yield tx
+                    yield tx
+                except BaseException:
+                    if tx._opened:
+                        self._db.execute("ROLLBACK TO step")
+                        self._db.execute("RELEASE step")
+                    raise
+                else:
+                    if tx._opened:
+                        self._db.execute("RELEASE step")
                 finally:
+                    if not tx._opened:
+                        self._unopened.remove(tx)
                     self._depth -= 1
                 return
             self._depth = 1
@@ -437,6 +458,7 @@ class SqliteStore:
             finally:
                 self._depth = 0
                 self._begun = False
+                self._unopened.clear()
 
     def hold_lease(self, name: str, holder: str, ttl: float) -> bool:
         """One process owns the file, so its leases live in that process."""
