@@ -7,10 +7,12 @@ are UUIDv4.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import secrets
 import string
+import threading
 import uuid
 
 _ALNUM = string.ascii_lowercase + string.digits
@@ -27,16 +29,38 @@ PATTERNS = {
 }
 
 
-def _random_text(alphabet: str, length: int) -> str:
-    """``length`` characters drawn uniformly from ``alphabet``: bytes from one
-    ``secrets.token_bytes`` call, those past the largest multiple of the alphabet's size
-    dropped so that no character is more likely than another."""
+_POOL = bytearray()  # random bytes from ``secrets``, drawn 4 KiB at a time
+_POOL_LOCK = threading.Lock()
+
+
+def _random_bytes(n: int) -> bytes:
+    """``n`` bytes of ``secrets.token_bytes``, taken from a pool (a syscall per 4 KiB
+    rather than per id)."""
+    with _POOL_LOCK:
+        if len(_POOL) < n:
+            _POOL.extend(secrets.token_bytes(max(n, 4096)))
+        out = bytes(_POOL[:n])
+        del _POOL[:n]
+    return out
+
+
+@functools.cache
+def _tables(alphabet: str) -> tuple[bytes, bytes]:
+    """A byte -> character table and the bytes to drop: those past the largest multiple of
+    the alphabet's size, so that no character is more likely than another."""
     size = len(alphabet)
     limit = 256 - 256 % size
-    out: list[str] = []
+    table = bytes(ord(alphabet[b % size]) for b in range(256))
+    return table, bytes(range(limit, 256))
+
+
+def _random_text(alphabet: str, length: int) -> str:
+    """``length`` characters drawn uniformly from ``alphabet``."""
+    table, drop = _tables(alphabet)
+    out = b""
     while len(out) < length:
-        out += [alphabet[b % size] for b in secrets.token_bytes(2 * length) if b < limit]
-    return "".join(out[:length])
+        out += _random_bytes(2 * length).translate(table, drop)
+    return out[:length].decode("ascii")
 
 
 def mint(prefix: str) -> str:

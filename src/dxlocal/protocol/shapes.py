@@ -162,9 +162,9 @@ class OutputWalker:
 
     def __init__(self, binary: bool = False) -> None:
         self.binary = binary
-        # Per structure (by name, unique in a model): (member name, member shape or None
-        # for a scalar copied as is, whether an empty list is left out).
-        self._plans: dict[str, list[tuple[str, Shape | None, bool]]] = {}
+        # Per structure (by name, unique in a model): (member name, member shape, its
+        # walker or None for a scalar copied as is, whether an empty list is left out).
+        self._plans: dict[str, list[tuple[str, Shape, Any, bool]]] = {}
 
     def walk(self, shape: Shape, value: Any) -> Any:
         return getattr(self, "_" + shape.type_name)(shape, value)
@@ -175,22 +175,26 @@ class OutputWalker:
             plan = self._plans[shape.name] = [
                 (
                     name,
-                    None if member.type_name in _SCALARS else member,
+                    member,
+                    None if member.type_name in _SCALARS else getattr(self, "_" + member.type_name),
                     bool(member.metadata.get("min")),
                 )
                 for name, member in shape.members.items()
             ]
         out: dict[str, Any] = {}
-        for name, member, never_empty in plan:
+        for name, member, walker, never_empty in plan:
             item = value.get(name)
             if item is None or (never_empty and item == []):
                 continue  # a list the model says is never empty is left out when it is
-            out[name] = item if member is None else self.walk(member, item)
+            out[name] = item if walker is None else walker(member, item)
         return out
 
     def _list(self, shape: Any, value: list[Any]) -> list[Any]:
         member = shape.member
-        return [self.walk(member, item) for item in value]
+        if member.type_name in _SCALARS:
+            return list(value)
+        walker = getattr(self, "_" + member.type_name)
+        return [walker(member, item) for item in value]
 
     def _map(self, shape: Any, value: dict[str, Any]) -> dict[str, Any]:
         return {k: self.walk(shape.value, v) for k, v in value.items()}

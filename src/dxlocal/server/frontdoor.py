@@ -106,7 +106,6 @@ def table() -> _Table:
 
 def route(method: str, path: str, headers: Mapping[str, str], body: bytes) -> Route:
     t = table()
-    scope = _scope(headers)
     if path.startswith(PATH_PREFIX):
         parts = path.strip("/").split("/")
         prefix = parts[1] if len(parts) > 1 else ""
@@ -114,7 +113,7 @@ def route(method: str, path: str, headers: Mapping[str, str], body: bytes) -> Ro
         svc = t.by_target.get(prefix)
         if svc is not None and "smithy-rpc-v2-cbor" in svc.wires:
             return Route(svc.name, CBOR, op if method == "POST" else "")
-        return _unserved(scope or prefix, f"operation path {path!r}", CBOR)
+        return _unserved(_scope(headers) or prefix, f"operation path {path!r}", CBOR)
     target = headers.get("x-amz-target", "")
     if target:
         prefix, _, op = target.partition(".")
@@ -129,7 +128,9 @@ def route(method: str, path: str, headers: Mapping[str, str], body: bytes) -> Ro
                 return Route(svc.name, wire, "", refused)
             return Route(svc.name, wire, op if method == "POST" else "")
         wire = JSON_1_0 if headers.get("content-type", "").endswith("1.0") else JSON_1_1
-        return _unserved(scope or prefix, f"operation {target!r}", wire)
+        return _unserved(_scope(headers) or prefix, f"operation {target!r}", wire)
+    # The credential scope's service (read only where the route depends on it).
+    scope = _scope(headers)
     if headers.get("content-type", "").startswith(awsquery.FORM) and method == "POST":
         return _query(t, scope, body)
     if scope and scope not in t.by_signing:
