@@ -6,6 +6,8 @@ import io
 
 from pypdf import PdfReader
 
+from dxlocal import mock_directconnect
+from dxtest import dx_client
 from functional.helpers import client_error
 
 OTHER = "111122223333"
@@ -25,9 +27,6 @@ def test_connection_loa_is_a_real_pdf(dx):
     client = dx.client()
     conn = client.create_connection(location="EqDC2", bandwidth="10Gbps", connectionName="loa-me")
     cid = conn["connectionId"]
-    # No LOA before AWS approves the request.
-    msg = client_error(client, client.describe_loa, connectionId=cid)
-    assert "requested" in msg
     after = wait_state(
         dx,
         lambda: client.describe_connections(connectionId=cid)["connections"][0],
@@ -114,3 +113,13 @@ def test_hosted_connection_has_no_loa(dx):
     customer.confirm_connection(connectionId=hosted["connectionId"])
     msg = client_error(customer, customer.describe_loa, connectionId=hosted["connectionId"])
     assert "hosted connection" in msg
+
+
+def test_no_loa_before_aws_approves_the_request():
+    # On the manual clock the connection stays ``requested`` until the clock moves.
+    with mock_directconnect(progress="manual"):
+        client = dx_client("http://dxlocal.invalid")
+        cid = client.create_connection(
+            location="EqDC2", bandwidth="10Gbps", connectionName="loa-early"
+        )["connectionId"]
+        assert "requested" in client_error(client, client.describe_loa, connectionId=cid)
