@@ -12,7 +12,7 @@ import pytest
 from dxlocal import spec
 from dxlocal.config import Settings
 from dxlocal.protocol import cbor
-from dxlocal.provider import _registry
+from dxlocal.provider import _registry, load_all
 from dxlocal.server import frontdoor
 from dxlocal.server.service import Service
 
@@ -34,6 +34,7 @@ def health(monkeypatch):
                             "eventTypeCode": "AWS_DIRECTCONNECT_MAINTENANCE_SCHEDULED",
                             "startTime": 1796126400.0, "asked": params}]}  # fmt: skip
 
+    load_all()  # the served providers register first; the test's handler then stands in
     monkeypatch.setitem(_registry._HANDLERS, ("health", "DescribeEvents"), describe_events)
     frontdoor.table.cache_clear()
     service = Service(Settings(state=":memory:"))
