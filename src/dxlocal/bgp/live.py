@@ -9,8 +9,9 @@
 The bridge depends on two ports, given by the composition root (``dxlocal.compose``):
 ``RouteSource`` (what AWS announces on each VIF, and how many prefixes a session may
 accept) and ``StatusApplier`` (write a session's status onto its peer and VIF). Besides
-them it knows the unit of work (``core/work.py``) and the settings; it imports no provider
-or server code.
+them it knows the unit of work (``core/work.py``), whose clock stamps the routes sessions
+learn (so under ``--progress manual`` they agree with the API's other times), and the
+settings; it imports no provider or server code.
 
 Per BGP peer of every VIF in pending/available/down/testing (peers deleting or deleted get
 none) one session, one address family each as Direct Connect does: local address the
@@ -121,7 +122,7 @@ class LiveBgp:
         self.work = work
         self.route_source = routes
         self.apply_status = apply_status
-        self.speaker = Speaker(self._on_change)
+        self.speaker = Speaker(self._on_change, wall=work.clock.now)
         self.speaker.on_routes = self._on_routes
         self.site_link: dict[str, str] = {}  # SiteLink VIF id -> its Direct Connect gateway
         self.plumbing: Plumbing | None = None
@@ -173,7 +174,7 @@ class LiveBgp:
             self.plumbing = None
         # Ready to start again (a lease lost and won back): a fresh speaker, and the next
         # start reconciles every VIF.
-        self.speaker = Speaker(self._on_change)
+        self.speaker = Speaker(self._on_change, wall=self.work.clock.now)
         self.speaker.on_routes = self._on_routes
         self._task = self._flush_task = None
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .wire import Attributes, Origin, Update
@@ -38,7 +39,7 @@ class Route:
     origin: int
     communities: tuple[int, ...] = ()
     med: int | None = None
-    installed: float = field(default=0.0, compare=False)  # epoch seconds, when learned
+    installed: float = field(default=0.0, compare=False)  # clock seconds, when learned
 
     def to_dict(self) -> dict:
         out = {
@@ -56,8 +57,10 @@ class Route:
 
 
 class AdjRibIn:
-    def __init__(self, local_asn: int) -> None:
+    def __init__(self, local_asn: int, now: Callable[[], float] | None = None) -> None:
         self.local_asn = local_asn
+        # What stamps a route's install time: dxlocal's clock under ``serve --bgp live``.
+        self.now = now or time.time
         self.routes: dict[Network, Route] = {}
         self.dropped_own_as = 0  # paths refused because they carry our ASN
         self.end_of_rib: set[tuple[int, int]] = set()
@@ -94,7 +97,7 @@ class AdjRibIn:
             self.dropped_own_as += len(nets)
             return
         origin = a.origin if a.origin is not None else Origin.INCOMPLETE
-        now = time.time()
+        now = self.now()
         for net in nets:
             self.stale.discard(net)
             old = self.routes.get(net)

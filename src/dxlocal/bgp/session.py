@@ -140,6 +140,7 @@ class Session:
         *,
         dial: Dial | None = None,
         clock: Clock | None = None,
+        wall: Callable[[], float] | None = None,
     ) -> None:
         self.on_routes: Callable[[str], None] | None = None  # Adj-RIB-In changed
         if dial is None:
@@ -153,7 +154,7 @@ class Session:
         self.local_id = router_id_for(spec)
         self._clock: Clock = clock or MonotonicClock()
         self.fsm = Fsm(now=self._clock.now)
-        self.rib_in = AdjRibIn(spec.local_asn)
+        self.rib_in = AdjRibIn(spec.local_asn, wall)
         self.rib_out = AdjRibOut()
         self.hold_time: int | None = None
         self.last_error = ""

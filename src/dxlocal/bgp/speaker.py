@@ -144,8 +144,10 @@ class Speaker:
         *,
         netns: str | None = None,
         trace: Trace | None = None,
+        wall: Callable[[], float] | None = None,
     ) -> None:
         self._on_change: OnChange | None = on_change
+        self.wall = wall  # stamps learned routes (AdjRibIn); the wall clock when None
         self.on_routes: Callable[[str], None] | None = None  # a session's accepted routes changed
         self.netns = netns
         self._trace = trace
@@ -258,7 +260,7 @@ class Speaker:
     async def _add(self, spec: PeerSpec) -> None:
         netns = spec.netns or self.netns
         sockets = self._factory(netns)
-        session = Session(spec, sockets, self._on_change, self._trace)
+        session = Session(spec, sockets, self._on_change, self._trace, wall=self.wall)
         session.on_routes = self.on_routes
         self._sessions[spec.key] = session
         lkey = self._listener_key(spec)
