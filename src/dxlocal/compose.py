@@ -6,6 +6,7 @@
                              apply_status=provider.bgp_sessions.StatusWriter(clock))
            ├─ service.use_live_routes(bridge.routes)   (the API reads the sessions' routes)
            ├─ service.control.mount(lab_routes.routes(bridge))   (/_dxlocal/lab, /bgp/sessions)
+           ├─ TrafficSampler(bridge, …)   the lab's counters -> CloudWatch traffic metrics
            └─ a shared store (PostgreSQL): the bridge runs under a lease (store/lease.py),
               on one server at a time
 
@@ -38,6 +39,9 @@ def build(settings: Settings) -> tuple[Service, list[Any]]:
         )
         service.use_live_routes(bridge.routes)
         service.control.mount(lab_routes.routes(bridge))
+        from dxlocal.bgp.traffic import TrafficSampler
+
+        sampler = TrafficSampler(bridge, service.work, service.clock.now, settings.traffic_sample)
         if service.store.shared:
             # Several servers on one store: the lease holder runs the speaker, and re-reads
             # every VIF each second, so VIFs changed through other servers reach it
@@ -48,6 +52,7 @@ def build(settings: Settings) -> tuple[Service, list[Any]]:
             companions.append(Leased(service.store, "live-bgp", bridge, refresh=refresh))
         else:
             companions.append(bridge)
+        companions.append(sampler)  # samples whatever the bridge has attached
     return service, companions
 
 

@@ -38,6 +38,8 @@ class Settings:
     bgp_hold_time: int = 90
     bgp_connect_retry: float = 2.0
     bgp_loopback_port: int = 11790
+    # Seconds between two readings of the lab's traffic counters (bgp/traffic.py).
+    traffic_sample: float = 30.0
     # Deleted VIFs stay visible this long (DescribeVirtualInterfaces doc: 15 minutes).
     deleted_retention: float = 900.0
     max_body: int = 1024 * 1024
@@ -80,6 +82,7 @@ _ENV = {
     "bgp_hold_time": int,
     "bgp_connect_retry": float,
     "bgp_loopback_port": int,
+    "traffic_sample": float,
     "deleted_retention": float,
     "max_body": int,
     "ec2_endpoint": str,

@@ -295,3 +295,20 @@ class Plumbing:
             att = self.attached.pop(vif_id)
             if att.created and not any(a.netns == att.netns for a in self.attached.values()):
                 del_netns(att.netns)
+
+
+def counters(netns: str) -> dict[str, tuple[int, int, int, int, int]]:
+    """Interface name -> (ifindex, rx bytes, tx bytes, rx packets, tx packets) in ``netns``,
+    the kernel's 64-bit counters (``ip -s -j link show``), one process for every interface."""
+    out: dict[str, tuple[int, int, int, int, int]] = {}
+    for item in json.loads(ip("-s", "-j", "link", "show", netns=netns) or "[]"):
+        stats = item.get("stats64") or item.get("stats") or {}
+        rx, tx = stats.get("rx", {}), stats.get("tx", {})
+        out[item["ifname"]] = (
+            int(item.get("ifindex", 0)),
+            int(rx.get("bytes", 0)),
+            int(tx.get("bytes", 0)),
+            int(rx.get("packets", 0)),
+            int(tx.get("packets", 0)),
+        )
+    return out

@@ -30,6 +30,13 @@ def add_arguments(serve: argparse.ArgumentParser) -> None:
         help="a scenario (JSON, or YAML when PyYAML is installed) applied through the API at start",
     )
     serve.add_argument(
+        "--traffic-sample",
+        metavar="SECONDS",
+        type=float,
+        default=None,
+        help="seconds between readings of the lab's traffic counters (default 30; --bgp live)",
+    )
+    serve.add_argument(
         "--ec2-endpoint",
         metavar="URL",
         default=None,
@@ -48,7 +55,8 @@ def overrides(args: argparse.Namespace) -> dict[str, Any]:
     quotas: dict[str, int] = {}
     for item in args.quota:
         quotas.update(item)
-    return {"quotas": quotas, "ec2_endpoint": args.ec2_endpoint}
+    return {"quotas": quotas, "ec2_endpoint": args.ec2_endpoint,
+            "traffic_sample": args.traffic_sample}  # fmt: skip
 
 
 def start(args: argparse.Namespace) -> None:

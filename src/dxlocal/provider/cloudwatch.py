@@ -9,7 +9,8 @@ lists them. Direct Connect publishes a data point every 30 seconds; here each me
 sampled every ``SAMPLE`` seconds of dxlocal's clock from the connection's life as the event
 log tells it (core/events.py): ``ConnectionState`` is 1 while the connection is
 ``available`` and 0 otherwise, the light levels fall to ``DARK`` dBm while it is not, and
-traffic and error counts are 0 (nothing carries traffic in simulation). Other namespaces
+error counts are 0. Traffic (``…Bps…``/``…Pps…``) is what the live lab measured on the VIF's
+interfaces while a namespace was attached (core/traffic.py), 0 otherwise. Other namespaces
 hold no metrics.
 """
 
@@ -19,7 +20,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from dxlocal.core import events, lifecycle
+from dxlocal.core import events, lifecycle, traffic
 from dxlocal.core.context import RequestContext
 from dxlocal.core.errors import ApiError
 from dxlocal.provider._registry import operation
@@ -48,6 +49,7 @@ VIF_METRICS = {
 }
 STATS = ("Average", "Minimum", "Maximum", "Sum", "SampleCount")
 Metric = dict[str, Any]
+Sample = tuple[float, float]  # (time on dxlocal's clock, value)
 
 
 class InvalidParameterValue(ApiError):
@@ -162,21 +164,37 @@ def _same_dims(have: list[dict[str, str]], asked: list[dict[str, Any]]) -> bool:
     return {(d["Name"], d["Value"]) for d in have} == {(d["Name"], d.get("Value")) for d in asked}
 
 
+def _points(ctx: RequestContext, metric: Metric, start: float, end: float) -> list[Sample]:
+    """The metric's data points from ``start`` to before ``end``, oldest first."""
+    born, value = _sampler(ctx, metric)
+    end = min(end, ctx.now + 1e-9)
+    grid = []
+    t = math.ceil(max(start, born) / SAMPLE) * SAMPLE
+    while t < end:
+        grid.append(t)
+        t += SAMPLE
+    name = metric["MetricName"]
+    if name not in traffic.FIELDS:
+        return [(t, value(t)) for t in grid]
+    dims = {d["Name"]: d["Value"] for d in metric["Dimensions"]}
+    if name in traffic.VIF_FIELDS:
+        one = ctx.tx.get(traffic.KIND, dims["VirtualInterfaceId"])
+        series = [one] if one else []
+    else:
+        series = ctx.tx.list(traffic.KIND, parent=dims["ConnectionId"])
+    _, measured = traffic.samples(series, name, grid)
+    return [(t, v) for t, v in measured if start <= t < end]
+
+
 def _buckets(
     ctx: RequestContext, metric: Metric, start: float, end: float, period: int
 ) -> list[tuple[float, list[float]]]:
     """``(bucket start, samples)`` for every period holding data, oldest first."""
     if not metric:
         return []
-    born, value = _sampler(ctx, metric)
-    end = min(end, ctx.now + 1e-9)
-    first = max(start, born)
-    t = math.ceil(first / SAMPLE) * SAMPLE
     out: dict[float, list[float]] = {}
-    while t < end:
-        bucket = start + (t - start) // period * period
-        out.setdefault(bucket, []).append(value(t))
-        t += SAMPLE
+    for t, v in _points(ctx, metric, start, end):
+        out.setdefault(start + (t - start) // period * period, []).append(v)
     return sorted(out.items())
 
 
