@@ -1,7 +1,7 @@
 """CloudWatch's AWS/DX traffic metrics read through boto3 from ``dxlocal serve --bgp live``: a
 known UDP blast from the customer's namespace to the Amazon address shows up as Ingress on
-the VIF and its connection, matching the kernel's own counters; a VIF with no namespace reads
-0 (docs/failures.md#traffic)."""
+the VIF and its connection, one half as large the other way as Egress, each matching the
+kernel's own counters; a VIF with no namespace reads 0 (docs/failures.md#traffic)."""
 
 from __future__ import annotations
 
@@ -64,13 +64,14 @@ def totals(cloudwatch: Any, metric: str, dims: dict[str, str], start: float) -> 
     return result["Values"]
 
 
-def test_udp_blast_shows_as_ingress_matching_the_counters(server: LiveBgpServer) -> None:
+def test_udp_blasts_show_as_ingress_and_egress_matching_the_counters(server: LiveBgpServer) -> None:
     idle = server.make_vif(families=("ipv4",), vlan=102)  # never attached
     vif = server.make_vif(families=("ipv4",), vlan=101)
     vif_id, cid = vif["virtualInterfaceId"], vif["connectionId"]
     ns = server.new_netns("traffic")
     server.cli("attach", vif_id, "--netns", ns)
     amazon = str(ipaddress.ip_interface(vif["bgpPeers"][0]["amazonAddress"]).ip)
+    customer = str(ipaddress.ip_interface(vif["bgpPeers"][0]["customerAddress"]).ip)
     blast(ns, amazon, count=1)  # the neighbour (ARP) resolved before anything is counted
     dev = f"dxa{vif_id[-7:]}"
     sub = next(n for n in (f"{dev}.101", dev) if sh("ip", "-n", server.aws_ns, "link", "show",
@@ -79,14 +80,18 @@ def test_udp_blast_shows_as_ingress_matching_the_counters(server: LiveBgpServer)
 
     start = time.time()
     before_vif, before_port = counters(server.aws_ns, sub), counters(server.aws_ns, dev)
-    blast(ns, amazon)
+    blast(ns, amazon)  # customer -> AWS: Ingress
+    blast(server.aws_ns, customer, count=COUNT // 2)  # AWS -> customer: Egress
     time.sleep(0.3)
     after_vif, after_port = counters(server.aws_ns, sub), counters(server.aws_ns, dev)
     time.sleep(2.5 * SAMPLE)  # a reading after the blast has been filed
-    in_bytes = after_vif[0] - before_vif[0]
-    in_packets = after_vif[2] - before_vif[2]
-    port_bytes = after_port[0] - before_port[0]
-    assert COUNT * (SIZE + 28) <= in_bytes <= COUNT * (SIZE + 46) + 5000  # the kernel agrees
+    in_bytes, out_bytes, in_packets, out_packets = (
+        a - b for a, b in zip(after_vif, before_vif, strict=True)
+    )
+    port_in_bytes, port_out_bytes = after_port[0] - before_port[0], after_port[1] - before_port[1]
+    # the kernel saw what was sent (plus a few ICMP errors each way)
+    assert COUNT * (SIZE + 28) <= in_bytes <= COUNT * (SIZE + 46) + 5000
+    assert COUNT // 2 * (SIZE + 28) <= out_bytes <= COUNT // 2 * (SIZE + 46) + 5000
 
     cloudwatch = boto3.client("cloudwatch", endpoint_url=server.url, region_name="us-east-1",
                               aws_access_key_id=ACCOUNT, aws_secret_access_key="secret")  # fmt: skip
@@ -95,11 +100,16 @@ def test_udp_blast_shows_as_ingress_matching_the_counters(server: LiveBgpServer)
     bits_in = sum(totals(cloudwatch, "VirtualInterfaceBpsIngress", dims, start - 1)) * SAMPLE
     bits_out = sum(totals(cloudwatch, "VirtualInterfaceBpsEgress", dims, start - 1)) * SAMPLE
     packets_in = sum(totals(cloudwatch, "VirtualInterfacePpsIngress", dims, start - 1)) * SAMPLE
-    port_in = sum(totals(cloudwatch, "ConnectionBpsIngress", {"ConnectionId": cid}, start - 1))
+    packets_out = sum(totals(cloudwatch, "VirtualInterfacePpsEgress", dims, start - 1)) * SAMPLE
+    port = {"ConnectionId": cid}
+    port_in = sum(totals(cloudwatch, "ConnectionBpsIngress", port, start - 1)) * SAMPLE
+    port_out = sum(totals(cloudwatch, "ConnectionBpsEgress", port, start - 1)) * SAMPLE
     assert bits_in == pytest.approx(8 * in_bytes, rel=0.15)
+    assert bits_out == pytest.approx(8 * out_bytes, rel=0.15)
     assert packets_in == pytest.approx(in_packets, rel=0.15)
-    assert port_in * SAMPLE == pytest.approx(8 * port_bytes, rel=0.15)
-    assert bits_out < 0.1 * bits_in  # nothing answers but a few ICMP errors: Egress stays low
+    assert packets_out == pytest.approx(out_packets, rel=0.15)
+    assert port_in == pytest.approx(8 * port_in_bytes, rel=0.15)
+    assert port_out == pytest.approx(8 * port_out_bytes, rel=0.15)
 
     listed = cloudwatch.list_metrics(Namespace="AWS/DX", MetricName="VirtualInterfaceBpsIngress")
     assert {"Name": "VirtualInterfaceId", "Value": vif_id} in [
