@@ -38,8 +38,10 @@ def test_an_interface_made_anew_counts_from_zero() -> None:
     assert traffic.counted(old, remade) == (40, 0, 1, 0)
 
 
-def point(t0: float, t1: float, vif_rx: int = 0, vif_tx: int = 0, port_rx: int = 0) -> list[float]:
-    seconds = t1 - t0
+def point(
+    t0: float, t1: float, vif_rx: int = 0, vif_tx: int = 0, port_rx: int = 0, seconds: float = 0
+) -> list[float]:
+    seconds = seconds or t1 - t0
     vif = ((3, 0, 0, 0, 0), (3, vif_rx, vif_tx, vif_rx // 100, vif_tx // 100))
     port = ((2, 0, 0, 0, 0), (2, port_rx, 0, port_rx // 100, 0))
     return traffic.measure(t0, t1, seconds, vif, port)
@@ -76,6 +78,16 @@ def test_zero_where_nothing_was_measured_and_connection_sums_its_vifs() -> None:
     assert values == [(30, 0), (60, 0), (90, 800), (120, 2400), (150, 0)]
     _, later = traffic.samples([{**a, "since": 90}], "ConnectionBpsIngress", grid)
     assert later == [(120, 1600), (150, 0)]  # what came before since is unknown
+
+
+def test_points_of_a_clock_held_still_stay_apart() -> None:
+    # Readings a second apart (monotonic clock) while dxlocal's clock stays at 60.
+    a = {"points": [point(60, 60, port_rx=300, seconds=1), point(60, 60, port_rx=600, seconds=1)]}
+    b = {"points": [point(60, 60, port_rx=300, seconds=1)]}
+    _, values = traffic.samples([a, b], "ConnectionPpsIngress", [60.0])
+    assert values == [(60, 0), (60, 6), (60, 6)]  # 3 + 3, then 6 + nothing; grid 60 uncovered
+    _, values = traffic.samples([a], "ConnectionBpsIngress", [])
+    assert values == [(60, 2400), (60, 4800)]
 
 
 @pytest.fixture

@@ -84,16 +84,21 @@ def samples(
     VIF's of a connection, summed by interval): each measured point at its end time, and 0 at
     each time of ``grid`` (dxlocal's 30-second sampling) that no measurement covers, so a VIF
     with no lab attached reads 0. Nothing before ``since``: what was dropped is unknown."""
-    summed: dict[tuple[float, float], float] = {}
+    # One reading files a point for every attached VIF with the same interval: a connection's
+    # VIFs add up by interval. Points of one series sharing an interval (dxlocal's clock held
+    # still, --progress manual) stay apart: n-th with n-th.
+    summed: dict[tuple[float, float, int], float] = {}
     since = -float("inf")
     for one in series:
         if one.get("since") is not None:
             since = max(since, one["since"])
+        seen: dict[tuple[float, float], int] = {}
         for p in one.get("points", []):
-            summed[(p[0], p[1])] = summed.get((p[0], p[1]), 0.0) + rate(p, name)
-    spans = sorted(summed, key=lambda span: span[1])
+            n = seen[(p[0], p[1])] = seen.get((p[0], p[1]), -1) + 1
+            summed[(p[0], p[1], n)] = summed.get((p[0], p[1], n), 0.0) + rate(p, name)
+    spans = sorted({(t0, t1) for t0, t1, _ in summed}, key=lambda span: span[1])
     ends = [t1 for _, t1 in spans]
-    out = [(t1, value) for (_, t1), value in summed.items() if t1 > since]
+    out = [(t1, value) for (_, t1, _), value in summed.items() if t1 > since]
     out += [(g, 0.0) for g in grid if g > since and not _covered(spans, ends, g)]
     return since, sorted(out)
 
