@@ -215,7 +215,26 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def profile(pid: int, out: str | None, name: str, seconds: int) -> subprocess.Popen | None:
+    """py-spy sampling the server (``--profile DIR``), raw stacks folded per line."""
+    spy = shutil.which("py-spy", path=str(Path(PYTHON).parent)) or shutil.which("py-spy")
+    if out is None or spy is None:
+        return None
+    Path(out).mkdir(parents=True, exist_ok=True)
+    argv = [spy, "record", "-p", str(pid), "-d", str(seconds), "-r", "200", "-f", "raw",
+            "--nonblocking", "-o", str(Path(out) / f"{name}.txt")]  # fmt: skip
+    return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def server_cpu(pid: int, seconds: float) -> float:
+    """The process's CPU over ``seconds``, in % of a core."""
+    c0, w0 = cpu_seconds(pid), time.monotonic()
+    time.sleep(seconds)
+    return (cpu_seconds(pid) - c0) / (time.monotonic() - w0) * 100
+
+
 def main(args: argparse.Namespace) -> int:
+    load0 = os.getloadavg()
     work = Path(tempfile.mkdtemp(prefix="dxlocal-bgp-scale-"))
     port, base = free_port(), 30000
     argv = [PYTHON, "-m", "dxlocal.cli", "serve", "--port", str(port), "--state",
@@ -225,6 +244,7 @@ def main(args: argparse.Namespace) -> int:
     log = open(work / "server.log", "wb")  # noqa: SIM115 - closed at the end
     server = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, preexec_fn=_pinned(0))
     customers: subprocess.Popen | None = None
+    final: dict = {}
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -278,8 +298,10 @@ def main(args: argparse.Namespace) -> int:
                 break
             time.sleep(0.5)
         print(f"accepted routes held by the speaker: {held} of {want}", flush=True)
+        bgp_cpu = server_cpu(server.pid, 5)
         bfd_up = 0
         if args.bfd:
+            customers.send_signal(signal.SIGUSR1)  # BFD on: every customer starts it
             deadline = time.monotonic() + 60
             while (bfd_up := sum(s["bfd"]["state"] == "Up" for s in
                                  api.control("GET", "/bgp/sessions")["sessions"])) < len(plan):  # fmt: skip
@@ -287,16 +309,23 @@ def main(args: argparse.Namespace) -> int:
                     break
                 time.sleep(0.5)
             print(f"BFD sessions Up on the speaker: {bfd_up} of {len(plan)}", flush=True)
-        c0, w0 = cpu_seconds(server.pid), time.monotonic()
-        time.sleep(5)
-        quiet_cpu = (cpu_seconds(server.pid) - c0) / (time.monotonic() - w0) * 100
+            time.sleep(2)  # past the Poll Sequences of the last ones
+        spy = profile(server.pid, args.profile, "quiet", 5)
+        quiet_cpu = server_cpu(server.pid, 5)
+        if spy is not None:
+            spy.wait(30)
+        spy = profile(server.pid, args.profile, "loaded", args.duration)
         loaded_runs = [load() for _ in range(args.rounds)]
+        if spy is not None:
+            spy.wait(30)
         print(f"API with sessions up: {[round(r) for r, _ in loaded_runs]} req/s", flush=True)
         tables = [] if args.no_routes else route_tables(api, pairs, plan)
         sessions = api.control("GET", "/bgp/sessions")
         still_up = sessions["up"]
         bfd_ended = sum("6/10" in (s.get("lastError") or "") for s in sessions["sessions"])
         why = statistics_of(s["bfd"].get("lastDownReason") for s in sessions["sessions"])
+        gap = max((s["bfd"].get("maxRxGapMs", 0) for s in sessions["sessions"]), default=0)
+        late = max((s["bfd"].get("maxTxLateMs", 0) for s in sessions["sessions"]), default=0)
         api_up = sum(
             p["bgpStatus"] == "up"
             for account in sorted({a for a, _ in pairs})
@@ -306,6 +335,7 @@ def main(args: argparse.Namespace) -> int:
         # Idle again once the customers are gone: neighbours on a shared machine make single
         # runs noisy, so idle is the median of runs before and after the loaded ones.
         customers.send_signal(signal.SIGTERM)
+        final = json.loads(customers.stdout.readline() or "{}")
         customers.wait(30)
         while api.control("GET", "/bgp/sessions")["up"]:
             time.sleep(0.2)
@@ -331,12 +361,21 @@ def main(args: argparse.Namespace) -> int:
             f"| API with {still_up} sessions up (median of {len(loaded_runs)} runs) | "
             f"{loaded_rate:.0f} req/s ({ratio:.0%} of idle) |",
             f"| server CPU with {still_up} sessions up, no API load | {quiet_cpu:.1f} % of a core |",
+            f"| load average at the start / end | {load0[0]:.1f} / {os.getloadavg()[0]:.1f} |",
         ]
         if args.bfd:
             lines.insert(4, f"| BFD sessions Up (300 ms x 3, speaker's view) | {bfd_up} |")
             lines.insert(
                 5, f"| sessions ended by BFD Down during the run (why: {why}) | {bfd_ended} |"
             )
+            lines[-1:-1] = [
+                f"| server CPU, the same sessions before BFD started | {bgp_cpu:.1f} % of a core |",
+                f"| BFD downs seen by the customers | {final.get('bfd_down')} |",
+                f"| longest wait for a packet while Up: speaker / customers | {gap} / "
+                f"{final.get('bfd_max_rx_gap_ms')} ms |",
+                f"| latest periodic packet past its time: speaker / customers | {late} / "
+                f"{final.get('bfd_max_tx_late_ms')} ms |",
+            ]
         for vgw, ms, size, ok_entry in tables:
             lines.append(f"| GET /_dxlocal/route-tables/{vgw} ({size} prefixes, shared entry "
                          f"{'right' if ok_entry else 'WRONG'}) | {ms:.0f} ms |")  # fmt: skip
@@ -344,7 +383,8 @@ def main(args: argparse.Namespace) -> int:
         ok = (still_up >= args.sessions and api_up >= args.sessions and ratio >= 0.5
               and p99 < 1000 and idle_bad == loaded_bad == 0
               and all(t[3] for t in tables) and (args.no_routes or held >= want)
-              and (not args.bfd or (bfd_up >= args.sessions and ratio >= 0.8)))  # fmt: skip
+              and (not args.bfd or (bfd_up >= args.sessions and ratio >= 0.8 and bfd_ended == 0
+                                    and final.get("bfd_down") == 0)))  # fmt: skip
         print("targets met" if ok else "TARGET MISSED", flush=True)
         return 0 if ok else 1
     finally:
@@ -364,47 +404,76 @@ def main(args: argparse.Namespace) -> int:
 
 
 # -- the load tool: N customer routers in one asyncio process -----------------------------------
-async def _bfd_customer(p: dict, discr: int, stats: dict) -> None:
-    """One customer's BFD session: active role, 300 ms x 3 (RFC 5880/5881)."""
-    import random
+class _BfdCustomers:
+    """Every customer's BFD (RFC 5880/5881), active role, 300 ms x 3, as lean as the speaker's:
+    one socket per customer address (the speaker sends to its port 3784), packets handed to
+    ``bfd.Session`` as bytes (a repeat is a comparison), one timer wheel for all sessions."""
 
-    from dxlocal.bgp import bfd
+    def __init__(self, stats: dict) -> None:
+        from dxlocal.bgp.bfd_timers import Timers
 
-    loop = asyncio.get_running_loop()
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, bfd.TTL)
-    sock.setblocking(False)
-    sock.bind((p["customer"], bfd.PORT))
-    session = bfd.Session(discr, rng=random.Random(discr))
-    session.active, session.next_tx = True, loop.time()
-    was_up = False
+        self.loop = asyncio.get_running_loop()
+        self.timers = Timers(self.loop, self._fire)  # type: ignore[arg-type]
+        self.stats = stats
+        self.all: list = []
 
-    def readable() -> None:
-        nonlocal was_up
-        while True:
-            try:
-                data = sock.recv(128)
-            except BlockingIOError:
-                break
-            session.receive(bfd.Packet.decode(data), loop.time())
+    def add(self, p: dict, discr: int) -> None:
+        from dxlocal.bgp import bfd
+
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, bfd.TTL)
+        sock.setblocking(False)
+        sock.bind((p["customer"], bfd.PORT))
+        c = _BfdCustomer(sock, (p["amazon"], bfd.PORT), bfd.Session(discr))
+        c.session.active, c.session.next_tx = True, self.loop.time()
+        self.all.append(c)
+        self.loop.add_reader(sock.fileno(), self._readable, c)
+        self.timers.schedule(c, self.loop.time())
+
+    def _readable(self, c: _BfdCustomer) -> bool:
+        try:
+            data = c.sock.recv(128)
+        except BlockingIOError:
+            return False
+        now = self.loop.time()
+        session = c.session
+        self._count(session.receive_bytes(data, now))
         if session.send_final:
-            sock.sendto(session.packet(loop.time()).encode(), (p["amazon"], bfd.PORT))
-        up = session.state is bfd.State.UP
-        stats["bfd_up"] += up - was_up
-        was_up = up
+            c.sock.sendto(session.packet_bytes(now), c.dest)
+        self.timers.schedule(c, session.next_deadline())
+        return True
 
-    loop.add_reader(sock.fileno(), readable)
-    try:
-        while True:
-            now = loop.time()
-            session.expire(now)
-            session.active = True  # keep speaking even after a detection timeout
-            if session.next_tx is None or now >= session.next_tx:
-                sock.sendto(session.packet(now).encode(), (p["amazon"], bfd.PORT))
-            await asyncio.sleep(max(0.01, (session.next_deadline() or now + 0.3) - loop.time()))
-    finally:
-        loop.remove_reader(sock.fileno())
-        sock.close()
+    def _fire(self, c: _BfdCustomer, now: float) -> None:
+        session = c.session
+        if session.detect_deadline is not None and now >= session.detect_deadline:
+            while self._readable(c):  # queued packets first, as the speaker does
+                pass
+        self._count(session.expire(now))
+        if not session.active:  # keep speaking after a detection timeout
+            session.active, session.next_tx = True, now
+        if now >= session.next_tx:  # type: ignore[operator]
+            c.sock.sendto(session.packet_bytes(now), c.dest)
+        self.timers.schedule(c, session.next_deadline())
+
+    def _count(self, change) -> None:  # type: ignore[no-untyped-def]
+        if change is None:
+            return
+        from dxlocal.bgp import bfd
+
+        self.stats["bfd_up"] += (change.new is bfd.State.UP) - (change.old is bfd.State.UP)
+        if change.old is bfd.State.UP:
+            self.stats["bfd_down"] += 1
+
+    def report(self) -> dict:
+        late = max((c.session.max_tx_late for c in self.all), default=0)
+        gap = max((c.session.max_rx_gap for c in self.all), default=0)
+        return {"bfd_max_tx_late_ms": round(late * 1000), "bfd_max_rx_gap_ms": round(gap * 1000)}
+
+
+class _BfdCustomer:
+    def __init__(self, sock: socket.socket, dest: tuple[str, int], session) -> None:  # type: ignore[no-untyped-def]
+        self.sock, self.dest, self.session = sock, dest, session
+        self.slot: int | None = None
 
 
 async def _customer(p: dict, hold: int, setup: list[float], stats: dict) -> None:
@@ -485,7 +554,7 @@ async def _customer(p: dict, hold: int, setup: list[float], stats: dict) -> None
 
 async def _customers(plan: list[dict], hold: int, ramp_ms: float) -> None:
     setup: list[float] = []
-    stats = {"retries": 0, "bfd_up": 0}
+    stats = {"retries": 0, "bfd_up": 0, "bfd_down": 0}
     tasks = []
     for p in plan:
         tasks.append(asyncio.get_running_loop().create_task(_customer(p, hold, setup, stats)))
@@ -497,17 +566,26 @@ async def _customers(plan: list[dict], hold: int, ramp_ms: float) -> None:
             print(json.dumps({"error": repr(failed[0].exception())}), flush=True)
             return
         await asyncio.sleep(0.1)
+    loop = asyncio.get_running_loop()
+    stop, go = asyncio.Event(), asyncio.Event()
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    loop.add_signal_handler(signal.SIGUSR1, go.set)
     print(json.dumps({"established": len(setup), "setup_ms": setup, **stats}), flush=True)
-    # BFD starts once every session is up, one customer every ramp_ms (a router brings BFD
-    # up with its session; starting 1,000 at once while the handshakes run would measure
-    # the ramp, not the steady state).
-    for i, p in enumerate(plan):
-        if p.get("bfd"):
-            tasks.append(asyncio.get_running_loop().create_task(_bfd_customer(p, i + 1, stats)))
+    bfd = None
+    if any(p.get("bfd") for p in plan):
+        # BFD starts on SIGUSR1 (the server's CPU is measured first without it), one customer
+        # every ramp_ms (a router brings BFD up with its session; 1,000 at once would measure
+        # the ramp, not the steady state).
+        await asyncio.wait([loop.create_task(go.wait()), loop.create_task(stop.wait())],
+                           return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
+        bfd = _BfdCustomers(stats)
+        for i, p in enumerate(plan):
+            if stop.is_set():
+                break
+            bfd.add(p, i + 1)
             await asyncio.sleep(ramp_ms / 1000)
-    stop = asyncio.Event()
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     await stop.wait()
+    print(json.dumps({**stats, **(bfd.report() if bfd else {})}), flush=True)
 
 
 def customers_main(args: argparse.Namespace) -> int:
@@ -534,5 +612,6 @@ if __name__ == "__main__":
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     parser.add_argument("--no-routes", action="store_true", help="customers announce nothing")
     parser.add_argument("--bfd", action="store_true", help="customers run BFD, 300 ms x 3")
+    parser.add_argument("--profile", metavar="DIR", help="py-spy the server into DIR")
     ns = parser.parse_args()
     sys.exit(customers_main(ns) if ns.mode == "customers" else main(ns))

@@ -15,6 +15,11 @@ Choices where the RFC leaves room (docs/bfd.md):
   packet with the A, D or M bit set is discarded, Required Min Echo RX Interval is 0.
 * While not Up the desired transmit interval is 1 s (§6.8.3); on Up it drops to 300 ms and a
   Poll Sequence announces the change.
+
+Steady state is cheap: an Up session keeps the bytes of the last packet it processed without
+a change and, when the next one is identical (the usual case, RFC 5880 §6.8.7 packets repeat
+until something changes), only moves its detection deadline; it also keeps its own encoded
+packet until a field of it changes (``receive_bytes`` and ``packet_bytes``).
 """
 
 from __future__ import annotations
@@ -185,7 +190,14 @@ class Session:
         self.next_tx: float | None = None
         self.up_count = 0
         self.last_down_reason = ""
+        self.last_rx: float | None = None
+        self.max_rx_gap = 0.0  # longest wait between two identical packets while Up
+        self.max_tx_late = 0.0  # worst delay of a periodic packet past its time
         self._rng = rng or random.Random()
+        self._rx_same: bytes | None = None  # the last packet received that changed nothing
+        self._detect = 0.0  # detection_time, as of that packet
+        self._tx_key: tuple | None = None  # the fields _tx_bytes was encoded from
+        self._tx_bytes = b""
 
     # -- timers ---------------------------------------------------------------------------
     @property
@@ -201,13 +213,38 @@ class Session:
 
     def _jittered(self) -> float:
         """§6.8.7: 75-100 % of the interval (75-90 % with a multiplier of 1)."""
-        top = 0.9 if self.detect_mult == 1 else 1.0
-        return self.tx_interval * self._rng.uniform(0.75, top)
+        span = 0.15 if self.detect_mult == 1 else 0.25
+        interval = max(self.desired_min_tx, self.remote_min_rx)  # tx_interval
+        return interval * (0.75 + span * self._rng.random())
 
     def _schedule_tx(self, now: float) -> None:
         self.next_tx = now + self._jittered() if self.active else None
 
     # -- events ---------------------------------------------------------------------------
+    def repeated(self, data: bytes, now: float) -> bool:
+        """True, with the detection timer restarted and nothing else to do, when ``data``
+        repeats the last packet that changed nothing while Up (the steady state)."""
+        if data != self._rx_same:
+            return False
+        gap = now - self.last_rx  # type: ignore[operator]
+        if gap > self.max_rx_gap:
+            self.max_rx_gap = gap
+        self.last_rx = now
+        self.detect_deadline = now + self._detect
+        return True
+
+    def receive_bytes(self, data: bytes, now: float) -> Change | None:
+        """A control packet as received (``BadPacket`` if §6.8.6 discards it)."""
+        if self.repeated(data, now):
+            return None
+        pkt = Packet.decode(data)
+        state = self.state
+        change = self.receive(pkt, now)
+        if change is None and state is self.state is State.UP and not (pkt.poll or pkt.final):
+            self._rx_same = data
+            self._detect = self.detection_time
+        return change
+
     def receive(self, pkt: Packet, now: float) -> Change | None:
         """A control packet for this session (§6.8.6 from "If the Your Discriminator field
         is zero"); the caller sends ``packet()`` at once when ``reply_now`` is set after."""
@@ -217,6 +254,7 @@ class Session:
             return None
         if pkt.demand:
             return None  # no demand mode on our side: ignore such packets
+        self.last_rx = now
         self.remote_discr = pkt.my_discriminator
         self.remote_state = pkt.state
         self.remote_diag = pkt.diag
@@ -257,6 +295,7 @@ class Session:
         return None
 
     def _set(self, state: State, diag: Diag) -> Change:
+        self._rx_same = None
         old, self.state = self.state, state
         if state is not State.UP or old is not State.UP:
             self.local_diag = diag
@@ -279,6 +318,7 @@ class Session:
         if self.detect_deadline is None or now < self.detect_deadline:
             return None
         self.detect_deadline = None
+        self._rx_same = None
         change = None
         if self.state in (State.INIT, State.UP):
             change = self._set(State.DOWN, Diag.DETECTION_EXPIRED)
@@ -320,9 +360,26 @@ class Session:
             final=final,
         )
 
+    def packet_bytes(self, now: float) -> bytes:
+        """``packet(now).encode()``, from the bytes of the last packet when no field changed."""
+        if self.send_final:
+            return self.packet(now).encode()
+        key = (self.state, self.remote_discr, self.local_diag, self.desired_min_tx,
+               self.polling)  # fmt: skip
+        if key != self._tx_key:
+            self._tx_bytes = self.packet(now).encode()
+            self._tx_key = key
+            return self._tx_bytes
+        if self.next_tx is not None and now - self.next_tx > self.max_tx_late:
+            self.max_tx_late = now - self.next_tx
+        self._schedule_tx(now)
+        return self._tx_bytes
+
     def next_deadline(self) -> float | None:
-        times = [t for t in (self.next_tx, self.detect_deadline) if t is not None]
-        return min(times) if times else None
+        tx, detect = self.next_tx, self.detect_deadline
+        if tx is None or (detect is not None and detect < tx):
+            return detect
+        return tx
 
     def info(self) -> dict:
         return {
@@ -337,6 +394,8 @@ class Session:
             "detectionTimeMs": round(self.detection_time * 1000) if self.remote_mult else None,
             "upCount": self.up_count,
             "lastDownReason": self.last_down_reason,
+            "maxRxGapMs": round(self.max_rx_gap * 1000),
+            "maxTxLateMs": round(self.max_tx_late * 1000),
         }
 
 

@@ -4,8 +4,10 @@ An endpoint receives on ``address:3784`` and sends from one port of 49152-65535 
 its life (RFC 5881 §4), with TTL/hop limit 255; a received packet whose TTL/hop limit is not
 255 is dropped (§5), so only a directly connected router can reach it. Packets are matched
 to a peer by Your Discriminator, or while that is 0 by the source address (§6.3 of RFC
-5880). Each peer runs a ``bfd.Session`` on the event loop's clock with one timer armed for
-its next transmission or detection deadline.
+5880). Each peer runs a ``bfd.Session`` on the event loop's clock; the speaker's endpoints
+share one ``bfd_timers.Timers`` for every peer's next transmission and detection deadline.
+A received packet is read, checked (TTL) and handed to its session as bytes, so a repeated
+packet costs a comparison (``bfd.Session.receive_bytes``).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import struct
 from collections.abc import Callable, Iterator
 
 from . import bfd
+from .bfd_timers import Timers
 from .sockets import NetnsSockets, family_of
 
 log = logging.getLogger("dxlocal.bgp")
@@ -40,9 +43,10 @@ class Peer:
                  on_change: OnChange) -> None:  # fmt: skip
         self.endpoint = endpoint
         self.remote = remote
+        self.dest = (remote, bfd.PORT)
         self.session = session
         self.on_change = on_change
-        self.timer: asyncio.TimerHandle | None = None
+        self.slot: int | None = None  # bfd_timers.Item
 
     def info(self) -> dict:
         return self.session.info()
@@ -54,9 +58,17 @@ class Peer:
             self.endpoint._rearm(self)
 
 
+def fire(peer: Peer, now: float) -> None:
+    """``Timers`` callback: the peer's deadline has come."""
+    peer.endpoint._fire(peer, now)
+
+
 class BfdEndpoint:
-    def __init__(self, sockets: NetnsSockets, address: str, ids: Iterator[int]) -> None:
+    def __init__(self, sockets: NetnsSockets, address: str, ids: Iterator[int],
+                 timers: Timers | None = None) -> None:  # fmt: skip
         self.sockets = sockets
+        self.timers = timers
+        self._own_timers = timers is None
         self.address = address
         self.ids = ids
         self.peers: dict[str, Peer] = {}
@@ -65,6 +77,8 @@ class BfdEndpoint:
         self.tx: socket.socket | None = None
         self.dropped_ttl = 0
         self.dropped_bad = 0
+        self.received = 0  # packets handed to a session
+        self.sent = 0
         self._loop: asyncio.AbstractEventLoop | None = None
 
     @property
@@ -74,6 +88,8 @@ class BfdEndpoint:
     def start(self) -> None:
         """Bind both sockets (OSError when the address is not there yet)."""
         self._loop = asyncio.get_running_loop()
+        if self.timers is None:
+            self.timers = Timers(self._loop, fire)  # type: ignore[arg-type]
         family = family_of(self.address)
         rx = self.sockets.socket(family, socket.SOCK_DGRAM)
         tx = self.sockets.socket(family, socket.SOCK_DGRAM)
@@ -97,8 +113,10 @@ class BfdEndpoint:
 
     def close(self) -> None:
         for peer in self.peers.values():
-            if peer.timer is not None:
-                peer.timer.cancel()
+            peer.slot = None
+        if self._own_timers and self.timers is not None:
+            self.timers.close()
+            self.timers = None
         self.peers.clear()
         self.by_discr.clear()
         if self.rx is not None and self._loop is not None:
@@ -108,6 +126,9 @@ class BfdEndpoint:
                 sock.close()
         self.rx = self.tx = None
 
+    def counts(self) -> tuple[int, int]:
+        return self.received, self.sent
+
     def attach(self, remote: str, on_change: OnChange) -> Peer:
         session = bfd.Session(next(self.ids))
         peer = Peer(self, remote, session, on_change)
@@ -116,44 +137,56 @@ class BfdEndpoint:
         return peer
 
     def detach(self, peer: Peer) -> None:
-        if peer.timer is not None:
-            peer.timer.cancel()
+        peer.slot = None
         if self.peers.get(peer.remote) is peer:
             del self.peers[peer.remote]
         self.by_discr.pop(peer.session.local_discr, None)
 
     # -- receive ----------------------------------------------------------------------------
-    def _readable(self) -> None:
-        assert self.rx is not None
-        for _ in range(64):  # bounded: other sessions' timers must run too
-            try:
-                data, anc, _, addr = self.rx.recvmsg(128, socket.CMSG_SPACE(4))
-            except (BlockingIOError, InterruptedError):
-                return
-            except OSError as exc:
-                log.debug("bfd %s: receive failed: %s", self.address, exc)
-                return
-            if _ttl(anc) != bfd.TTL:
-                self.dropped_ttl += 1  # RFC 5881 §5: not from a directly connected system
-                continue
-            try:
-                pkt = bfd.Packet.decode(data)
-            except bfd.BadPacket as exc:
-                self.dropped_bad += 1
-                log.debug("bfd %s: dropped a packet from %s: %s", self.address, addr[0], exc)
-                continue
-            self._deliver(pkt, str(addr[0]).split("%")[0])
+    def _readable(self) -> bool:
+        """One datagram per call: the loop calls again while the socket has more (level
+        triggered), so the usual single packet costs no failed read. False when none."""
+        if self.rx is None:
+            return False
+        try:
+            data, anc, _, addr = self.rx.recvmsg(128, _ANC_SPACE)
+        except (BlockingIOError, InterruptedError):
+            return False
+        except OSError as exc:
+            log.debug("bfd %s: receive failed: %s", self.address, exc)
+            return False
+        self._handle(data, anc, addr)
+        return True
 
-    def _deliver(self, pkt: bfd.Packet, source: str) -> None:
-        if pkt.your_discriminator:
-            peer = self.by_discr.get(pkt.your_discriminator)
-        else:
-            peer = self.peers.get(source)
+    def _drain(self, limit: int = 256) -> None:
+        """Read what is queued: a packet that arrived while the loop was busy elsewhere
+        counts before a detection time is judged (the loop runs its timers before it polls)."""
+        for _ in range(limit):
+            if not self._readable():
+                return
+
+    def _handle(self, data: bytes, anc: list, addr: tuple) -> None:
+        if not (len(anc) == 1 and anc[0] in _TTL_255) and _ttl(anc) != bfd.TTL:
+            self.dropped_ttl += 1  # RFC 5881 §5: not from a directly connected system
+            return
+        if len(data) < bfd.LENGTH:
+            self.dropped_bad += 1
+            return
+        yours = _YOURS(data, 8)[0]
+        peer = self.by_discr.get(yours) if yours else self.peers.get(addr[0].split("%")[0])
         if peer is None:
             return
         session = peer.session
-        assert self._loop is not None
-        change = session.receive(pkt, self._loop.time())
+        self.received += 1
+        now = self._loop.time()  # type: ignore[union-attr]
+        if session.repeated(data, now):
+            return  # only the detection time moved: the timers need not know (bfd_timers)
+        try:
+            change = session.receive_bytes(data, now)
+        except bfd.BadPacket as exc:
+            self.dropped_bad += 1
+            log.debug("bfd %s: dropped a packet from %s: %s", self.address, addr[0], exc)
+            return
         if change is not None or session.send_final:
             self._send(peer)  # a Final or a new state goes out at once (§6.8.7)
         self._rearm(peer)
@@ -162,30 +195,29 @@ class BfdEndpoint:
 
     # -- timers and send -------------------------------------------------------------------
     def _rearm(self, peer: Peer) -> None:
-        if peer.timer is not None:
-            peer.timer.cancel()
-            peer.timer = None
-        when = peer.session.next_deadline()
-        if when is not None and self._loop is not None:
-            peer.timer = self._loop.call_at(when, self._fire, peer)
+        if self.timers is not None and self.peers.get(peer.remote) is peer:
+            self.timers.schedule(peer, peer.session.next_deadline())
 
-    def _fire(self, peer: Peer) -> None:
-        assert self._loop is not None
-        peer.timer = None
-        now = self._loop.time()
-        change = peer.session.expire(now)
-        if peer.session.due(now):
-            self._send(peer)
+    def _fire(self, peer: Peer, now: float) -> None:
+        session = peer.session
+        detect = session.detect_deadline
+        if detect is not None and now >= detect:
+            self._drain()
+            detect = session.detect_deadline
+        change = session.expire(now) if detect is not None and now >= detect else None
+        if session.next_tx is not None and now >= session.next_tx:
+            self._send(peer, now)
         self._rearm(peer)
         if change is not None:
             self._report(peer, change)
 
-    def _send(self, peer: Peer) -> None:
+    def _send(self, peer: Peer, now: float | None = None) -> None:
         if self.tx is None or self._loop is None or not peer.session.active:
             return
-        data = peer.session.packet(self._loop.time()).encode()
+        data = peer.session.packet_bytes(self._loop.time() if now is None else now)
         try:
-            self.tx.sendto(data, (peer.remote, bfd.PORT))
+            self.tx.sendto(data, peer.dest)
+            self.sent += 1
         except OSError as exc:  # unreachable for now: the detection timer decides
             log.debug("bfd %s: send to %s failed: %s", self.address, peer.remote, exc)
 
@@ -196,6 +228,12 @@ class BfdEndpoint:
             peer.on_change(change)
         except Exception:
             log.exception("bfd %s: change callback failed", peer.remote)
+
+
+_ANC_SPACE = socket.CMSG_SPACE(4)
+_YOURS = struct.Struct("!I").unpack_from
+_TTL_255 = {(socket.IPPROTO_IP, socket.IP_TTL, struct.pack("=i", bfd.TTL)),
+            (socket.IPPROTO_IPV6, IPV6_HOPLIMIT, struct.pack("=i", bfd.TTL))}  # fmt: skip
 
 
 def _ttl(anc: list[tuple[int, int, bytes]]) -> int | None:

@@ -37,8 +37,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from . import bfd
-from .bfd_endpoint import BfdEndpoint, discriminators
+from .bfd_endpoint import BfdEndpoint, discriminators, fire
 from .bfd_endpoint import Peer as BfdPeer
+from .bfd_timers import Timers
 from .connection import Connection, Trace
 from .session import OnChange, Session
 from .sockets import NetnsSockets, listening_socket, set_md5
@@ -157,6 +158,7 @@ class Speaker:
         self._bfd: dict[tuple[str | None, str], BfdEndpoint] = {}
         self._bfd_peers: dict[str, BfdPeer] = {}
         self._bfd_ids = discriminators()
+        self._bfd_timers: Timers | None = None  # one timer wheel for every BFD session
 
     # -- public interface ----------------------------------------------------------------
     async def reconcile(self, specs: Iterable[PeerSpec]) -> None:
@@ -241,6 +243,9 @@ class Speaker:
         for endpoint in self._bfd.values():
             endpoint.close()
         self._bfd.clear()
+        if self._bfd_timers is not None:
+            self._bfd_timers.close()
+            self._bfd_timers = None
         for listener in list(self._listeners.values()):
             await listener.close()
         self._listeners.clear()
@@ -285,9 +290,11 @@ class Speaker:
         spec = session.spec
         ekey = (spec.netns or self.netns, spec.local_address)
         endpoint = self._bfd.get(ekey)
+        if self._bfd_timers is None:
+            self._bfd_timers = Timers(asyncio.get_running_loop(), fire)  # type: ignore[arg-type]
         if endpoint is None:
             endpoint = self._bfd[ekey] = BfdEndpoint(self._factory(ekey[0]), ekey[1],
-                                                     self._bfd_ids)  # fmt: skip
+                                                     self._bfd_ids, self._bfd_timers)  # fmt: skip
         if not endpoint.open:
             try:
                 endpoint.start()

@@ -80,3 +80,46 @@ def test_endpoint_comes_up_with_ttl_255_and_drops_other_ttls() -> None:
             far.close()
 
     asyncio.run(asyncio.wait_for(t(), 20))
+
+
+def test_packets_queued_while_the_loop_was_busy_count_before_the_detection_verdict() -> None:
+    """The loop runs due timers before it polls sockets: after a stall, the detection
+    timer must not fire while the customer's packets wait unread in the socket."""
+
+    async def t() -> None:
+        amazon = _address()
+        cust_addr = amazon[:-1] + "2"
+        endpoint = BfdEndpoint(NetnsSockets(None), amazon, discriminators(5))
+        endpoint.start()
+        changes: list[bfd.Change] = []
+        peer = endpoint.attach(cust_addr, changes.append)
+        good = _customer_socket(cust_addr, 255)
+        loop = asyncio.get_running_loop()
+        try:
+            theirs = bfd.Session(4343, rng=random.Random(4))
+            theirs.active = True
+            for _ in range(40):
+                good.sendto(theirs.packet_bytes(loop.time()), (amazon, bfd.PORT))
+                await asyncio.sleep(0.02)
+                for pkt, _, _ in _received(good):
+                    theirs.receive(pkt, loop.time())
+                if peer.session.state is theirs.state is bfd.State.UP:
+                    break
+            assert peer.session.state is bfd.State.UP
+            # A stall: the detection time has passed, but a packet is waiting in the socket.
+            # (loopback delivers at sendto; the loop does not run until the next await)
+            good.sendto(theirs.packet_bytes(loop.time()), (amazon, bfd.PORT))
+            peer.session.detect_deadline = loop.time() - 0.001
+            endpoint._fire(peer, loop.time())
+            assert peer.session.state is bfd.State.UP, changes
+            assert peer.session.detect_deadline > loop.time()  # type: ignore[operator]
+            # Nothing queued: the same verdict takes it down.
+            peer.session.detect_deadline = loop.time() - 0.001
+            endpoint._fire(peer, loop.time())
+            assert peer.session.state is bfd.State.DOWN
+            assert changes[-1].diag is bfd.Diag.DETECTION_EXPIRED
+        finally:
+            endpoint.close()
+            good.close()
+
+    asyncio.run(asyncio.wait_for(t(), 20))
