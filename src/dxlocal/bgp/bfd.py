@@ -16,10 +16,11 @@ Choices where the RFC leaves room (docs/bfd.md):
 * While not Up the desired transmit interval is 1 s (§6.8.3); on Up it drops to 300 ms and a
   Poll Sequence announces the change.
 
-Steady state is cheap: an Up session keeps the bytes of the last packet it processed without
-a change and, when the next one is identical (the usual case, RFC 5880 §6.8.7 packets repeat
-until something changes), only moves its detection deadline; it also keeps its own encoded
-packet until a field of it changes (``receive_bytes`` and ``packet_bytes``).
+Steady state is cheap (docs/bfd.md#cost): an Up session keeps the bytes of the last packet it
+processed without a change and, when the next one is identical (the usual case: a periodic
+packet's fields, §6.8.7, come from state that rarely changes), only moves its detection
+deadline; it also keeps its own encoded packet until a field of it changes (``repeated``,
+``receive_bytes`` and ``packet_bytes``).
 """
 
 from __future__ import annotations
