@@ -3,7 +3,7 @@
     Service (API + control routes + unit of work on the store)
       └─ --bgp live: LiveBgp(settings, service.work,
                              routes=provider.bgp_sessions.VifRoutes(settings, clock),
-                             apply_status=provider.bgp_sessions.StatusWriter(clock))
+                             apply_status=provider.bgp_sessions.StatusWriter(clock, delay))
            ├─ service.use_live_routes(bridge.routes)   (the API reads the sessions' routes)
            ├─ service.control.mount(lab_routes.routes(bridge))   (/_dxlocal/lab, /bgp/sessions)
            ├─ TrafficSampler(bridge, …)   the lab's counters -> CloudWatch traffic metrics
@@ -35,7 +35,7 @@ def build(settings: Settings) -> tuple[Service, list[Any]]:
             settings,
             service.work,
             routes=bgp_sessions.VifRoutes(settings, service.clock),
-            apply_status=bgp_sessions.StatusWriter(service.clock),
+            apply_status=bgp_sessions.StatusWriter(service.clock, settings.delay),
         )
         service.use_live_routes(bridge.routes)
         service.control.mount(lab_routes.routes(bridge))

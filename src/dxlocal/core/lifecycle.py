@@ -11,13 +11,18 @@ For every kind the table gives
   is ``--deleted-retention``);
 - ``written``: whether a step is written at its moment (other parts act on it then: a VIF
   attachment or a gateway association changes what a BGP session announces), or worked
-  out when the record is read.
+  out when the record is read;
+- ``nested``: lists of records of another kind kept inside this one (a port's MACsec
+  keys), which step with it when it is read; one that reaches a state kept for 0 seconds
+  leaves the list.
 
 A record keeps the time it entered its state in ``_at``. For a kind whose steps are not
 written, ``settle`` works out the state from ``_at`` and the clock whenever the record is
 read (``Reader`` does it for every ``ctx.tx`` read), so a create is one write and nothing
-fires until the record is read. A written step, a purge and a provider's own timed side
-effect (a failover test's end, a VIF's BGP sessions) are timers: ``(due, kind, id,
+fires until the record is read. A kind whose records hold others that step (a VIF and its
+BGP peers) registers its own ``stepper``; records nested in another (a port's MACsec keys)
+step when it is read. A written step, a purge and a provider's own timed side effect (a
+failover test's end, a public VIF's live sessions starting) are timers: ``(due, kind, id,
 event)`` rows, due at a fixed time from when they were scheduled and fired by the server
 before it serves the requests that follow.
 """
@@ -37,6 +42,9 @@ if TYPE_CHECKING:
 Record = dict[str, Any]
 TimerHandler = Callable[["RequestContext", Record], None]
 ENTERED = "_at"  # when the record entered its current state (clock seconds)
+# A step due within this of now has come: ``entered + delay`` and a clock moved by ``delay``
+# may differ in the last bit of a float.
+EPSILON = 1e-6
 
 
 @dataclass(frozen=True)
@@ -48,6 +56,7 @@ class Lifecycle:
     steps: Mapping[str, str] = field(default_factory=dict)
     retained: Mapping[str, float | None] = field(default_factory=dict)
     written: bool = False
+    nested: Mapping[str, str] = field(default_factory=dict)
 
 
 def _table(**moves: str) -> dict[str, frozenset[str]]:
@@ -75,6 +84,7 @@ _DECLARED = [
         ),
         steps={"requested": "pending", "pending": "available", "deleting": "deleted"},
         retained={"deleted": None, "rejected": None},
+        nested={"macSecKeys": "macSecKey"},
     ),
     # An interconnect is provisioned like a dedicated connection.
     Lifecycle(
@@ -92,6 +102,7 @@ _DECLARED = [
         ),
         steps={"requested": "pending", "pending": "available", "deleting": "deleted"},
         retained={"deleted": None},
+        nested={"macSecKeys": "macSecKey"},
     ),
     # CreateLag answers pending; from then on the LAG's state follows its members
     # (provider/ports.py works it out when the LAG is read).
@@ -109,9 +120,10 @@ _DECLARED = [
             unknown="available down deleting deleted",
         ),
         retained={"deleted": None},
+        nested={"macSecKeys": "macSecKey"},
     ),
-    # A VIF and its BGP peers step together (provider/virtual_interfaces.py): their steps
-    # bring sessions up, so they are written at their moment.
+    # A VIF and its BGP peers step together, worked out at read by the VIF's stepper
+    # (provider/vif_steps.py): its peers step inside it, then its sessions settle.
     Lifecycle(
         "virtualInterface",
         "virtualInterfaceState",
@@ -130,7 +142,6 @@ _DECLARED = [
         ),
         steps={"verifying": "pending", "deleting": "deleted"},
         retained={"deleted": None, "rejected": None},
-        written=True,
     ),
     Lifecycle(
         "bgpPeer",
@@ -144,7 +155,6 @@ _DECLARED = [
             deleted="",
         ),
         steps={"verifying": "available", "pending": "available", "deleting": "deleted"},
-        written=True,
     ),
     # Describe never returns a deleted gateway: it is purged as it gets there. A delete
     # refused after acceptance goes back to available.
@@ -210,7 +220,8 @@ _DECLARED = [
         _table(in_progress="completed cancelled failed", completed="", cancelled="", failed=""),
         retained={"completed": 365 * 86400.0, "cancelled": 365 * 86400.0, "failed": 365 * 86400.0},
     ),
-    # MacSecKey.state: the keys live in their port's record and step with its "macsec" timer.
+    # MacSecKey.state: the keys live in their port's record (``nested``) and step when it is
+    # read; a disassociated key leaves the list as it gets there.
     Lifecycle(
         "macSecKey",
         "state",
@@ -222,7 +233,7 @@ _DECLARED = [
             disassociated="",
         ),
         steps={"associating": "associated", "disassociating": "disassociated"},
-        written=True,
+        retained={"disassociated": 0.0},
     ),
     # ResiliencyGroup.state and ResiliencyGroupAssociation.state (model enums); a
     # disassociated connection leaves the group as it gets there.
@@ -290,6 +301,23 @@ Hook = Callable[[Record], None]
 _ON_ENTER: dict[tuple[str, str], Hook] = {}
 Deriver = Callable[["Reader", Record], None]
 _DERIVED: dict[str, Deriver] = {}
+Stepper = Callable[[Record, float, float], None]
+_STEPPERS: dict[str, Stepper] = {}
+_NESTED = {kind: spec.nested for kind, spec in KINDS.items() if spec.nested}
+NestedHook = Callable[[str, Record], None]
+_ON_NESTED: dict[str, NestedHook] = {}
+
+
+def on_nested_step(*kinds: str) -> Callable[[NestedHook], NestedHook]:
+    """Register what else changes in a record of ``kinds`` when a record nested in it took
+    a step at read (``fn(kind, record)``; pure, like ``on_enter``)."""
+
+    def register(fn: NestedHook) -> NestedHook:
+        for kind in kinds:
+            _ON_NESTED[kind] = fn
+        return fn
+
+    return register
 
 
 def on_enter(kind: str, state: str) -> Callable[[Hook], Hook]:
@@ -313,18 +341,64 @@ def derived(kind: str) -> Callable[[Deriver], Deriver]:
     return register
 
 
+def stepper(kind: str) -> Callable[[Stepper], Stepper]:
+    """Register how a kind whose records hold others that step (a VIF and its BGP peers)
+    takes its steps at read: ``fn(record, now, delay)``, in place, in its declared states."""
+
+    def register(fn: Stepper) -> Stepper:
+        _STEPPERS[kind] = fn
+        return fn
+
+    return register
+
+
 def settle(kind: str, record: Record, now: float, delay: float) -> Record:
     """Take every step that ``record`` has reached by ``now`` (in place). A record without
     an entry time (written before it was kept) has reached them all."""
+    fn = _STEPPERS.get(kind)
+    if fn is not None:
+        fn(record, now, delay)
+    else:
+        _take_steps(kind, record, now, delay)
+    nested = _NESTED.get(kind)
+    if nested:
+        _settle_nested(kind, nested, record, now, delay)
+    return record
+
+
+def _settle_nested(
+    kind: str, nested: Mapping[str, str], record: Record, now: float, delay: float
+) -> None:
+    stepped = False
+    for list_field, child_kind in nested.items():
+        children = record.get(list_field)
+        if not children:
+            continue
+        spec = KINDS[child_kind]
+        kept = []
+        for child in children:
+            before = child.get(spec.field)
+            _take_steps(child_kind, child, now, delay)
+            state = child.get(spec.field)
+            stepped = stepped or state != before
+            if spec.retained.get(state) != 0.0:
+                kept.append(child)
+        record[list_field] = kept
+    hook = _ON_NESTED.get(kind) if stepped else None
+    if hook is not None:
+        hook(kind, record)
+
+
+def _take_steps(kind: str, record: Record, now: float, delay: float) -> None:
     spec = _COMPUTED.get(kind)
     if spec is None:
-        return record
+        return
     state = record.get(spec.field)
     nxt = spec.steps.get(state)  # type: ignore[arg-type]
     if nxt is None:
-        return record
+        return
     at = record.get(ENTERED, -math.inf)
-    while nxt is not None and at + delay <= now:
+    while nxt is not None and at + delay <= now + EPSILON:
         at += delay
         state = nxt
         record[spec.field] = state
@@ -333,7 +407,6 @@ def settle(kind: str, record: Record, now: float, delay: float) -> Record:
         if hook is not None:
             hook(record)
         nxt = spec.steps.get(state)
-    return record
 
 
 class Reader:
@@ -349,13 +422,13 @@ class Reader:
 
     def get(self, kind: str, id: str) -> Record | None:
         record = self.tx.get(kind, id)
-        if record is not None and (kind in _COMPUTED or kind in _DERIVED):
+        if record is not None and (kind in _COMPUTED or kind in _DERIVED or kind in _NESTED):
             return self._settle(kind, record)
         return record
 
     def list(self, kind: str, **where: Any) -> list[Record]:
         records = self.tx.list(kind, **where)
-        if kind in _COMPUTED or kind in _DERIVED:
+        if kind in _COMPUTED or kind in _DERIVED or kind in _NESTED:
             return [r for r in records if self._settle(kind, r) is not None]
         return records
 

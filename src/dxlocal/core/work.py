@@ -194,7 +194,7 @@ class Work:
     # --- lifecycle timers ----------------------------------------------------------------
 
     def _fire_if_due(self, now: float) -> None:
-        if now < self._next_due:
+        if now + lifecycle.EPSILON < self._next_due:
             return
         try:
             with self.unit("timer") as timers:  # nested: a savepoint of the unit opening
@@ -218,7 +218,9 @@ class Work:
         the others still apply."""
         fired = 0
         while True:
-            due = tx.due_timers(now + horizon, limit=10_000 if single_pass else 500)
+            due = tx.due_timers(
+                now + horizon + lifecycle.EPSILON, limit=10_000 if single_pass else 500
+            )
             if not due:
                 break
             fired += self._fire_all(tx, due, now)

@@ -25,7 +25,8 @@ from typing import Any
 from dxlocal.core import addressing, errors, ids, lifecycle
 from dxlocal.core.context import RequestContext
 from dxlocal.core.errors import ClientError
-from dxlocal.core.router_xml import LIVE_PEER_STATES, customer_router_config
+from dxlocal.core.router_xml import customer_router_config
+from dxlocal.provider import vif_steps
 from dxlocal.provider._registry import operation
 
 VIF = "virtualInterface"
@@ -134,8 +135,7 @@ def new_peer(
     }
 
 
-def live_peers(vif: dict[str, Any]) -> list[dict[str, Any]]:
-    return [p for p in vif.get("bgpPeers", []) if p.get("bgpPeerState") in LIVE_PEER_STATES]
+live_peers = vif_steps.live_peers
 
 
 def parent_has_logical_redundancy(ctx: RequestContext, vif: dict[str, Any]) -> bool:
@@ -190,8 +190,8 @@ def create_bgp_peer(
         )
     peer = new_peer(ctx, vif, new_bgp_peer, first=False)
     vif["bgpPeers"].append(peer)
+    vif_steps.request_step(ctx, vif)
     save(ctx, vif)
-    ctx.schedule(VIF, vif["virtualInterfaceId"], "progress")
     return {"virtualInterface": vif}
 
 
@@ -234,6 +234,7 @@ def delete_bgp_peer(
     peer = match[0]
     lifecycle.advance("bgpPeer", peer, "deleting", ctx.now)
     peer["bgpStatus"] = "down"
+    vif_steps.release_address(ctx, vif, peer)  # the /30 is free as it is deleted
+    vif_steps.request_step(ctx, vif)
     save(ctx, vif)
-    ctx.schedule(VIF, vif["virtualInterfaceId"], "progress")
     return {"virtualInterface": vif}

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from dxlocal.config import Settings
-from dxlocal.core import events
+from dxlocal.core import events, lifecycle
 from dxlocal.core.clock import Clock
 from dxlocal.core.context import LiveRoutes, RequestContext
 from dxlocal.provider import announcements, bgp_peers, prefix_pools, virtual_interfaces
@@ -47,10 +47,13 @@ class StatusWriter:
     """``apply_session_status`` that also logs each session change on dxlocal's clock
     (core/events.py)."""
 
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: Clock, delay: float) -> None:
         self.clock = clock
+        self.delay = delay
 
     def __call__(self, tx: Tx, vif: dict[str, Any], statuses: Mapping[str, str]) -> None:
+        # The VIF as of now: its peers' and its own steps are worked out at read.
+        lifecycle.settle(virtual_interfaces.KIND, vif, self.clock.now(), self.delay)
         before = events.snapshot(virtual_interfaces.KIND, vif)
         apply_session_status(tx, vif, statuses)
         events.changes(

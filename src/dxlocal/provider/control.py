@@ -97,7 +97,7 @@ def set_peer_status(ctx: ControlContext, body: dict[str, Any], peer_id: str) -> 
     if status not in ("up", "down"):
         raise ClientError('bgpStatus must be "up" or "down".')
     with ctx.unit() as unit:
-        tx = unit.tx
+        tx = lifecycle.reader(unit.tx, ctx.clock.now(), ctx.settings.delay)
         vif_id = body.get("virtualInterfaceId")
         vifs = [tx.get("virtualInterface", vif_id)] if vif_id else tx.list("virtualInterface")
         for vif in vifs:

@@ -132,10 +132,10 @@ def _confirm(
     # Joining a Direct Connect gateway counts against its prefix allocations (prefix_pools).
     prefix_pools.apply(ctx, vif, {}, None)
     lifecycle.advance(vifs.KIND, vif, state, ctx.now)
+    vifs.request_step(ctx, vif)
     bgp_peers.save(ctx, vif)
     if vif["directConnectGatewayId"]:
         dx_gateways.attach(ctx, vif)
-    ctx.schedule(vifs.KIND, vif["virtualInterfaceId"], "progress")
     return {"virtualInterfaceState": vif["virtualInterfaceState"]}
 
 

@@ -5,8 +5,9 @@ characters each), never both. A CKN/CAK pair is kept as a secret of dxlocal's ow
 the answer returns (AWS stores the pair in Secrets Manager the same way), so the pair can
 later be referred to by that ARN. Keys live in the ``macSecKeys`` of the MACsec-capable
 connection, interconnect or LAG; their states move ``associating`` -> ``associated`` and
-``disassociating`` -> gone, one progression delay per step. ``portEncryptionStatus`` is
-``Encryption Up`` while an associated key is on an available port.
+``disassociating`` -> gone, one progression delay per step, worked out when the port is
+read (core/lifecycle.py ``nested``). ``portEncryptionStatus`` is ``Encryption Up`` while an
+associated key is on an available port.
 """
 
 from __future__ import annotations
@@ -110,13 +111,13 @@ def associate_mac_sec_key(
     key: dict[str, Any] = {
         "secretARN": arn,
         "state": "associating",
+        lifecycle.ENTERED: ctx.now,
         "startOn": dt.datetime.fromtimestamp(ctx.now, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
     }
     if key_name:
         key["ckn"] = key_name
     record["macSecKeys"] = [k for k in keys if k["secretARN"] != arn] + [key]
     _save(ctx, kind, record)
-    ctx.schedule(kind, connection_id, "macsec")
     return {"connectionId": connection_id, "macSecKeys": record["macSecKeys"]}
 
 
@@ -135,35 +136,12 @@ def disassociate_mac_sec_key(
     )
     if key is None:
         raise ClientError(f"The MACsec key {secret_arn} is not associated with {connection_id}.")
-    lifecycle.advance(KEY, key, "disassociating")
+    lifecycle.advance(KEY, key, "disassociating", ctx.now)
     _save(ctx, kind, record)
-    ctx.schedule(kind, connection_id, "macsec")
     return {"connectionId": connection_id, "macSecKeys": [key]}
 
 
-def _step_keys(ctx: RequestContext, kind: str, record: dict[str, Any]) -> None:
-    """associating -> associated; disassociating -> disassociated (and dropped)."""
-    kept = []
-    for key in record.get("macSecKeys", []):
-        if key["state"] == "associating":
-            lifecycle.advance(KEY, key, "associated")
-        elif key["state"] == "disassociating":
-            continue
-        kept.append(key)
-    record["macSecKeys"] = kept
-    _save(ctx, kind, record)
-
-
-@lifecycle.on_timer(ports.CONNECTION, "macsec")
-def _connection_keys(ctx: RequestContext, record: dict[str, Any]) -> None:
-    _step_keys(ctx, ports.CONNECTION, record)
-
-
-@lifecycle.on_timer(ports.INTERCONNECT, "macsec")
-def _interconnect_keys(ctx: RequestContext, record: dict[str, Any]) -> None:
-    _step_keys(ctx, ports.INTERCONNECT, record)
-
-
-@lifecycle.on_timer(ports.LAG, "macsec")
-def _lag_keys(ctx: RequestContext, record: dict[str, Any]) -> None:
-    _step_keys(ctx, ports.LAG, record)
+@lifecycle.on_nested_step(ports.CONNECTION, ports.INTERCONNECT)
+def _keys_stepped(kind: str, record: dict[str, Any]) -> None:
+    """A key that became associated (or left) turns the port's encryption up (or down)."""
+    record["portEncryptionStatus"] = encryption_status(kind, record)

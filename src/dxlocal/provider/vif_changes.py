@@ -109,7 +109,7 @@ def associate_virtual_interface(
         reprovision_peers(ctx, vif)
         if state != "verifying":
             lifecycle.advance(vifs.KIND, vif, "pending", ctx.now)
-        ctx.schedule(vifs.KIND, virtual_interface_id, "progress")
+        vifs.request_step(ctx, vif)
     vif["customerRouterConfig"] = customer_router_config(vif)
     # The new parent may belong to another account: who else sees the VIF follows it.
     owner = target.get("ownerAccount")
@@ -196,7 +196,7 @@ def reset_sessions(ctx: RequestContext, vif: dict[str, Any]) -> None:
     vif["_sessionResets"] = vif.get("_sessionResets", 0) + 1
     vifs.derive_state(vif)
     vif[lifecycle.ENTERED] = ctx.now  # sessions settle one step from now; other steps keep theirs
-    ctx.schedule(vifs.KIND, vif["virtualInterfaceId"], "progress")
+    vifs.request_step(ctx, vif)
 
 
 def change_mtu(ctx: RequestContext, vif: dict[str, Any], mtu: int) -> None:
@@ -216,4 +216,4 @@ def change_mtu(ctx: RequestContext, vif: dict[str, Any], mtu: int) -> None:
         for peer in bgp_peers.live_peers(vif):
             peer["bgpStatus"] = "down"
         lifecycle.advance(vifs.KIND, vif, "pending", ctx.now)
-        ctx.schedule(vifs.KIND, vif["virtualInterfaceId"], "progress")
+        vifs.request_step(ctx, vif)

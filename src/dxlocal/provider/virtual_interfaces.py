@@ -1,7 +1,7 @@
 """Virtual interfaces: create (private, public, transit), describe, delete, and their
 lifecycle (docs/behavior.md#vifs).
 
-Lifecycle, one progression delay per step:
+Lifecycle, one progression delay per step, worked out when the VIF is read (vif_steps.py):
     private/transit  pending ──▶ peers available ──▶ BGP up: available (or down)
     public           verifying ──▶ pending ──▶ …
     delete           deleting ──▶ deleted ──(15 min)──▶ gone
@@ -11,7 +11,6 @@ The customer's router decides ``bgpStatus``: simulated healthy (peers come up), 
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from dxlocal.core import addressing, errors, ids, lifecycle
@@ -22,6 +21,15 @@ from dxlocal.core.pagination import page
 from dxlocal.provider import bgp_peers, dx_gateways, prefix_pools, rate_limiters, virtual_gateways
 from dxlocal.provider._registry import operation
 from dxlocal.provider.ports import get_connection, get_parent
+from dxlocal.provider.vif_steps import (  # noqa: F401 (the VIF's lifecycle, used through this module)
+    SIM,
+    STEP,
+    derive_state,
+    held_down,
+    release_address,
+    request_step,
+    restore_bgp,
+)
 
 KIND = "virtualInterface"
 PUBLIC_AMAZON_ASN = 7224
@@ -288,10 +296,10 @@ def _create(
     vif = build_vif(
         ctx, vif_type, parent_kind, parent, spec, owner=ctx.account, state=state, gateway=gateway
     )
+    request_step(ctx, vif)
     save_new(ctx, vif)
     if vif["directConnectGatewayId"]:
         dx_gateways.attach(ctx, vif)
-    ctx.schedule(KIND, vif["virtualInterfaceId"], "progress")
     return vif
 
 
@@ -359,8 +367,10 @@ def delete_virtual_interface(ctx: RequestContext, *, virtual_interface_id: str) 
         lifecycle.advance(KIND, vif, "deleting", ctx.now)
         for peer in vif["bgpPeers"]:
             peer["bgpStatus"] = "down"
+        vif.pop(STEP, None)
+        vif.pop(SIM, None)
         ctx.tx.cancel(KIND, virtual_interface_id)
-        ctx.schedule(KIND, virtual_interface_id, "progress")
+        _retire(ctx, vif)  # deleted one delay from now, then kept for the retention
         if vif.get("directConnectGatewayId"):
             dx_gateways.detach(ctx, virtual_interface_id)
     ctx.tx.update(KIND, virtual_interface_id, vif)
@@ -370,149 +380,12 @@ def delete_virtual_interface(ctx: RequestContext, *, virtual_interface_id: str) 
     return {"virtualInterfaceState": vif["virtualInterfaceState"]}
 
 
-# --- lifecycle --------------------------------------------------------------------------
-
-
-def derive_state(vif: dict[str, Any]) -> None:
-    """Once no peer is provisioning, the VIF is ``available`` if any session is up, else ``down``."""
-    if vif["virtualInterfaceState"] not in ("pending", "available", "down"):
-        return
-    peers = bgp_peers.live_peers(vif)
-    if any(p["bgpPeerState"] in ("pending", "verifying") for p in peers):
-        return
-    up = any(p["bgpStatus"] == "up" for p in peers)
-    lifecycle.advance(KIND, vif, "available" if up else "down")
-
-
-_PEER_STEPS = lifecycle.KINDS["bgpPeer"].steps
-
-
-def _due(item: dict[str, Any], delay: float) -> float:
-    """When a VIF or peer takes its next step: one delay after it entered its state."""
-    return item.get(lifecycle.ENTERED, -math.inf) + delay
-
-
-def _when(item: dict[str, Any], ctx: RequestContext) -> float:
-    """The time a step that has come was due (now, for a record without entry times)."""
-    due = _due(item, ctx.settings.delay)
-    return due if math.isfinite(due) else ctx.now
-
-
-def _step_peers(ctx: RequestContext, vif: dict[str, Any]) -> float:
-    """Each peer whose time has come takes its step (a deleted one goes, a step after it
-    got there); returns when the next peer step is due (``inf``: none)."""
-    delay = ctx.settings.delay
-    nxt = math.inf
-    keep = []
-    for peer in vif["bgpPeers"]:
-        state = peer["bgpPeerState"]
-        if state in _PEER_STEPS or state == "deleted":
-            due = _due(peer, delay)
-            if due > ctx.now:
-                nxt = min(nxt, due)
-            elif state == "deleted":
-                release_address(ctx, vif, peer)
-                continue
-            else:
-                at = _when(peer, ctx)
-                lifecycle.advance("bgpPeer", peer, _PEER_STEPS[state], at)
-                nxt = min(nxt, at + delay)
-        keep.append(peer)
-    vif["bgpPeers"] = keep
-    return nxt
-
-
-def _simulated_router(ctx: RequestContext, vif: dict[str, Any]) -> None:
-    """The default customer router: every provisioned session comes up, unless a test or the
-    control API holds it down."""
-    if ctx.settings.bgp != "sim" or vif["virtualInterfaceState"] not in (
-        "pending",
-        "available",
-        "down",
-    ):
-        return
-    for peer in vif["bgpPeers"]:
-        if peer["bgpPeerState"] == "available" and not held_down(peer):
-            peer["bgpStatus"] = "up"
-
-
-def restore_bgp(ctx: RequestContext, vif: dict[str, Any]) -> None:
-    """After a hold ends (failover test): sessions come back as the customer router allows."""
-    _simulated_router(ctx, vif)
-    derive_state(vif)
-
-
-def held_down(peer: dict[str, Any]) -> bool:
-    """A session the simulated router must not bring up: held by the control API, by a
-    running failover test, by an injected fault (provider/faults.py), or idle after too
-    many announced routes (docs/behavior.md#routes)."""
-    return bool(
-        peer.get("_heldDown")
-        or peer.get("_failoverTest")
-        or peer.get("_faults")
-        or peer.get("_overLimit")
-    )
-
-
-def release_address(ctx: RequestContext, vif: dict[str, Any], peer: dict[str, Any]) -> None:
-    """Free an auto-assigned /30 unless a live peer still uses it (a re-provisioned peer
-    keeps its addresses, AssociateVirtualInterface)."""
-    if peer["addressFamily"] != "ipv4":
-        return
-    if any(
-        p is not peer and addressing.same_address(p["amazonAddress"], peer["amazonAddress"])
-        for p in bgp_peers.live_peers(vif)
-    ):
-        return
-    addressing.release_ipv4(ctx.tx, vif["ownerAccount"], vif["region"], peer["amazonAddress"])
-
-
 def _retire(ctx: RequestContext, vif: dict[str, Any]) -> None:
-    """A deleted or rejected VIF frees its /30s and stays visible for a while (docs/behavior.md#lifecycle)."""
+    """A deleted or rejected VIF frees its /30s as it is deleted, and stays visible for a
+    while (docs/behavior.md#lifecycle): its purge is due from now."""
     for peer in vif["bgpPeers"]:
         if peer["addressFamily"] == "ipv4":
             addressing.release_ipv4(
                 ctx.tx, vif["ownerAccount"], vif["region"], peer["amazonAddress"]
             )
     ctx.follow(KIND, vif["virtualInterfaceId"], vif["virtualInterfaceState"])
-
-
-@lifecycle.on_timer(KIND, "progress")
-def _progress(ctx: RequestContext, vif: dict[str, Any]) -> None:
-    """The VIF's and its peers' steps (written: sessions come up and go down with them).
-    Each step is due one delay after its VIF or peer entered its state, whatever else was
-    written to the VIF meanwhile; the VIF's state then follows its sessions one step after
-    the last peer step."""
-    vif_id = vif["virtualInterfaceId"]
-    state = vif["virtualInterfaceState"]
-    delay = ctx.settings.delay
-    if state in ("verifying", "deleting") and _due(vif, delay) > ctx.now:
-        ctx.tx.schedule(_due(vif, delay), KIND, vif_id, "progress")
-        return
-    if state == "verifying":
-        at = _when(vif, ctx)
-        lifecycle.advance(KIND, vif, "pending", at)
-        ctx.tx.schedule(at + delay, KIND, vif_id, "progress")
-    elif state == "deleting":
-        at = _when(vif, ctx)
-        lifecycle.advance(KIND, vif, "deleted", at)
-        for peer in vif["bgpPeers"]:
-            if lifecycle.can_advance("bgpPeer", peer, "deleting"):
-                lifecycle.advance("bgpPeer", peer, "deleting", at)
-        if vif.get("directConnectGatewayId"):
-            dx_gateways.detach(ctx, vif_id)
-        _retire(ctx, vif)
-    elif state in ("pending", "available", "down", "testing"):
-        nxt = _step_peers(ctx, vif)
-        if nxt == math.inf:
-            settle = max([_due(vif, delay)] + [_due(p, delay) for p in vif["bgpPeers"]])
-            if settle > ctx.now:
-                nxt = settle
-            else:
-                _simulated_router(ctx, vif)
-                derive_state(vif)
-        if nxt < math.inf:
-            ctx.tx.schedule(nxt, KIND, vif_id, "progress")
-    else:
-        return
-    bgp_peers.save(ctx, vif)
