@@ -234,3 +234,32 @@ def test_macsec_keys_step_inside_their_port_at_read() -> None:
         assert [k["state"] for k in port()["macSecKeys"]] == ["disassociating"]
         advance(mock, DELAY)
         assert (port()["macSecKeys"], port()["portEncryptionStatus"]) == ([], "Encryption Down")
+
+
+def test_a_failover_test_ends_as_its_declared_step_at_its_due_time(lab: Any) -> None:
+    mock, dx, conn_id = lab
+    vif_id = private(dx, conn_id)["virtualInterfaceId"]
+    doomed = private(dx, conn_id, vlan=102)["virtualInterfaceId"]
+    advance(mock, 2 * DELAY)
+    test = dx.start_bgp_failover_test(virtualInterfaceId=vif_id, testDurationInMinutes=1)[
+        "virtualInterfaceTest"
+    ]
+    other = dx.start_bgp_failover_test(virtualInterfaceId=doomed, testDurationInMinutes=1)[
+        "virtualInterfaceTest"
+    ]
+    assert states(read(dx, vif_id)) == ("testing", [("available", "down")])
+    dx.delete_virtual_interface(virtualInterfaceId=doomed)
+
+    def history(test_id: str) -> dict[str, Any]:
+        return dx.list_virtual_interface_test_history(testId=test_id)[
+            "virtualInterfaceTestHistory"
+        ][0]
+
+    advance(mock, 60 - DELAY)
+    assert history(test["testId"])["status"] == "in_progress"
+    advance(mock, 3600)  # long after: the end is stamped when it was due
+    ended = history(test["testId"])
+    assert ended["status"] == "completed"
+    assert (ended["endTime"] - ended["startTime"]).total_seconds() == pytest.approx(60, abs=1e-3)
+    assert states(read(dx, vif_id)) == ("available", [("available", "up")])
+    assert history(other["testId"])["status"] == "failed"  # its VIF left testing

@@ -42,16 +42,19 @@ class RequestContext:
         """Move ``record`` to ``state`` now and set the timers its lifecycle needs from here
         (its written step or purge); the caller saves the record."""
         lifecycle.advance(kind, record, state, self.now)
-        self.follow(kind, rid or lifecycle.record_id(lifecycle.KINDS[kind], record), state)
+        rid = rid or lifecycle.record_id(lifecycle.KINDS[kind], record)
+        self.follow(kind, rid, state, record=record)
 
-    def follow(self, kind: str, rid: str, state: str, at: float | None = None) -> None:
+    def follow(
+        self, kind: str, rid: str, state: str, at: float | None = None, record: Any = None
+    ) -> None:
         """The timers a record that entered ``state`` (now, or at ``at``) needs
-        (core/lifecycle.py)."""
+        (core/lifecycle.py; ``record`` for a step whose time is its own)."""
         self.tx.cancel(kind, rid, "step")
         settings = self.settings
         at = self.now if at is None else at
         for event, due in lifecycle.follow_ups(
-            kind, state, at, settings.delay, settings.deleted_retention
+            kind, state, at, settings.delay, settings.deleted_retention, record
         ):
             self.tx.schedule(due, kind, rid, event)
 

@@ -9,6 +9,8 @@ For every kind the table gives
   (``--delay``) after the record entered them, and the state each one becomes;
 - ``retained``: the ended states whose records are purged after a while (seconds; ``None``
   is ``--deleted-retention``);
+- ``lasts``: how long a record stays in a state with a step when that is its own (a
+  failover test's duration), not one ``--delay``;
 - ``written``: whether a step is written at its moment (other parts act on it then: a VIF
   attachment or a gateway association changes what a BGP session announces), or worked
   out when the record is read;
@@ -57,6 +59,11 @@ class Lifecycle:
     retained: Mapping[str, float | None] = field(default_factory=dict)
     written: bool = False
     nested: Mapping[str, str] = field(default_factory=dict)
+    # How long a record stays in a state with a step, when not one ``--delay``.
+    lasts: Callable[[Record], float] | None = None
+
+    def step_time(self, record: Record | None, delay: float) -> float:
+        return delay if self.lasts is None or record is None else self.lasts(record)
 
 
 def _table(**moves: str) -> dict[str, frozenset[str]]:
@@ -211,14 +218,18 @@ _DECLARED = [
         retained={"detached": None},
         written=True,
     ),
-    # A failover test runs until stopped (cancelled) or its duration ends (completed, a
-    # timer of provider/failover_tests.py); its history is kept for a year.
+    # A failover test runs until stopped (cancelled) or its duration ends: completed, or
+    # failed if its VIF left testing meanwhile (provider/failover_tests.py decides as the
+    # step is taken; it restores BGP then, so the step is written). Kept for a year.
     Lifecycle(
         "virtualInterfaceTest",
         "status",
         "testId",
         _table(in_progress="completed cancelled failed", completed="", cancelled="", failed=""),
+        steps={"in_progress": "completed"},
         retained={"completed": 365 * 86400.0, "cancelled": 365 * 86400.0, "failed": 365 * 86400.0},
+        written=True,
+        lasts=lambda test: test["testDurationInMinutes"] * 60.0,
     ),
     # MacSecKey.state: the keys live in their port's record (``nested``) and step when it is
     # read; a disassociated key leaves the list as it gets there.
@@ -458,7 +469,7 @@ def reader(tx: Any, now: float, delay: float) -> Reader:
 
 
 def follow_ups(
-    kind: str, state: str, at: float, delay: float, kept: float
+    kind: str, state: str, at: float, delay: float, kept: float, record: Record | None = None
 ) -> Iterable[tuple[str, float]]:
     """The timers a record needs once it entered ``state`` at ``at``: ``("step", due)`` for
     a written step, ``("purge", due)`` when it reaches a retained state (for a kind worked
@@ -466,7 +477,7 @@ def follow_ups(
     spec = KINDS[kind]
     if spec.written:
         if state in spec.steps:
-            yield "step", at + delay
+            yield "step", at + spec.step_time(record, delay)
         elif state in spec.retained:
             yield "purge", at + retention(kind, state, kept)
         return
@@ -489,7 +500,7 @@ def retention(kind: str, state: str, default: float) -> float:
 _HANDLERS: dict[tuple[str, str], TimerHandler] = {}
 PurgeHook = Callable[["RequestContext", Record], None]
 _ON_PURGE: dict[str, PurgeHook] = {}
-StepHook = Callable[["RequestContext", Record], None]
+StepHook = Callable[["RequestContext", Record, float], "str | None"]
 _ON_STEP: dict[tuple[str, str], StepHook] = {}
 
 
@@ -514,7 +525,9 @@ def on_purge(kind: str) -> Callable[[PurgeHook], PurgeHook]:
 
 
 def on_step(kind: str, state: str) -> Callable[[StepHook], StepHook]:
-    """Register the side effects of a written step into ``state``."""
+    """Register the side effects of a written step into ``state``: ``fn(ctx, record, at)``
+    runs as the record takes it (``at``: when it was due) and may name another state the
+    record may move to instead (a failover test that ends ``failed``)."""
 
     def register(fn: StepHook) -> StepHook:
         _ON_STEP[(kind, state)] = fn
@@ -549,17 +562,17 @@ def _step(spec: Lifecycle, ctx: RequestContext, record: Record) -> None:
     if nxt is None:
         return
     rid = record_id(spec, record)
-    due = record.get(ENTERED, -math.inf) + ctx.settings.delay
-    if due > ctx.now:  # an older timer of an earlier state: wait for this one's time
+    due = record.get(ENTERED, -math.inf) + spec.step_time(record, ctx.settings.delay)
+    if due > ctx.now + EPSILON:  # an older timer of an earlier state: wait for this one's
         ctx.tx.schedule(due, spec.kind, rid, "step")
         return
     at = due if math.isfinite(due) else ctx.now  # taken when it was due, however late
-    advance(spec.kind, record, nxt, at)
     hook = _ON_STEP.get((spec.kind, nxt))
     if hook is not None:
-        hook(ctx, record)
+        nxt = hook(ctx, record, at) or nxt
+    advance(spec.kind, record, nxt, at)
     ctx.tx.update(spec.kind, rid, record)
-    ctx.follow(spec.kind, rid, nxt, at)
+    ctx.follow(spec.kind, rid, nxt, at, record)
 
 
 def record_id(spec: Lifecycle, record: Record) -> str:

@@ -4,8 +4,9 @@
 Only the VIF's owner runs a test. While it runs the VIF is ``testing`` and the chosen peers
 (all live peers when none are named) are held DOWN: each carries ``_failoverTest`` so the
 simulated customer router leaves it down. A test ends ``cancelled`` by StopBgpFailoverTest or
-``completed`` when its duration is over (a lifecycle timer), ``failed`` if the VIF left
-``testing`` some other way (deleted); BGP is then restored. History is kept 365 days.
+``completed`` when its duration is over (its declared step, core/lifecycle.py, taken at the
+time it was due), ``failed`` if the VIF left ``testing`` some other way (deleted); BGP is
+then restored. History is kept 365 days.
 """
 
 from __future__ import annotations
@@ -78,6 +79,7 @@ def start_bgp_failover_test(
         "ownerAccount": vif["ownerAccount"],
         "testDurationInMinutes": minutes,
         "startTime": ctx.now,
+        lifecycle.ENTERED: ctx.now,
     }
     test["_order"] = f"{ctx.now:020.6f}{test['testId']}"
     for peer in peers:
@@ -88,19 +90,22 @@ def start_bgp_failover_test(
     peer_ops.save(ctx, vif)
     ctx.tx.insert(KIND, test["testId"], test, account=vif["ownerAccount"], region=vif["region"],
                   parent=virtual_interface_id)  # fmt: skip
-    ctx.schedule(KIND, test["testId"], "end", minutes * 60.0)
+    ctx.follow(KIND, test["testId"], "in_progress", record=test)  # its end, a duration on
     return {"virtualInterfaceTest": test}
 
 
-def end_test(ctx: RequestContext, test: dict[str, Any], status: str) -> None:
-    """Close the test and restore BGP on its VIF."""
+@lifecycle.on_step(KIND, "completed")
+def _duration_over(ctx: RequestContext, test: dict[str, Any], at: float) -> str:
+    """The test's duration is over: completed, or failed if its VIF left ``testing``."""
     vif = ctx.tx.get(vifs.KIND, test["virtualInterfaceId"])
-    if status == "completed" and (vif is None or vif["virtualInterfaceState"] != "testing"):
-        status = "failed"
-    ctx.enter(KIND, test, status)
-    test["endTime"] = ctx.now
-    ctx.tx.update(KIND, test["testId"], test)
-    ctx.tx.cancel(KIND, test["testId"], "end")
+    testing = vif is not None and vif["virtualInterfaceState"] == "testing"
+    test["endTime"] = at
+    restore(ctx, test, vif)
+    return "completed" if testing else "failed"
+
+
+def restore(ctx: RequestContext, test: dict[str, Any], vif: dict[str, Any] | None) -> None:
+    """Restore BGP on the test's VIF."""
     if vif is None:
         return
     for peer in vif["bgpPeers"]:
@@ -122,14 +127,11 @@ def stop_bgp_failover_test(ctx: RequestContext, *, virtual_interface_id: str) ->
         raise ClientError(
             f"No failover test is running on virtual interface {virtual_interface_id}."
         )
-    end_test(ctx, test, "cancelled")
+    ctx.enter(KIND, test, "cancelled")  # its end's timer goes, its purge is set
+    test["endTime"] = ctx.now
+    ctx.tx.update(KIND, test["testId"], test)
+    restore(ctx, test, vif)
     return {"virtualInterfaceTest": test}
-
-
-@lifecycle.on_timer(KIND, "end")
-def _end(ctx: RequestContext, test: dict[str, Any]) -> None:
-    if test["status"] == "in_progress":
-        end_test(ctx, test, "completed")
 
 
 @operation("ListVirtualInterfaceTestHistory")
