@@ -23,6 +23,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
+from dxlocal.core import lifecycle
 from dxlocal.core.context import RequestContext
 from dxlocal.core.errors import ClientError
 from dxlocal.core.pagination import page
@@ -158,7 +159,7 @@ def parse_announcements(prefixes: Any, family: str, now: float) -> list[dict[str
 def announce(ctx: ControlContext, body: dict[str, Any], peer_id: str) -> dict[str, Any]:
     """The simulated customer router announces these prefixes (replacing earlier ones)."""
     with ctx.unit() as unit:
-        tx = unit.tx
+        tx = lifecycle.reader(unit.tx, ctx.clock.now(), ctx.settings.delay)  # the VIF as of now
         vif_id = body.get("virtualInterfaceId")
         candidates = [tx.get(vifs.KIND, vif_id)] if vif_id else tx.list(vifs.KIND)
         found = [
