@@ -28,6 +28,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from dxlocal.core import lifecycle
 from dxlocal.core.errors import ClientError
 from dxlocal.core.work import ControlContext
 
@@ -38,7 +39,8 @@ NETNS_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 def _vif(ctx: ControlContext, vif_id: Any) -> dict[str, Any]:
     with ctx.unit() as unit:
-        vif = unit.tx.get(VIF, str(vif_id or ""))
+        reader = lifecycle.reader(unit.tx, ctx.clock.now(), ctx.settings.delay)  # as of now
+        vif = reader.get(VIF, str(vif_id or ""))
     if vif is None:
         raise ClientError(f"Virtual interface {vif_id} does not exist.")
     return vif
@@ -145,7 +147,8 @@ def routes(bridge: LiveBgp) -> list[tuple[str, str, Callable[..., Any]]]:
 
     def lab_list(ctx: ControlContext, body: dict[str, Any]) -> dict[str, Any]:
         with ctx.unit() as unit:
-            vifs = [unit.tx.get(VIF, v) for v in sorted(bridge.specs)]
+            reader = lifecycle.reader(unit.tx, ctx.clock.now(), ctx.settings.delay)
+            vifs = [reader.get(VIF, v) for v in sorted(bridge.specs)]
         return {"mode": bridge.mode, "labs": [describe(bridge, v) for v in vifs if v]}
 
     def lab_show(ctx: ControlContext, body: dict[str, Any], vif_id: str) -> dict[str, Any]:
