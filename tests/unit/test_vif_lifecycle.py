@@ -263,3 +263,34 @@ def test_a_failover_test_ends_as_its_declared_step_at_its_due_time(lab: Any) -> 
     assert (ended["endTime"] - ended["startTime"]).total_seconds() == pytest.approx(60, abs=1e-3)
     assert states(read(dx, vif_id)) == ("available", [("available", "up")])
     assert history(other["testId"])["status"] == "failed"  # its VIF left testing
+
+
+def test_a_state_file_from_before_keeps_its_timers_meaning(lab: Any) -> None:
+    """Records written when these steps were timers (a VIF's ``progress``, a failover
+    test's ``end``) still take them."""
+    mock, dx, conn_id = lab
+    vif_id = private(dx, conn_id)["virtualInterfaceId"]
+    tested = private(dx, conn_id, vlan=102)["virtualInterfaceId"]
+    advance(mock, 2 * DELAY)
+    test = dx.start_bgp_failover_test(virtualInterfaceId=tested, testDurationInMinutes=1)[
+        "virtualInterfaceTest"
+    ]
+    with mock.service.store.transaction() as tx:
+        old = tx.get("virtualInterface", vif_id)
+        for key in ("_step", "_sim"):
+            old.pop(key)
+        tx.update("virtualInterface", vif_id, old)
+        tx.schedule(old["_at"] + DELAY, "virtualInterface", vif_id, "progress")
+        record = tx.get("virtualInterfaceTest", test["testId"])
+        start = record.pop("_at")
+        tx.update("virtualInterfaceTest", test["testId"], record)
+        tx.cancel("virtualInterfaceTest", test["testId"], "step")
+        tx.schedule(start + 60, "virtualInterfaceTest", test["testId"], "end")
+    assert states(read(dx, vif_id)) == ("pending", [("pending", "down")])  # no step recorded
+    advance(mock, 60)
+    assert states(read(dx, vif_id)) == ("available", [("available", "up")])
+    ended = dx.list_virtual_interface_test_history(testId=test["testId"])[
+        "virtualInterfaceTestHistory"
+    ][0]
+    assert ended["status"] == "completed"
+    assert states(read(dx, tested)) == ("available", [("available", "up")])

@@ -94,6 +94,16 @@ def start_bgp_failover_test(
     return {"virtualInterfaceTest": test}
 
 
+@lifecycle.on_timer(KIND, "end")
+def _older_state_file(ctx: RequestContext, test: dict[str, Any]) -> None:
+    """A state file written before a test's end was its declared step holds it as an
+    ``end`` timer, due when the test's duration is over: the step is taken then."""
+    test.setdefault(lifecycle.ENTERED, test["startTime"])
+    step = lifecycle.handler(KIND, "step")
+    if step is not None:
+        step(ctx, test)
+
+
 @lifecycle.on_step(KIND, "completed")
 def _duration_over(ctx: RequestContext, test: dict[str, Any], at: float) -> str:
     """The test's duration is over: completed, or failed if its VIF left ``testing``."""

@@ -64,6 +64,20 @@ def _sessions(ctx: RequestContext, stored: dict[str, Any]) -> None:
         ctx.tx.update(KIND, vif["virtualInterfaceId"], vif)
 
 
+@lifecycle.on_timer(KIND, "progress")
+def _older_state_file(ctx: RequestContext, stored: dict[str, Any]) -> None:
+    """A state file written before the steps were worked out at read holds a VIF's steps as
+    a ``progress`` timer: from when it fires, the VIF takes the steps its times allow."""
+    vif = ctx.tx.get(KIND, stored["virtualInterfaceId"])
+    if vif is None or STEP in vif:
+        return
+    vif[STEP] = ctx.now
+    vif[SIM] = ctx.settings.bgp == "sim"
+    settle(vif, ctx.now, ctx.settings.delay)
+    vif["customerRouterConfig"] = customer_router_config(vif)
+    ctx.tx.update(KIND, vif["virtualInterfaceId"], vif)
+
+
 def _due(item: dict[str, Any], delay: float) -> float:
     """When a VIF or peer takes its next step: one delay after it entered its state."""
     return item.get(lifecycle.ENTERED, -math.inf) + delay
