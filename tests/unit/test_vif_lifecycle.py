@@ -147,8 +147,10 @@ def test_delete_then_deleted_then_purged_after_the_retention(lab: Any) -> None:
     with mock.service.store.transaction() as tx:
         assert tx.list("ipv4Block") == []  # its /30 is free as it is deleted
     assert states(read(dx, vif_id)) == ("deleting", [("available", "down")])
+    assert "<bgp_asn>" in read(dx, vif_id)["customerRouterConfig"]
     advance(mock, DELAY)
     assert states(read(dx, vif_id)) == ("deleted", [("deleting", "down")])
+    assert "<bgp_asn>" not in read(dx, vif_id)["customerRouterConfig"]  # no live peer left
     advance(mock, 15 * 60 - DELAY / 2)
     assert read(dx, vif_id)["virtualInterfaceState"] == "deleted"
     advance(mock, DELAY)

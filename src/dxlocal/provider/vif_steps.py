@@ -58,6 +58,7 @@ def request_step(ctx: RequestContext, vif: dict[str, Any]) -> None:
 
 @lifecycle.on_timer(KIND, "sessions")
 def _sessions(ctx: RequestContext, stored: dict[str, Any]) -> None:
+    """With live BGP, a public VIF's leaving ``verifying`` is written as it happens."""
     vif = ctx.tx.get(KIND, stored["virtualInterfaceId"])  # as of now
     if vif is not None:
         vif["customerRouterConfig"] = customer_router_config(vif)
@@ -186,6 +187,7 @@ def _progress(vif: dict[str, Any], now: float, delay: float) -> float | None:
         for peer in vif["bgpPeers"]:
             if lifecycle.can_advance("bgpPeer", peer, "deleting"):
                 lifecycle.advance("bgpPeer", peer, "deleting", at)
+        vif["customerRouterConfig"] = customer_router_config(vif)  # no live peer left
         return None
     if state not in ("pending", "available", "down", "testing"):
         return None
