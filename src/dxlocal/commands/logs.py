@@ -10,6 +10,8 @@ import sys
 import time
 from typing import Any
 
+from dxlocal.server import calllog
+
 LEVELS = ("debug", "info", "warning", "error")
 FORMATS = ("text", "json")
 # Extra fields a record may carry (server/calllog.py sets them on each API call line).
@@ -22,11 +24,15 @@ _second: tuple[int, str] = (-1, "")  # the last second formatted, and its text
 
 
 def _timestamp(record: logging.LogRecord) -> str:
+    return _stamp(record.created)
+
+
+def _stamp(created: float) -> str:
     global _second
-    second = int(record.created)
+    second = int(created)
     if second != _second[0]:  # a line per call: the date is formatted once a second
         _second = (second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)))
-    return f"{_second[1]}.{int(record.msecs):03d}Z"
+    return f"{_second[1]}.{int((created - second) * 1000):03d}Z"
 
 
 class TextFormatter(logging.Formatter):
@@ -73,6 +79,21 @@ class BatchingHandler(logging.Handler):
         except Exception:
             self.handleError(record)
             return
+        self.hold(line)
+
+    def call_line(self, message: str, fields: tuple[Any, ...]) -> None:
+        """An API call's INFO line (server/calllog.py), formatted here as the formatter
+        would format its record, without building one."""
+        if isinstance(self.formatter, JsonFormatter):
+            out = {"time": _stamp(time.time()), "level": "INFO", "logger": "dxlocal.api"}
+            out["message"] = message
+            out.update(zip(FIELDS, fields, strict=True))
+            self.hold(json.dumps(out, separators=(",", ":")))
+        else:
+            self.hold(f"{_stamp(time.time())} INFO  {message}")
+
+    def hold(self, line: str) -> None:
+        """Keep ``line`` for the write at the end of this loop turn."""
         self._held.append(line)
         try:
             loop = asyncio.get_running_loop()
@@ -112,3 +133,4 @@ def configure(level: str = "info", fmt: str = "text", stream: Any = None) -> Non
     root.addHandler(handler)
     root.setLevel(level.upper())
     root.propagate = False
+    calllog.direct(handler)

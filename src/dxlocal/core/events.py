@@ -14,7 +14,7 @@ bgpStatus), ``fault`` and ``maintenance`` (what and the fault or window id).
 
 from __future__ import annotations
 
-import secrets
+from random import getrandbits
 from typing import Any
 
 KIND = "event"
@@ -28,11 +28,13 @@ _last = 0
 
 
 def next_id(now: float) -> str:
-    """An id after every one this process gave out: time order, then write order."""
+    """An id after every one this process gave out: time order, then write order. The 16
+    random bits (the process's own generator, seeded from the system's at start: no call
+    into the kernel per event) keep two servers on one shared store apart."""
     global _last
     micros = max(int(now * 1_000_000), _last + 1)
     _last = micros
-    return f"ev-{micros:015x}{secrets.token_hex(2)}"
+    return f"ev-{micros:015x}{getrandbits(16):04x}"
 
 
 def write(
@@ -44,9 +46,11 @@ def write(
     region: str = "",
     resource: str = "",
     resource_type: str = "",
+    later: bool = False,
     **detail: Any,
 ) -> dict[str, Any]:
-    """Write one event in ``tx`` (the caller's unit)."""
+    """Write one event in ``tx`` (the caller's unit); ``later``: the unit changed nothing
+    else, so the event may be written after it (``Tx.insert_later``, docs/failures.md#events)."""
     eid = next_id(now)
     event = {
         "eventId": eid,
@@ -58,7 +62,8 @@ def write(
         "resource": resource,
         **detail,
     }
-    tx.insert(KIND, eid, event, account=account, region=region, parent=resource or None)
+    insert = tx.insert_later if later else tx.insert
+    insert(KIND, eid, event, account=account, region=region, parent=resource or None)
     return event
 
 

@@ -141,11 +141,9 @@ class Work:
         tx = unit.tx
         if tx.soonest < unit.soonest:
             unit.soonest = tx.soonest
-        if not tx.changed:
-            return
         if self._event_listeners and not unit.logged:
-            unit.logged = any(kind == events.KIND for kind, _ in tx.changed)
-        if not self._listeners:
+            unit.logged = tx.later or any(kind == events.KIND for kind, _ in tx.changed)
+        if not tx.changed or not self._listeners:
             return
         for kind, rid in tx.changed:
             if kind == events.KIND:
@@ -174,7 +172,8 @@ class Work:
         waiters, self._idle = self._idle, []
         for waiter in waiters:
             if not waiter.done():
-                waiter.set_result(None)
+                # Thread-safe: in-process mode may commit on another thread than the waiter's.
+                waiter.get_loop().call_soon_threadsafe(_wake, waiter)
 
     async def idle(self) -> None:
         """Wait (on the event loop) until no unit is open, so what follows reads committed
@@ -276,11 +275,18 @@ class Work:
         return 1
 
     async def tick(self, interval: float = 0.1) -> None:
-        """Fire timers that fall due while no request arrives (a server's background task).
+        """Fire timers that fall due while no request arrives (a server's background task),
+        and write the store's deferred inserts (read calls' events) that waited ``interval``.
         Waits for open units to commit first, so a tick never joins a group's COMMIT."""
+        flush_later = getattr(self.store, "flush_later", None)  # SQLite only
         while True:
             await asyncio.sleep(interval)
             await self.idle()
+            if flush_later is not None:
+                try:
+                    flush_later(interval)
+                except Exception:
+                    log.exception("writing deferred events failed")
             if self.clock.now() >= self._next_due:
                 try:
                     with self.unit("timer"):
@@ -289,6 +295,11 @@ class Work:
                     pass  # another server fired them first
                 except Exception:
                     log.exception("lifecycle tick failed")
+
+
+def _wake(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
 
 
 class _Scope:

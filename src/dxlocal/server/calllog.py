@@ -6,6 +6,10 @@ time, account, region, operation, the resource the call names or creates, HTTP s
 error code), milliseconds in dxlocal. Nothing is computed unless INFO is enabled for the logger
 (``dxlocal serve`` enables it by default; in-process mode leaves logging to the application).
 Control API calls are logged at DEBUG.
+
+``dxlocal serve`` (commands/logs.py) names its handler with ``direct``: while that handler is
+the only one the line would reach, the line goes straight to it, formatted as its formatter
+would, without the standard library's record and handler chain (most of a line's cost).
 """
 
 from __future__ import annotations
@@ -30,8 +34,39 @@ _ACTION = re.compile(rb"(?:^|&)Action=([A-Za-z0-9]+)(?:&|$)")
 _ID = re.compile(r"^(dx[a-z]*-|vgw-|tgw-)[0-9a-z-]+$|^[0-9a-f-]{36}$")
 
 
+_direct: Any = None  # commands/logs.py's BatchingHandler, when it alone writes the lines
+
+
 def enabled() -> bool:
     return log.isEnabledFor(logging.INFO)
+
+
+def direct(handler: Any) -> None:
+    """Hand API call lines straight to ``handler.call_line(message, fields)`` while it is
+    the ``dxlocal`` logger's only handler and nothing else filters or receives them."""
+    global _direct
+    _direct = handler
+
+
+def _straight() -> Any:
+    handler = _direct
+    parent = log.parent
+    if (
+        handler is None
+        or log.handlers
+        or log.filters
+        or not log.propagate
+        or parent is None
+        or parent.name != "dxlocal"
+        or parent.propagate
+        or parent.filters
+        or parent.handlers != [handler]
+        or handler.filters
+        or handler.level > logging.INFO
+        or log.disabled
+    ):
+        return None
+    return handler
 
 
 def _decode(body: bytes, path: str) -> Any:
@@ -105,6 +140,12 @@ def record(
     error = ""
     if status >= 300 and isinstance(answer, dict):
         error = str(answer.get("__type", "")).rpartition("#")[2]
+    handler = _straight()
+    if handler is not None:
+        message = f"{account} {region} {operation} {resource or '-'} {status}"
+        message += f" {error} {ms:.2f}ms" if error else f" {ms:.2f}ms"
+        handler.call_line(message, (account, region, operation, resource, status, error, ms))
+        return
     log.info(
         "%s %s %s %s %d%s %.2fms",
         account,

@@ -198,10 +198,12 @@ class Service:
                     # Serialized before the commit: an answer that cannot be written
                     # leaves nothing behind.
                     payload = door.wire.serialize(op, result, request_id)
+                    # A call that changed nothing has its event written later, in a batch
+                    # (docs/failures.md#events): a read then opens no write transaction.
                     events.write(
                         tx, now, "api", account=ctx.account, region=region,
                         resource=_resource(kwargs, result), service=door.service,
-                        operation=name, status=200,
+                        operation=name, status=200, later=not tx.changed,
                     )  # fmt: skip
                     return payload
             except ApiError as exc:
@@ -224,14 +226,15 @@ class Service:
         self, service: str, name: str, account: str, region: str, kwargs: dict[str, Any],
         status: int, now: float,
     ) -> None:  # fmt: skip
-        """The failed call's unit was rolled back: its event is written on its own. Should
-        that lose a race on a shared store, the event is dropped, not the answer."""
+        """The failed call's unit was rolled back: its event is written on its own, later
+        (it changed nothing). Should that lose a race on a shared store, the event is
+        dropped, not the answer."""
         try:
             with self.work.unit(name, account=account) as unit:
                 events.write(
                     unit.tx, now, "api", account=account, region=region,
                     resource=_resource(kwargs, None), service=service, operation=name,
-                    status=status,
+                    status=status, later=True,
                 )  # fmt: skip
         except (Conflict, IdTaken):
             log.debug("event of a failed %s dropped after a conflict", name)

@@ -105,6 +105,8 @@ class Tx(Protocol):
     changed: set[tuple[str, str]]
     #: The earliest due time this unit scheduled (``math.inf``: none).
     soonest: float
+    #: This unit deferred an insert (``insert_later``).
+    later: bool
 
     def get(self, kind: str, id: str) -> Record | None: ...
 
@@ -120,6 +122,14 @@ class Tx(Protocol):
         peer_account: str | None = None,
     ) -> None:
         """File a new record; ``IdTaken`` if (kind, id) exists."""
+
+    def insert_later(
+        self, kind: str, id: str, data: Record, *, account: str, region: str,
+        parent: str | None = None,
+    ) -> None:  # fmt: skip
+        """File a new record whose id is unique by construction, possibly after this unit
+        commits (SQLite: with the next write, before any read of its kind, or within a
+        fraction of a second; store/sqlite.py). Not listed in ``changed``."""
 
     def update(
         self,

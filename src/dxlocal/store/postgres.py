@@ -119,6 +119,8 @@ def _member(name: str) -> str:
 
 
 class PostgresTx:
+    later = False  # a shared store defers no insert (``insert_later``)
+
     def __init__(self, store: PostgresStore) -> None:
         self._store = store
         self.changed: set[tuple[str, str]] = set()
@@ -165,6 +167,13 @@ class PostgresTx:
             (kind, id, account, region, parent, peer_account, _dumps(data)),
         )
         self.changed.add((kind, id))
+
+    def insert_later(
+        self, kind: str, id: str, data: Record, *, account: str, region: str,
+        parent: str | None = None,
+    ) -> None:  # fmt: skip
+        """Written at once: the other servers on the database read it from there."""
+        self.insert(kind, id, data, account=account, region=region, parent=parent)
 
     def update(self, kind: str, id: str, data: Record, **columns: Any) -> None:
         sets = ["data=%s"]

@@ -26,6 +26,14 @@ and ``user_version`` (``SCHEMA_VERSION``). A file that is not an SQLite database
 SQLite's quick check, belongs to another program, or was written by a newer dxlocal is
 refused with ``StateRefused`` before anything is written to it. Files from dxlocal releases
 that predate the version stamp (the same tables, no stamp) are stamped and used.
+
+Deferred inserts (``insert_later``): records a read-only call adds (the event log's entry
+for it, docs/failures.md#events) wait in memory rather than opening a write transaction of their own.
+They are written inside the next transaction that writes anyway, just before its COMMIT;
+before anything reads a record of their kind (so no reader ever misses one); and at the end
+of a read-only transaction once the oldest has waited ``LATER_AGE`` seconds or ``LATER_MAX``
+wait (``flush_later``, which the server also calls from its timer task). A crash of the
+process can lose those not yet written, at most ``LATER_AGE`` seconds' worth.
 """
 
 from __future__ import annotations
@@ -51,6 +59,15 @@ APPLICATION_ID = 0x64786C63
 SCHEMA_VERSION = 1
 #: The most the WAL may hold, in bytes (see the module's docstring).
 WAL_CAP = 128 * 1024 * 1024
+#: Deferred inserts are written once the oldest has waited this long (seconds) or this many
+#: wait (see the module's docstring).
+LATER_AGE = 0.25
+LATER_MAX = 5_000
+_INSERT = (
+    "INSERT INTO records (kind, id, account, region, parent, peer_account, data)"
+    " VALUES (?,?,?,?,?,?,?)"
+)
+_INSERT_LATER = _INSERT.replace("INSERT", "INSERT OR IGNORE", 1)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
@@ -113,7 +130,9 @@ class SqliteTx:
         # What this transaction touched, for listeners (the BGP speaker) after commit.
         self.changed: set[tuple[str, str]] = set()
         self.soonest = math.inf
+        self.later = False  # deferred an insert (``insert_later``)
         self._opened = False  # a nested unit's savepoint, opened at its first write
+        self._mark = 0  # the store's ``_written`` when that savepoint opened
 
     def _write(self) -> sqlite3.Connection:
         store = self._store
@@ -126,6 +145,7 @@ class SqliteTx:
             for tx in store._unopened:
                 self._db.execute("SAVEPOINT step")
                 tx._opened = True
+                tx._mark = store._written
             store._unopened.clear()
         return self._db
 
@@ -134,15 +154,38 @@ class SqliteTx:
         """A nested unit that can fail alone (a lifecycle timer among several)."""
         db = self._write()
         db.execute("SAVEPOINT step")
+        mark = self._store._written
         try:
             yield
         except BaseException:
             db.execute("ROLLBACK TO step")
             db.execute("RELEASE step")
+            self._store._rolled_back(mark)
             raise
         db.execute("RELEASE step")
 
+    def insert_later(
+        self, kind: str, id: str, data: Record, *, account: str, region: str,
+        parent: str | None = None,
+    ) -> None:  # fmt: skip
+        """``insert`` deferred (see the module's docstring); not in ``changed``."""
+        store = self._store
+        if not store._later:
+            store._later_since = time.monotonic()
+        store._later.append((kind, id, account, region, parent, None, _dumps(data)))
+        store._later_kinds.add(kind)
+        self.later = True
+
+    def _flush_later(self) -> None:
+        """Write the deferred inserts not yet in this transaction."""
+        store = self._store
+        if store._written < len(store._later):
+            self._write().executemany(_INSERT_LATER, store._later[store._written :])
+            store._written = len(store._later)
+
     def get(self, kind: str, id: str) -> Record | None:
+        if kind in self._store._later_kinds:
+            self._flush_later()
         row = self._db.execute(
             "SELECT data FROM records WHERE kind=? AND id=?", (kind, id)
         ).fetchone()
@@ -161,9 +204,7 @@ class SqliteTx:
     ) -> None:
         try:
             self._write().execute(
-                "INSERT INTO records (kind, id, account, region, parent, peer_account, data)"
-                " VALUES (?,?,?,?,?,?,?)",
-                (kind, id, account, region, parent, peer_account, _dumps(data)),
+                _INSERT, (kind, id, account, region, parent, peer_account, _dumps(data))
             )
         except sqlite3.IntegrityError:
             raise IdTaken(f"{kind} {id}") from None
@@ -198,6 +239,8 @@ class SqliteTx:
         parent: str | None = None,
         include_peer: bool = False,
     ) -> list[Record]:
+        if kind in self._store._later_kinds:
+            self._flush_later()
         where = ["kind=?"]
         args: list[Any] = [kind]
         if parent is not None:
@@ -237,6 +280,8 @@ class SqliteTx:
     ) -> int:
         """Count records; ``where``/``exclude`` test top-level members inside the JSON
         (``exclude={"connectionState": ["deleted", "rejected"]}``) without decoding rows."""
+        if kind in self._store._later_kinds:
+            self._flush_later()
         clauses = ["kind=?"]
         args: list[Any] = [kind]
         for column, value in (("account", account), ("region", region), ("parent", parent)):
@@ -290,6 +335,8 @@ class SqliteTx:
         ).fetchall()
 
     def rows(self) -> Iterator[tuple[str, str, str, str, str | None, str | None, Record]]:
+        if self._store._later:
+            self._flush_later()
         sql = "SELECT kind, id, account, region, parent, peer_account, data FROM records"
         for row in self._db.execute(sql + " ORDER BY kind, id"):
             yield (*row[:6], _loads(row[6]))
@@ -377,6 +424,12 @@ class SqliteStore:
         self._depth = 0
         self._begun = False
         self._unopened: list[SqliteTx] = []  # nested units with no savepoint yet
+        # Deferred inserts (rows for ``_INSERT``), the kinds among them, when the oldest
+        # came, and how many of them the open transaction has written.
+        self._later: list[tuple[str, str, str, str, str | None, None, str]] = []
+        self._later_kinds: set[str] = set()
+        self._later_since = 0.0
+        self._written = 0
         self._checkpointer: _Checkpointer | None = None
         self._leases: dict[str, tuple[str, float]] = {}
 
@@ -428,6 +481,7 @@ class SqliteStore:
                     if tx._opened:
                         self._db.execute("ROLLBACK TO step")
                         self._db.execute("RELEASE step")
+                        self._rolled_back(tx._mark)
                     raise
                 else:
                     if tx._opened:
@@ -439,10 +493,18 @@ class SqliteStore:
                 return
             self._depth = 1
             try:
-                yield SqliteTx(self)
+                tx = SqliteTx(self)
+                yield tx
+                if self._later and (
+                    self._begun
+                    or len(self._later) >= LATER_MAX
+                    or time.monotonic() - self._later_since >= LATER_AGE
+                ):
+                    tx._flush_later()  # into a COMMIT made anyway, or they waited enough
             except BaseException:
                 if self._begun:
                     self._db.execute("ROLLBACK")
+                self._written = 0
                 raise
             else:
                 if self._begun:
@@ -453,12 +515,33 @@ class SqliteStore:
                         # open: end it, so the next call does not commit these writes.
                         if self._db.in_transaction:
                             self._db.execute("ROLLBACK")
+                        self._written = 0
                         raise
+                    if self._written:
+                        del self._later[: self._written]
+                        self._written = 0
+                        if not self._later:
+                            self._later_kinds.clear()
                     self._cap_wal()
             finally:
                 self._depth = 0
                 self._begun = False
                 self._unopened.clear()
+
+    def _rolled_back(self, mark: int) -> None:
+        """A savepoint rolled back: the deferred inserts it wrote are to be written again."""
+        self._written = min(self._written, mark)
+
+    def flush_later(self, age: float = 0.0) -> None:
+        """Write the deferred inserts in a transaction of their own, if the oldest has waited
+        ``age`` seconds (the server's timer task; ``close``). Nothing while one is open."""
+        with self._lock:
+            if not self._later or self._depth:
+                return
+            if time.monotonic() - self._later_since < age:
+                return
+            with self.transaction() as tx:
+                tx._flush_later()
 
     def hold_lease(self, name: str, holder: str, ttl: float) -> bool:
         """One process owns the file, so its leases live in that process."""
@@ -496,6 +579,9 @@ class SqliteStore:
 
     def reset(self) -> None:
         with self._lock:
+            self._later.clear()
+            self._later_kinds.clear()
+            self._written = 0
             self._db.execute("DELETE FROM records")
             self._db.execute("DELETE FROM timers")
 
@@ -504,6 +590,8 @@ class SqliteStore:
             self._checkpointer.stop()
             self._checkpointer = None
         with self._lock:
+            if self._later and self._depth == 0:
+                self.flush_later()
             self._db.close()
             self._unlock()
 
@@ -513,6 +601,7 @@ class SqliteStore:
             self._lock_fd = None
 
     def iter_kinds(self) -> Iterator[str]:
+        self.flush_later()
         with self._lock:
             rows = self._db.execute("SELECT DISTINCT kind FROM records").fetchall()
         yield from (r[0] for r in rows)

@@ -1,0 +1,70 @@
+"""The API call line handed straight to dxlocal serve's handler (server/calllog.py) is the
+line the standard logging chain would write, in both formats."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import re
+
+import pytest
+
+from dxlocal.commands import logs
+from dxlocal.server import calllog
+
+HEADERS = {
+    "x-amz-target": "OvertureService.CreateConnection",
+    "authorization": "AWS4-HMAC-SHA256 Credential=111122223333/20260101/eu-west-2/"
+    "directconnect/aws4_request, SignedHeaders=host, Signature=0",
+}
+BODY = b'{"location":"EqDC2","bandwidth":"1Gbps","connectionName":"x"}'
+ANSWER = b'{"ownerAccount":"111122223333","connectionId":"dxcon-fabcdefg"}'
+FAILED = b'{"__type":"DirectConnectClientException","message":"no"}'
+
+
+def _lines(fmt: str, direct: bool) -> list[str]:
+    stream = io.StringIO()
+    logs.configure("info", fmt, stream=stream)
+    keep = logging.Filter()  # a filter: the line must take the standard chain
+    if not direct:
+        logging.getLogger("dxlocal").addFilter(keep)
+    assert (calllog._straight() is not None) is direct
+    try:
+        calllog.record("123456789012", "us-east-1", "POST", "/", HEADERS, BODY, 200, ANSWER, 0.0)
+        calllog.record("123456789012", "us-east-1", "POST", "/", HEADERS, BODY, 400, FAILED, 0.0)
+        for handler in logging.getLogger("dxlocal").handlers:
+            handler.flush()
+    finally:
+        logging.getLogger("dxlocal").removeFilter(keep)
+        logs.configure("warning", "text", stream=io.StringIO())
+    return stream.getvalue().splitlines()
+
+
+def _without_times(line: str) -> str:
+    line = re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", "T", line)
+    return re.sub(r"\d+\.\d\dms|\"ms\":[0-9.e+-]+", "MS", line)
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_direct_line_is_the_standard_line(fmt: str) -> None:
+    direct, standard = _lines(fmt, True), _lines(fmt, False)
+    assert len(direct) == 2
+    assert [_without_times(x) for x in direct] == [_without_times(x) for x in standard]
+    if fmt == "json":
+        fields = json.loads(direct[1])
+        assert fields["error"] == "DirectConnectClientException" and fields["status"] == 400
+        assert list(fields) == list(json.loads(standard[1]))
+    else:
+        assert " INFO  111122223333 eu-west-2 CreateConnection dxcon-fabcdefg 200 " in direct[0]
+
+
+def test_other_handlers_get_the_standard_chain() -> None:
+    logs.configure("info", "text", stream=io.StringIO())
+    extra = logging.NullHandler()
+    logging.getLogger("dxlocal.api").addHandler(extra)
+    try:
+        assert calllog._straight() is None
+    finally:
+        logging.getLogger("dxlocal.api").removeHandler(extra)
+        logs.configure("warning", "text", stream=io.StringIO())

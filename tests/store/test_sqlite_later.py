@@ -1,0 +1,102 @@
+"""Deferred inserts of the SQLite store (store/sqlite.py): written with the next write, before
+a read of their kind, or when they have waited; never lost to a rolled-back savepoint."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from dxlocal.store.sqlite import SqliteStore
+
+
+def _on_disk(path: Path, kind: str = "event") -> list[str]:
+    """Committed rows of ``kind``, read by a connection of its own."""
+    db = sqlite3.connect(path)
+    try:
+        return [
+            r[0] for r in db.execute("SELECT id FROM records WHERE kind=? ORDER BY id", (kind,))
+        ]
+    finally:
+        db.close()
+
+
+def _later(tx, rid: str) -> None:
+    tx.insert_later("event", rid, {"eventId": rid}, account="1", region="r", parent="x")
+
+
+@pytest.fixture
+def store(tmp_path: Path):
+    s = SqliteStore(str(tmp_path / "state.sqlite3"))
+    yield s
+    s.close()
+
+
+def test_a_read_only_transaction_defers_and_commits_nothing(store, tmp_path: Path) -> None:
+    with store.transaction() as tx:
+        tx.get("connection", "dxcon-1")
+        _later(tx, "ev-1")
+        assert tx.later and not tx.changed
+    assert not store._db.in_transaction and _on_disk(tmp_path / "state.sqlite3") == []
+    with store.transaction() as tx:  # a read of the kind writes them first
+        assert [e["eventId"] for e in tx.list("event", parent="x")] == ["ev-1"]
+    assert _on_disk(tmp_path / "state.sqlite3") == ["ev-1"]
+
+
+def test_the_next_write_carries_them(store, tmp_path: Path) -> None:
+    with store.transaction() as tx:
+        _later(tx, "ev-1")
+    with store.transaction() as tx:
+        tx.insert("connection", "dxcon-1", {}, account="1", region="r")
+    assert _on_disk(tmp_path / "state.sqlite3") == ["ev-1"]
+    assert store._later == []
+
+
+def test_a_rolled_back_savepoint_does_not_lose_them(store, tmp_path: Path) -> None:
+    with store.transaction() as tx:
+        _later(tx, "ev-1")
+    with store.transaction():
+        with pytest.raises(RuntimeError), store.transaction() as inner:
+            inner.insert("connection", "dxcon-1", {}, account="1", region="r")
+            assert len(inner.list("event")) == 1  # written inside the savepoint
+            raise RuntimeError("the nested unit fails")
+        with store.transaction() as other:
+            other.get("connection", "dxcon-2")
+    # The outer transaction had begun (the inner write), so its COMMIT carries them again.
+    assert _on_disk(tmp_path / "state.sqlite3") == ["ev-1"]
+    assert _on_disk(tmp_path / "state.sqlite3", "connection") == []
+    assert store._later == []
+
+
+def test_a_rolled_back_transaction_keeps_them(store, tmp_path: Path) -> None:
+    with store.transaction() as tx:
+        _later(tx, "ev-1")
+    with pytest.raises(RuntimeError), store.transaction() as tx:
+        tx.insert("connection", "dxcon-1", {}, account="1", region="r")
+        tx.list("event")
+        raise RuntimeError("the unit fails")
+    store.flush_later()
+    assert _on_disk(tmp_path / "state.sqlite3") == ["ev-1"]
+
+
+def test_flush_and_close_write_what_waits(tmp_path: Path) -> None:
+    store = SqliteStore(str(tmp_path / "state.sqlite3"))
+    with store.transaction() as tx:
+        _later(tx, "ev-1")
+    store.flush_later(age=3600)  # not waited that long: kept
+    assert _on_disk(tmp_path / "state.sqlite3") == []
+    store.flush_later()
+    assert _on_disk(tmp_path / "state.sqlite3") == ["ev-1"]
+    with store.transaction() as tx:
+        _later(tx, "ev-2")
+    store.close()
+    assert _on_disk(tmp_path / "state.sqlite3") == ["ev-1", "ev-2"]
+
+
+def test_reset_drops_them(store, tmp_path: Path) -> None:
+    with store.transaction() as tx:
+        _later(tx, "ev-1")
+    store.reset()
+    store.flush_later()
+    assert _on_disk(tmp_path / "state.sqlite3") == []
