@@ -128,5 +128,5 @@ def measure(
     port: tuple[Reading, Reading],
 ) -> list[float]:
     """One point of a series from two readings (before, after) of the VIF's own interface
-    and of its port."""
-    return [t0, t1, seconds, *counted(*vif), *counted(*port)]
+    and of its port (times to the millisecond, the span to the microsecond: a smaller record)."""
+    return [round(t0, 3), round(t1, 3), round(seconds, 6), *counted(*vif), *counted(*port)]
