@@ -32,9 +32,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "dx" in metafunc.fixturenames:
-        modes = [m.strip() for m in metafunc.config.getoption("--dx-mode").split(",") if m.strip()]
-        metafunc.parametrize("dx", modes, indirect=True)
+    for name in ("dx", "dx_manual"):
+        if name in metafunc.fixturenames:
+            option = metafunc.config.getoption("--dx-mode")
+            modes = [m.strip() for m in option.split(",") if m.strip()]
+            metafunc.parametrize(name, modes, indirect=True)
 
 
 _VALIDATOR = ParamValidator()
@@ -60,12 +62,16 @@ def _check_output(**kwargs: Any) -> None:
 
 
 class DX:
-    """What a functional test gets: clients for any account, and the control API."""
+    """What a functional test gets: clients for any account, and the control API.
+    ``manual``: the clock moves only when the test advances it (``dx_manual``)."""
 
-    def __init__(self, mode: str, endpoint: str | None, control: Callable[..., Any]) -> None:
+    def __init__(
+        self, mode: str, endpoint: str | None, control: Callable[..., Any], manual: bool = False
+    ) -> None:
         self.mode = mode
         self.endpoint = endpoint
         self._control = control
+        self.manual = manual
 
     def client(self, account: str = DEFAULT_ACCOUNT, region: str = "us-east-1") -> Any:
         client = dx_client(self.endpoint or "http://dxlocal.invalid", account, region)
@@ -80,9 +86,11 @@ class DX:
             "fired"
         ]
 
-    @staticmethod
-    def wait(fetch: Callable[[], Any], until: Callable[[Any], bool], timeout: float = 10.0) -> Any:
-        """Poll like a client would until ``until(fetch())`` holds."""
+    def wait(
+        self, fetch: Callable[[], Any], until: Callable[[Any], bool], timeout: float = 10.0
+    ) -> Any:
+        """Poll like a client would until ``until(fetch())`` holds; on the manual clock each
+        poll first moves it one lifecycle step."""
         deadline = time.monotonic() + timeout
         while True:
             value = fetch()
@@ -90,7 +98,10 @@ class DX:
                 return value
             if time.monotonic() > deadline:
                 raise AssertionError(f"timed out waiting; last value: {value!r}")
-            time.sleep(0.02)
+            if self.manual:
+                self.advance()
+            else:
+                time.sleep(0.02)
 
 
 @pytest.fixture(scope="session")
@@ -100,19 +111,39 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     server.stop()
 
 
-@pytest.fixture
-def dx(request: pytest.FixtureRequest) -> Iterator[DX]:
+@pytest.fixture(scope="session")
+def manual_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    state = tmp_path_factory.mktemp("dxlocal-manual") / "state.sqlite3"
+    server = LiveServer(state, "--progress", "manual").start()
+    yield server
+    server.stop()
+
+
+def _dx(request: pytest.FixtureRequest, manual: bool) -> Iterator[DX]:
     mode = request.param
     if mode == "inprocess":
-        with mock_directconnect(delay=float(TEST_DELAY)) as mock:
+        progress = "manual" if manual else "auto"
+        with mock_directconnect(delay=float(TEST_DELAY), progress=progress) as mock:
 
             def control(method: str, path: str, body: dict[str, Any] | None = None) -> Any:
                 return mock.control.call(method, "/_dxlocal" + path, body)
 
-            yield DX(mode, None, control)
+            yield DX(mode, None, control, manual)
     elif mode == "server":
-        server = request.getfixturevalue("live_server")
+        server = request.getfixturevalue("manual_server" if manual else "live_server")
         server.control("POST", "/reset")
-        yield DX(mode, server.url, server.control)
+        yield DX(mode, server.url, server.control, manual)
     else:
         raise ValueError(f"unknown mode {mode}")
+
+
+@pytest.fixture
+def dx(request: pytest.FixtureRequest) -> Iterator[DX]:
+    yield from _dx(request, manual=False)
+
+
+@pytest.fixture
+def dx_manual(request: pytest.FixtureRequest) -> Iterator[DX]:
+    """``dx`` on the manual clock: a resource stays in a transitional state until the test
+    moves the clock (``dx.advance()``, or ``dx.wait``), however slow the machine is."""
+    yield from _dx(request, manual=True)

@@ -7,6 +7,7 @@ client for it.
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -19,7 +20,9 @@ from typing import Any
 
 from dxlocal import control_token
 
-TEST_DELAY = "0.05"
+# Seconds per lifecycle step in tests. ``DXLOCAL_TEST_DELAY=0.001`` plays a loaded machine (a
+# state moves on between two calls of a test): a test that then fails assumed a timing.
+TEST_DELAY = os.environ.get("DXLOCAL_TEST_DELAY", "0.05")
 
 
 def free_port() -> int:
@@ -65,22 +68,28 @@ class LiveServer:
         ]
         self.proc: subprocess.Popen[bytes] | None = None
 
-    def start(self, timeout: float = 15.0) -> LiveServer:
+    def start(self, timeout: float = 20.0) -> LiveServer:
         # Its output (a log line per API call) goes to a file: a pipe nobody reads would fill.
-        self.output = tempfile.TemporaryFile()  # noqa: SIM115 (closed with the server)
-        self.proc = subprocess.Popen(self.args, stdout=self.output, stderr=subprocess.STDOUT)
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115 (closed with the server)
+        self.proc = subprocess.Popen(self.args, stdout=self._log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                self.output.seek(0)
-                raise RuntimeError(f"dxlocal serve exited: {self.output.read().decode()}")
+                raise RuntimeError(f"dxlocal serve exited: {self.output()}")
             try:
                 with urllib.request.urlopen(self.url + "/_dxlocal/health", timeout=1) as r:
                     if r.status == 200:
                         return self
             except OSError:
                 time.sleep(0.05)
-        raise RuntimeError("dxlocal serve did not become ready")
+        raise RuntimeError(f"dxlocal serve did not become ready: {self.output()}")
+
+    def output(self, tail: int = 4000) -> str:
+        """The last ``tail`` characters the server printed."""
+        fd = self._log.fileno()
+        size = os.fstat(fd).st_size
+        # pread: the server writes through the same open file, so its offset must not move.
+        return os.pread(fd, tail, max(0, size - tail)).decode(errors="replace")
 
     def kill(self) -> None:
         """SIGKILL: what a crash looks like."""
@@ -92,12 +101,13 @@ class LiveServer:
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
             try:
-                self.proc.wait(10)
+                self.proc.wait(15)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(10)
-        if getattr(self, "output", None) is not None:
-            self.output.close()
+        if getattr(self, "_log", None) is not None:
+            self._log.close()
+            self._log = None
 
     def client(self, account: str = "123456789012", **config: Any):  # type: ignore[no-untyped-def]
         return dx_client(self.url, account, **config)

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from functional.helpers import client_error, make_connection, make_private_vif, wait_vif
+from functional.helpers import (
+    available_vif,
+    client_error,
+    make_connection,
+    make_private_vif,
+    wait_vif,
+)
 
 
 def describe(client, vif_id: str) -> dict:
@@ -62,8 +68,8 @@ def test_test_completes_after_its_duration(dx, vif):
     assert listing(bgpPeers=["dxpeer-fnothere"])["virtualInterfaceTestHistory"] == []
 
 
-def test_start_rules(dx, vif):
-    client, v = vif
+def test_start_rules(dx_manual):
+    client, v = available_vif(dx_manual)
     vif_id = v["virtualInterfaceId"]
     for minutes in (0, 4321):
         assert "4320" in client_error(
@@ -78,12 +84,12 @@ def test_start_rules(dx, vif):
         virtualInterfaceId=vif_id,
         bgpPeers=["dxpeer-fnothere"],
     )
-    other = dx.client(account="111122223333")
+    other = dx_manual.client(account="111122223333")
     assert "does not exist" in client_error(
         other, other.start_bgp_failover_test, virtualInterfaceId=vif_id
     )
     assert other.list_virtual_interface_test_history()["virtualInterfaceTestHistory"] == []
-    conn = make_connection(dx, client)
+    conn = make_connection(dx_manual, client)
     fresh = make_private_vif(client, conn["connectionId"], vlan=102)
     assert "available or down" in client_error(
         client, client.start_bgp_failover_test, virtualInterfaceId=fresh["virtualInterfaceId"]

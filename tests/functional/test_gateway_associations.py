@@ -68,8 +68,8 @@ def test_vgw_association_defaults_to_vpc_cidrs(dx):
     assert "Specify" in client_error(client, client.describe_direct_connect_gateway_associations)
 
 
-def test_update_and_delete(dx):
-    client = dx.client()
+def test_update_and_delete(dx_manual):
+    client = dx_manual.client()
     gw_id = make_gateway(client)
     assoc = client.create_direct_connect_gateway_association(
         directConnectGatewayId=gw_id,
@@ -83,7 +83,7 @@ def test_update_and_delete(dx):
         associationId=aid,
         addAllowedPrefixesToDirectConnectGateway=[{"cidr": "10.9.0.0/24"}],
     )
-    dx.wait(lambda: assoc_state(client, aid), lambda s: s == "associated")
+    dx_manual.wait(lambda: assoc_state(client, aid), lambda s: s == "associated")
     out = client.update_direct_connect_gateway_association(
         associationId=aid,
         addAllowedPrefixesToDirectConnectGateway=[{"cidr": "10.9.0.0/24"}],
@@ -91,7 +91,7 @@ def test_update_and_delete(dx):
     )["directConnectGatewayAssociation"]
     assert out["associationState"] == "updating"
     assert out["allowedPrefixesToDirectConnectGateway"] == [{"cidr": "10.9.0.0/24"}]
-    dx.wait(lambda: assoc_state(client, aid), lambda s: s == "associated")
+    dx_manual.wait(lambda: assoc_state(client, aid), lambda s: s == "associated")
     assert "not a valid CIDR" in client_error(
         client,
         client.update_direct_connect_gateway_association,
@@ -105,7 +105,7 @@ def test_update_and_delete(dx):
         directConnectGatewayId=gw_id, virtualGatewayId="vgw-f9eb0c90"
     )["directConnectGatewayAssociation"]
     assert gone["associationState"] == "disassociating"
-    dx.wait(lambda: assoc_state(client, aid), lambda s: s == "disassociated")
+    dx_manual.wait(lambda: assoc_state(client, aid), lambda s: s == "disassociated")
     assert "does not exist" in client_error(
         client, client.delete_direct_connect_gateway_association, associationId=aid
     )

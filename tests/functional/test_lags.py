@@ -230,8 +230,8 @@ def test_associate_rules(dx):
     assert "Could not find Connection with ID dxcon-fzzzzzzz" in msg
 
 
-def test_disassociate_transitioning_and_minimum_links(dx):
-    client = dx.client()
+def test_disassociate_transitioning_and_minimum_links(dx_manual):
+    client = dx_manual.client()
     lag = client.create_lag(
         numberOfConnections=2, location="EqDC2", connectionsBandwidth="10Gbps", lagName="t"
     )
@@ -241,7 +241,7 @@ def test_disassociate_transitioning_and_minimum_links(dx):
         client, client.disassociate_connection_from_lag, connectionId=first, lagId=lag["lagId"]
     )
     assert msg == f"Connection {first} is in a transitioning state."
-    wait_lag(dx, client, lag["lagId"])
+    wait_lag(dx_manual, client, lag["lagId"])
     client.update_lag(lagId=lag["lagId"], minimumLinks=2)
     msg = client_error(
         client, client.disassociate_connection_from_lag, connectionId=first, lagId=lag["lagId"]
@@ -259,7 +259,7 @@ def test_disassociate_transitioning_and_minimum_links(dx):
     assert "not associated" in msg
     # The last member may always leave; the LAG stays, empty and down.
     client.disassociate_connection_from_lag(connectionId=second, lagId=lag["lagId"])
-    empty = dx.wait(lambda: lag_of(client, lag["lagId"]), lambda x: x["lagState"] == "down")
+    empty = dx_manual.wait(lambda: lag_of(client, lag["lagId"]), lambda x: x["lagState"] == "down")
     assert empty["connections"] == [] and empty["numberOfConnections"] == 0
 
 

@@ -17,7 +17,10 @@ CBOR_PATH = "/service/OvertureService/operation/CreateConnection"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    srv = LiveServer(tmp_path_factory.mktemp("browser") / "s.sqlite3", "--allowed-host", "dxlocal")
+    # The manual clock: the connection each test creates stays ``requested``, so the listings
+    # before and after a refused request differ only if that request changed something.
+    state = tmp_path_factory.mktemp("browser") / "s.sqlite3"
+    srv = LiveServer(state, "--allowed-host", "dxlocal", "--progress", "manual")
     srv.start()
     yield srv
     srv.stop()

@@ -94,6 +94,28 @@ def test_the_manual_clock_stands_still_until_advanced():
         assert state(dx, conn_id) == "available"
 
 
+def test_one_advance_is_one_written_step_not_the_purge_after_it():
+    # In-process no unit is open around the control call: the advance's own unit must not
+    # fire the step on opening and then the purge that step scheduled.
+    with mock_directconnect(progress="manual", delay=DELAY) as mock:
+        dx = client()
+        gw = dx.create_direct_connect_gateway(directConnectGatewayName="g", amazonSideAsn=64512)
+        gw_id = gw["directConnectGateway"]["directConnectGatewayId"]
+        aid = dx.create_direct_connect_gateway_association(
+            directConnectGatewayId=gw_id, gatewayId="vgw-f9eb0c90"
+        )["directConnectGatewayAssociation"]["associationId"]
+
+        def association() -> str:
+            found = dx.describe_direct_connect_gateway_associations(associationId=aid)
+            return found["directConnectGatewayAssociations"][0]["associationState"]
+
+        assert mock.control.call("POST", "/_dxlocal/advance") == {"fired": 1}
+        assert association() == "associated"
+        dx.delete_direct_connect_gateway_association(associationId=aid)
+        assert mock.control.call("POST", "/_dxlocal/advance") == {"fired": 1}
+        assert association() == "disassociated"  # kept for --deleted-retention
+
+
 @pytest.mark.parametrize("seconds", [-1, "soon"])
 def test_the_clock_only_moves_forward(seconds):
     with (
