@@ -248,7 +248,7 @@ def test_a_shared_lab_as_the_readme_runs_it(pg_url, tmp_path):
 
         def client(server, secret="alpha-secret"):
             return boto3.client("directconnect", region_name="us-east-1",
-                                endpoint_url=server.endpoint,
+                                endpoint_url=server.url,
                                 aws_access_key_id="AKIALABALPHA000000001",
                                 aws_secret_access_key=secret)  # fmt: skip
 
