@@ -45,6 +45,8 @@ from dxlocal.store.base import (
     StateRefused,
     StoreError,
 )
+from dxlocal.store.clauses import dumps as _dumps
+from dxlocal.store.clauses import filters, update_set
 from dxlocal.store.locations import shown
 
 #: ``dxlocal.meta.schema_version``: the layout below.
@@ -97,10 +99,6 @@ _SCHEMA_LOCK = 0x64786C63
 
 _MEMBER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _RACES = (pgerrors.SerializationFailure, pgerrors.DeadlockDetected)
-
-
-def _dumps(data: Record) -> str:
-    return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 def _text(value: Any) -> str:
@@ -176,15 +174,9 @@ class PostgresTx:
         self.insert(kind, id, data, account=account, region=region, parent=parent)
 
     def update(self, kind: str, id: str, data: Record, **columns: Any) -> None:
-        sets = ["data=%s"]
-        args: list[Any] = [_dumps(data)]
-        for name in ("parent", "peer_account", "account"):
-            if name in columns:
-                sets.append(f"{name}=%s")
-                args.append(columns[name])
+        sets, args = update_set(data, columns, "%s")
         cur = self._run(
-            f"UPDATE dxlocal.records SET {', '.join(sets)} WHERE kind=%s AND id=%s",
-            (*args, kind, id),
+            f"UPDATE dxlocal.records SET {sets} WHERE kind=%s AND id=%s", (*args, kind, id)
         )
         if cur.rowcount != 1:
             raise KeyError(f"{kind} {id} is not in the store")
@@ -204,21 +196,9 @@ class PostgresTx:
         parent: str | None = None,
         include_peer: bool = False,
     ) -> list[Record]:
-        where = ["kind=%s"]
-        args: list[Any] = [kind]
-        if parent is not None:
-            where.append("parent=%s")
-            args.append(parent)
-        if account is not None:
-            if include_peer:
-                where.append("(account=%s OR peer_account=%s)")
-                args += [account, account]
-            else:
-                where.append("account=%s")
-                args.append(account)
-        if region is not None:
-            where.append("region=%s")
-            args.append(region)
+        where, args = filters(
+            kind, "%s", account=account, region=region, parent=parent, include_peer=include_peer
+        )
         rows = self._run(
             f"SELECT data FROM dxlocal.records WHERE {' AND '.join(where)} ORDER BY id", args
         )
@@ -234,12 +214,7 @@ class PostgresTx:
         where: dict[str, Any] | None = None,
         exclude: dict[str, Any] | None = None,
     ) -> int:
-        clauses = ["kind=%s"]
-        args: list[Any] = [kind]
-        for column, value in (("account", account), ("region", region), ("parent", parent)):
-            if value is not None:
-                clauses.append(f"{column}=%s")
-                args.append(value)
+        clauses, args = filters(kind, "%s", account=account, region=region, parent=parent)
         # Member names are spelled in the SQL (as records_location's expression is), so the
         # planner can use that index; they come from code, never from a request.
         for member, value in (where or {}).items():

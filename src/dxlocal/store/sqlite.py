@@ -51,6 +51,8 @@ from typing import Any
 import orjson
 
 from dxlocal.store.base import DURABILITY, IdTaken, Record, StateInUse, StateRefused
+from dxlocal.store.clauses import dumps as _dumps
+from dxlocal.store.clauses import filters, update_set
 
 #: ``PRAGMA application_id`` of a dxlocal state file ("dxlc").
 APPLICATION_ID = 0x64786C63
@@ -98,12 +100,6 @@ CREATE TABLE IF NOT EXISTS timers (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS timers_due ON timers (due);
 """
-
-
-def _dumps(data: Record) -> str:
-    """A record as the JSON text kept in ``records.data`` (compact; keys that are not
-    strings written as strings, as the standard library did)."""
-    return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 _loads = orjson.loads
@@ -211,14 +207,9 @@ class SqliteTx:
         self.changed.add((kind, id))
 
     def update(self, kind: str, id: str, data: Record, **columns: Any) -> None:
-        sets = ["data=?"]
-        args: list[Any] = [_dumps(data)]
-        for name in ("parent", "peer_account", "account"):
-            if name in columns:
-                sets.append(f"{name}=?")
-                args.append(columns[name])
+        sets, args = update_set(data, columns, "?")
         cur = self._write().execute(
-            f"UPDATE records SET {', '.join(sets)} WHERE kind=? AND id=?", (*args, kind, id)
+            f"UPDATE records SET {sets} WHERE kind=? AND id=?", (*args, kind, id)
         )
         if cur.rowcount != 1:
             raise KeyError(f"{kind} {id} is not in the store")
@@ -241,21 +232,9 @@ class SqliteTx:
     ) -> list[Record]:
         if kind in self._store._later_kinds:
             self._flush_later()
-        where = ["kind=?"]
-        args: list[Any] = [kind]
-        if parent is not None:
-            where.append("parent=?")
-            args.append(parent)
-        if account is not None:
-            if include_peer:
-                where.append("(account=? OR peer_account=?)")
-                args += [account, account]
-            else:
-                where.append("account=?")
-                args.append(account)
-        if region is not None:
-            where.append("region=?")
-            args.append(region)
+        where, args = filters(
+            kind, "?", account=account, region=region, parent=parent, include_peer=include_peer
+        )
         sql = f"SELECT data FROM records {_index(parent, account, include_peer)} WHERE {' AND '.join(where)} ORDER BY id"
         if include_peer and account is not None and region is not None and parent is None:
             # Two index lookups beat one OR scan on a large table.
@@ -282,12 +261,7 @@ class SqliteTx:
         (``exclude={"connectionState": ["deleted", "rejected"]}``) without decoding rows."""
         if kind in self._store._later_kinds:
             self._flush_later()
-        clauses = ["kind=?"]
-        args: list[Any] = [kind]
-        for column, value in (("account", account), ("region", region), ("parent", parent)):
-            if value is not None:
-                clauses.append(f"{column}=?")
-                args.append(value)
+        clauses, args = filters(kind, "?", account=account, region=region, parent=parent)
         index = _index(parent, account, False)
         for member, value in (where or {}).items():
             if member == "location" and account is not None and region is not None:

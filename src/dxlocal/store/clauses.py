@@ -1,0 +1,60 @@
+"""What the two SQL backends (sqlite.py, postgres.py) write alike: a record's JSON text and
+the column parts of an UPDATE, a listing and a count. ``mark`` is the driver's placeholder
+(``?`` for sqlite3, ``%s`` for psycopg); column names never come from a request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from dxlocal.store.base import Record
+
+#: The columns ``Tx.update`` may change beside the data.
+UPDATABLE = ("parent", "peer_account", "account")
+
+
+def dumps(data: Record) -> str:
+    """A record as the JSON text kept in ``records.data`` (compact; keys that are not
+    strings written as strings, as the standard library did)."""
+    return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+def update_set(data: Record, columns: dict[str, Any], mark: str) -> tuple[str, list[Any]]:
+    """``SET`` of ``Tx.update``: the data and the columns given, with their arguments."""
+    sets = [f"data={mark}"]
+    args: list[Any] = [dumps(data)]
+    for name in UPDATABLE:
+        if name in columns:
+            sets.append(f"{name}={mark}")
+            args.append(columns[name])
+    return ", ".join(sets), args
+
+
+def filters(
+    kind: str,
+    mark: str,
+    *,
+    account: str | None = None,
+    region: str | None = None,
+    parent: str | None = None,
+    include_peer: bool = False,
+) -> tuple[list[str], list[Any]]:
+    """The ``WHERE`` tests of ``Tx.list`` and ``Tx.count`` on the record's columns, with
+    their arguments; ``include_peer``: the account owns the record or is its peer."""
+    where = [f"kind={mark}"]
+    args: list[Any] = [kind]
+    if parent is not None:
+        where.append(f"parent={mark}")
+        args.append(parent)
+    if account is not None:
+        if include_peer:
+            where.append(f"(account={mark} OR peer_account={mark})")
+            args += [account, account]
+        else:
+            where.append(f"account={mark}")
+            args.append(account)
+    if region is not None:
+        where.append(f"region={mark}")
+        args.append(region)
+    return where, args
