@@ -4,6 +4,10 @@
 in-memory store and answers every botocore request for the ``directconnect`` service from
 it, through a ``before-send`` hook: the same request path as the server, no port. Clients
 created before or inside the block are both covered, whatever their ``endpoint_url``.
+
+STS is answered too (GetCallerIdentity: which account a key acts as), as ``dxlocal serve``
+answers it on its port, unless moto's ``mock_aws`` is active: then moto keeps STS
+(mock/moto.py).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from dxlocal.server.service import Service
 F = TypeVar("F", bound=Callable[..., Any])
 _ACTIVE: list[mock_directconnect] = []
 _EVENT = "before-send.directconnect"
+_STS_EVENT = "before-send.sts"
 _FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "dxlocal-testing",
     "AWS_SECRET_ACCESS_KEY": "dxlocal-testing",
@@ -50,8 +55,22 @@ class _Raw:
 def _before_send(request: Any, **_: Any) -> AWSResponse | None:
     if not _ACTIVE:
         return None
-    service = _ACTIVE[-1].service
     moto.pass_directconnect()  # moto's mock_aws, when active, must not answer it too
+    return _answer(request)
+
+
+def _before_send_sts(request: Any, **_: Any) -> AWSResponse | None:
+    if not _ACTIVE or moto.active():
+        return None
+    return _answer(request)
+
+
+_HOOKS = ((_EVENT, _before_send), (_STS_EVENT, _before_send_sts))
+
+
+def _answer(request: Any) -> AWSResponse:
+    """The active mock's answer to a botocore request, as the server would give it."""
+    service = _ACTIVE[-1].service
     body = request.body or b""
     if hasattr(body, "read"):
         body = body.read()
@@ -73,9 +92,10 @@ def _before_send(request: Any, **_: Any) -> AWSResponse | None:
     return AWSResponse(request.url, status, response_headers, _Raw(payload))
 
 
-# New botocore sessions register the hook (it is inert while no mock is active).
-if (_EVENT, _before_send) not in botocore.handlers.BUILTIN_HANDLERS:
-    botocore.handlers.BUILTIN_HANDLERS.append((_EVENT, _before_send))
+# New botocore sessions register the hooks (inert while no mock is active).
+for _hook in _HOOKS:
+    if _hook not in botocore.handlers.BUILTIN_HANDLERS:
+        botocore.handlers.BUILTIN_HANDLERS.append(_hook)
 
 
 class mock_directconnect:  # noqa: N801 - named like moto's mock_aws, as users expect
@@ -147,15 +167,16 @@ class mock_directconnect:  # noqa: N801 - named like moto's mock_aws, as users e
 
 
 def _register_on_existing_sessions() -> None:
-    """boto3's default session may predate this module; give it the hook too."""
+    """boto3's default session may predate this module; give it the hooks too."""
     try:
         import boto3
     except ImportError:
         return
     session = getattr(boto3, "DEFAULT_SESSION", None)
     if session is not None:
-        session._session.unregister(_EVENT, _before_send)
-        session._session.register(_EVENT, _before_send)
+        for event, hook in _HOOKS:
+            session._session.unregister(event, hook)
+            session._session.register(event, hook)
 
 
 def _forget_default_session() -> None:

@@ -7,6 +7,9 @@ moto lacks. moto's own configuration has the switch for this, ``core.passthrough
 while a dxlocal mock answers, ``directconnect`` is listed there (in whichever configuration
 moto reads at that moment, so both nesting orders work), and removed again when the last mock
 stops. moto is never imported here; nothing happens when it is not loaded.
+
+STS is the other way round: dxlocal answers it in-process only while ``mock_aws`` is not
+active, so a test that runs under moto keeps moto's identities.
 """
 
 from __future__ import annotations
@@ -32,6 +35,13 @@ def pass_directconnect() -> None:
     if services is not None and SERVICE not in services:
         services.append(SERVICE)
         _added.append(services)
+
+
+def active() -> bool:
+    """Whether moto's ``mock_aws`` is answering requests now (its botocore hook is on)."""
+    models = sys.modules.get("moto.core.models")
+    stubber = getattr(models, "botocore_stubber", None)
+    return bool(getattr(stubber, "enabled", False))
 
 
 def release() -> None:
