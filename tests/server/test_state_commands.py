@@ -98,7 +98,20 @@ def test_status_prints_the_tree(seeded) -> None:
     assert re.search(r"dxvif-f\w+ private vlan 101 'prod' available", text)
     assert re.search(r"dxpeer-f\w+ ipv6 asn 65000 available, bgp up", text)
     assert re.search(r"association [0-9a-f-]{36} vgw-0a1b2c3d associated", text)
-    assert "interconnect" in text and "'customer-b' 500Mbps" in text
+    # A hosted connection stands under the account it was allocated to, naming its partner,
+    # and under the partner's interconnect (docs/behavior.md#hosted-connections).
+    customer = text[text.index("account 444455556666 us-east-1") :].split("\naccount ")[0]
+    assert re.search(
+        r"hosted connection (dxcon-f\w+) 'customer-b' 500Mbps available vlan 200, "
+        r"from partner 999988887777 on (dxcon-f\w+)",
+        customer,
+    )
+    partner = text[text.index("account 999988887777 us-east-1") :].split("\nDirect Connect")[0]
+    assert re.search(r"interconnect dxcon-f\w+ 'partner-nni' 10Gbps available", partner)
+    assert re.search(
+        r"hosted dxcon-f\w+ for account 444455556666 vlan 200 500Mbps available", partner
+    )
+    assert "customer-b" not in text[: text.index("account 444455556666")]
 
 
 def test_export_import_round_trips_everything(seeded, tmp_path) -> None:

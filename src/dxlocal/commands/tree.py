@@ -1,6 +1,11 @@
 """The text tree of ``dxlocal status``: per account and Region, locations -> connections and
 LAGs -> VIFs -> BGP peers, each with its state; then Direct Connect gateways -> their
-associations and VIF attachments."""
+associations and VIF attachments.
+
+A hosted connection stands under the account it was allocated to, which owns it (its
+``ownerAccount``, what DescribeConnections answers there), with its VIFs and the partner that
+allocated it; the partner's interconnect or LAG lists it too, as DescribeHostedConnections
+does for the partner (docs/behavior.md#hosted-connections)."""
 
 from __future__ import annotations
 
@@ -47,11 +52,24 @@ def _vif(vif: dict[str, Any]) -> tuple[str, list[Any]]:
     return label, [_peer(p) for p in vif.get("bgpPeers", [])]
 
 
+def _hosted_by_partner(conn: dict[str, Any]) -> tuple[str, list[Any]]:
+    """A hosted connection as its partner sees it under the interconnect or LAG."""
+    label = (
+        f"hosted {conn['connectionId']} for account {conn.get('ownerAccount', '?')} "
+        f"vlan {conn.get('vlan')} {conn.get('bandwidth', '')} {conn.get('connectionState', '?')}"
+    )
+    return label, []
+
+
 def render(records: dict[str, list[dict[str, Any]]]) -> str:
     """``records``: kind -> records (as the control API lists them)."""
     vifs_of: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for vif in records.get("virtualInterface", []):
         vifs_of[vif.get("connectionId", "")].append(vif)
+    hosted_on: dict[str, list[tuple[str, list[Any]]]] = defaultdict(list)
+    for conn in records.get("connection", []):
+        if conn.get("_hosted"):
+            hosted_on[conn.get("_parentId", "")].append(_hosted_by_partner(conn))
     places: dict[tuple[str, str], dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
     for kind, id_field, state_field, name_field in (
         ("lag", "lagId", "lagState", "lagName"),
@@ -59,10 +77,11 @@ def render(records: dict[str, list[dict[str, Any]]]) -> str:
         ("interconnect", "interconnectId", "interconnectState", "interconnectName"),
     ):
         for port in records.get(kind, []):
+            hosted = kind == "connection" and port.get("_hosted")
             if kind == "connection" and port.get("lagId"):
                 continue  # listed under its LAG
             rid = port[id_field]
-            children = [_vif(v) for v in vifs_of.get(rid, [])]
+            children = [_vif(v) for v in vifs_of.get(rid, [])] + hosted_on.get(rid, [])
             if kind == "lag":
                 members = [
                     c for c in records.get("connection", []) if c.get("lagId") == rid
@@ -74,9 +93,15 @@ def render(records: dict[str, list[dict[str, Any]]]) -> str:
                     for c in members
                 ] + children  # fmt: skip
             label = (
-                f"{kind} {rid} {port.get(name_field, '')!r} {port.get('bandwidth') or port.get('connectionsBandwidth', '')} "
+                f"{'hosted connection' if hosted else kind} {rid} {port.get(name_field, '')!r} "
+                f"{port.get('bandwidth') or port.get('connectionsBandwidth', '')} "
                 f"{port.get(state_field, '?')}"
             )
+            if hosted:
+                label += (
+                    f" vlan {port.get('vlan')}, from partner {port.get('_partnerAccount', '?')}"
+                    f" on {port.get('_parentId', '?')}"
+                )
             where = (port.get("ownerAccount", "?"), port.get("region", "?"))
             places[where][port.get("location", "?")].append((label, children))
     gateways = []
