@@ -183,14 +183,16 @@ def test_an_api_change_appears_without_a_reload(browser, server, topology):
     dx = topology["dx"]
     page = Page(browser, server)
     try:
+        # A reload would start a new document, without this mark. (How soon a change shows
+        # is measured by benchmarks/console.py, not asserted here.)
+        page.page.evaluate("window.unreloaded = true")
         conn = dx.create_connection(location="EqDC2", bandwidth="1Gbps", connectionName="new")
         cid = conn["connectionId"]
-        started = time.monotonic()
-        page.page.wait_for_selector(f'.node[data-kind="connection"][data-id="{cid}"]', timeout=1000)
-        page.wait_state("connection", cid, "available", timeout=5000)
+        page.page.wait_for_selector(f'.node[data-kind="connection"][data-id="{cid}"]')
+        page.wait_state("connection", cid, "available")
         dx.delete_connection(connectionId=cid)
-        page.wait_state("connection", cid, "deleted", timeout=1000)
-        assert time.monotonic() - started < 6
+        page.wait_state("connection", cid, "deleted")
+        assert page.page.evaluate("window.unreloaded === true")
         assert page.errors == []
     finally:
         page.close()
