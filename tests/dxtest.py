@@ -46,6 +46,20 @@ def dx_client(url: str, account: str = "123456789012", region: str = "us-east-1"
     )
 
 
+def call(service: Any, op: str, body: dict[str, Any], account: str | None = None) -> Any:
+    """A Direct Connect call handed straight to a ``Service`` (no port): ``(status, answer)``.
+    ``account``: the request names it in its credential scope (unsigned otherwise)."""
+    headers = {"content-type": "application/x-amz-json-1.1",
+               "x-amz-target": f"OvertureService.{op}"}  # fmt: skip
+    if account is not None:
+        headers["authorization"] = (
+            f"AWS4-HMAC-SHA256 Credential={account}/20260101/us-east-1/directconnect/"
+            "aws4_request, SignedHeaders=host, Signature=0"
+        )
+    status, _, payload = service.handle("POST", "/", headers, json.dumps(body).encode())
+    return status, json.loads(payload)
+
+
 class LiveServer:
     """A ``dxlocal serve`` subprocess."""
 

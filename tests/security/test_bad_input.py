@@ -9,23 +9,7 @@ import json
 import pytest
 
 from dxlocal import spec
-from dxlocal.config import Settings
-from dxlocal.server.service import Service
-
-JSON = "application/x-amz-json-1.1"
-
-
-@pytest.fixture
-def service():
-    svc = Service(Settings(state=":memory:", progress="manual"))
-    yield svc
-    svc.close()
-
-
-def call(service, op: str, body: dict) -> tuple[int, dict]:
-    headers = {"content-type": JSON, "x-amz-target": f"OvertureService.{op}"}
-    status, _, payload = service.handle("POST", "/", headers, json.dumps(body).encode())
-    return status, json.loads(payload)
+from dxtest import call
 
 
 def control(service, method: str, path: str, body) -> tuple[int, dict]:

@@ -14,26 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from dxlocal.config import Settings
-from dxlocal.server.service import Service
+import dxtest
 from dxtest import LiveServer
-
-JSON = "application/x-amz-json-1.1"
-
-
-@pytest.fixture
-def service():
-    svc = Service(Settings(state=":memory:", progress="manual"))
-    yield svc
-    svc.close()
 
 
 def call(service, op: str, body: dict, account: str = "123456789012") -> tuple[int, dict]:
-    headers = {"content-type": JSON, "x-amz-target": f"OvertureService.{op}",
-               "authorization": f"AWS4-HMAC-SHA256 Credential={account}/20260101/us-east-1/"
-                                "directconnect/aws4_request, SignedHeaders=host, Signature=0"}  # fmt: skip
-    status, _, payload = service.handle("POST", "/", headers, json.dumps(body).encode())
-    return status, json.loads(payload)
+    return dxtest.call(service, op, body, account)
 
 
 def patch(service, kind: str, rid: str, body: dict) -> tuple[int, dict]:
