@@ -9,7 +9,6 @@ shape of the pinned model, so a malformed answer fails the test that caused it.
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -17,7 +16,7 @@ import pytest
 from botocore.validate import ParamValidator
 
 from dxlocal.mock import mock_directconnect
-from dxtest import TEST_DELAY, LiveServer, dx_client, free_port
+from dxtest import TEST_DELAY, LiveServer, dx_client, free_port, wait_until
 
 DEFAULT_ACCOUNT = "123456789012"
 __all__ = ["DX", "LiveServer", "free_port"]
@@ -91,17 +90,8 @@ class DX:
     ) -> Any:
         """Poll like a client would until ``until(fetch())`` holds; on the manual clock each
         poll first moves it one lifecycle step."""
-        deadline = time.monotonic() + timeout
-        while True:
-            value = fetch()
-            if until(value):
-                return value
-            if time.monotonic() > deadline:
-                raise AssertionError(f"timed out waiting; last value: {value!r}")
-            if self.manual:
-                self.advance()
-            else:
-                time.sleep(0.02)
+        step = self.advance if self.manual else None
+        return wait_until(fetch, until, timeout=timeout, every=0.02, between=step)
 
 
 @pytest.fixture(scope="session")

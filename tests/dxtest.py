@@ -15,6 +15,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,31 @@ def dx_client(url: str, account: str = "123456789012", region: str = "us-east-1"
         aws_secret_access_key="dxlocal",
         config=Config(retries={"total_max_attempts": 1}, **config),
     )
+
+
+def wait_until(
+    fetch: Callable[[], Any],
+    until: Callable[[Any], bool] = bool,
+    *,
+    timeout: float = 10.0,
+    every: float = 0.05,
+    what: str = "",
+    between: Callable[[], Any] | None = None,
+) -> Any:
+    """Poll ``fetch()`` as a client would until ``until(value)`` holds, and return that value;
+    past ``timeout`` seconds an AssertionError names ``what`` and the last value.
+    ``between``: run between two polls instead of sleeping ``every`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = fetch()
+        if until(value):
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting {what}; last value: {str(value)[:2000]}")
+        if between is not None:
+            between()
+        else:
+            time.sleep(every)
 
 
 def call(service: Any, op: str, body: dict[str, Any], account: str | None = None) -> Any:

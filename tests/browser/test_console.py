@@ -7,7 +7,6 @@ are not compared with anything."""
 from __future__ import annotations
 
 import shutil
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from dxtest import LiveServer
+from dxtest import LiveServer, wait_until
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -74,16 +73,6 @@ class Page:
         self.page.close()
 
 
-def wait(fetch: Any, until: Any, timeout: float = 10.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = fetch()
-        if until(value):
-            return value
-        assert time.monotonic() < deadline, f"timed out; last value {value!r}"
-        time.sleep(0.05)
-
-
 @pytest.fixture(scope="module")
 def topology(server: LiveServer) -> dict[str, Any]:
     """Two locations, a LAG, VIFs with IPv4 and IPv6 peers on one Direct Connect gateway, a
@@ -98,7 +87,7 @@ def topology(server: LiveServer) -> dict[str, Any]:
     gw = dx.create_direct_connect_gateway(directConnectGatewayName="core", amazonSideAsn=64512)
     gw_id = gw["directConnectGateway"]["directConnectGatewayId"]
     for conn in (primary, backup):
-        wait(
+        wait_until(
             lambda c=conn: dx.describe_connections(connectionId=c["connectionId"])["connections"][
                 0
             ],
@@ -131,7 +120,7 @@ def topology(server: LiveServer) -> dict[str, Any]:
         addAllowedPrefixesToDirectConnectGateway=[{"cidr": "10.9.0.0/16"}],
     )
     for vid in vifs:
-        wait(
+        wait_until(
             lambda v=vid: dx.describe_virtual_interfaces(virtualInterfaceId=v)["virtualInterfaces"][
                 0
             ],

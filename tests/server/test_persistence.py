@@ -4,19 +4,7 @@ state file: everything acknowledged is still there."""
 
 from __future__ import annotations
 
-from dxtest import LiveServer
-
-
-def wait(fetch, until, timeout=10.0):
-    import time
-
-    deadline = time.monotonic() + timeout
-    while True:
-        value = fetch()
-        if until(value):
-            return value
-        assert time.monotonic() < deadline, value
-        time.sleep(0.02)
+from dxtest import LiveServer, wait_until
 
 
 def test_everything_survives_kill_and_restart(tmp_path):
@@ -25,7 +13,7 @@ def test_everything_survives_kill_and_restart(tmp_path):
     try:
         dx = server.client()
         conn = dx.create_connection(location="EqDC2", bandwidth="10Gbps", connectionName="persist")
-        conn = wait(
+        conn = wait_until(
             lambda: dx.describe_connections(connectionId=conn["connectionId"])["connections"][0],
             lambda c: c["connectionState"] == "available",
         )
@@ -69,7 +57,7 @@ def test_everything_survives_kill_and_restart(tmp_path):
                 virtualInterfaceId=vif["virtualInterfaceId"],
                 newBGPPeer={"asn": 64700, "addressFamily": "ipv6"},
             )
-        before = wait(
+        before = wait_until(
             lambda: dx.describe_virtual_interfaces()["virtualInterfaces"],
             lambda vs: all(v["virtualInterfaceState"] == "available" for v in vs),
         )

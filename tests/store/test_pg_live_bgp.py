@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 psycopg = pytest.importorskip("psycopg", reason="the postgres extra is not installed")
-from dxtest import LiveServer  # noqa: E402
+from dxtest import LiveServer, wait_until  # noqa: E402
 
 pytestmark = pytest.mark.bgp
 
@@ -33,13 +33,7 @@ def _holder_pid(url: str) -> int | None:
 
 
 def _until(what: str, probe: Any, timeout: float) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"timed out: {what}"
-        time.sleep(0.1)
+    return wait_until(probe, timeout=timeout, every=0.1, what=what)
 
 
 def _sessions(server: LiveServer) -> dict[str, Any]:

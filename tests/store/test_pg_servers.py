@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import random
 import threading
-import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -14,6 +13,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 from servers import Fleet
+
+from dxtest import wait_until
 
 VGW = "vgw-0a1b2c3d"
 
@@ -25,20 +26,11 @@ def _outcome(call: Any, **kwargs: Any) -> tuple[str, Any]:
         return exc.response["Error"]["Code"], exc.response["Error"].get("Message")
 
 
-def _wait(fetch: Any, done: Any, timeout: float = 20.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = fetch()
-        if done(value) or time.monotonic() > deadline:
-            return value
-        time.sleep(0.05)
-
-
 def _connection(client: Any, name: str, location: str = "CSVA1") -> str:
     cid = client.create_connection(location=location, bandwidth="10Gbps", connectionName=name)[
         "connectionId"
     ]
-    state = _wait(
+    state = wait_until(
         lambda: client.describe_connections(connectionId=cid)["connections"][0]["connectionState"],
         lambda s: s == "available",
     )
@@ -178,7 +170,7 @@ def test_lifecycle_steps_fire_once_across_servers(pg_url):
                 for a in ids
             ]
 
-        assert _wait(states, lambda s: s.count("associated") == 30).count("associated") == 30
+        assert wait_until(states, lambda s: s.count("associated") == 30).count("associated") == 30
         for s in fleet.servers:
             assert "Traceback" not in s.output() and "dropped" not in s.output()
 
@@ -214,7 +206,7 @@ def test_a_killed_server_loses_no_acknowledged_write(pg_url):
         threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
         for t in threads:
             t.start()
-        _wait(lambda: len(acked), lambda n: n >= 300, timeout=60)
+        wait_until(lambda: len(acked), lambda n: n >= 300, timeout=60)
         a.kill()
         killed.set()
         for t in threads:
