@@ -13,6 +13,8 @@ import boto3
 import pytest
 from botocore.config import Config
 
+from dxtest import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIO = ROOT / "docs" / "examples" / "scenario.json"
 LISTEN = re.compile(r"on http://127\.0\.0\.1:(\d+)/")
@@ -176,3 +178,17 @@ def test_a_failing_step_stops_the_start(tmp_path) -> None:
                                           {"call": "DescribeLags", "input": {"lagId": "${b.x}"}}]}))  # fmt: skip
     done = dxlocal("serve", "--state", ":memory:", "--port", "0", "--init", str(path))
     assert done.returncode == 1 and "step 2: ${b.x}: no earlier step is named 'b'" in done.stderr
+
+
+@pytest.mark.parametrize(
+    "command", [("status",), ("fault", "list"), ("lab", "show")], ids=lambda c: " ".join(c)
+)
+def test_no_server_is_one_clear_line(command) -> None:
+    # Every command that talks to a running server says so when none answers.
+    endpoint = f"http://127.0.0.1:{free_port()}"
+    done = dxlocal(*command, "--endpoint", endpoint)
+    assert done.returncode == 1
+    assert done.stderr.strip().endswith(
+        f"no dxlocal server at {endpoint} ([Errno 111] Connection refused)"
+    )
+    assert "Traceback" not in done.stderr

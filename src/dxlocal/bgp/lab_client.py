@@ -7,23 +7,9 @@ import urllib.error
 import urllib.request
 from typing import Any
 
-from dxlocal import control_token
+from dxlocal.control_client import call
 
-
-def call(endpoint: str, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-    data = json.dumps(body or {}).encode() if method != "GET" else None
-    req = urllib.request.Request(endpoint.rstrip("/") + "/_dxlocal" + path, data=data,
-                                 method=method, headers={"content-type": "application/json",
-                                                          **control_token.client_headers()})  # fmt: skip
-    try:
-        with urllib.request.urlopen(req, timeout=60) as r:
-            return json.loads(r.read())
-    except urllib.error.HTTPError as exc:
-        try:
-            message = json.loads(exc.read()).get("message", "")
-        except ValueError:
-            message = str(exc)
-        raise RuntimeError(message or str(exc)) from None
+__all__ = ["call", "describe_vif"]
 
 
 def describe_vif(endpoint: str, account: str, region: str, vif_id: str) -> dict[str, Any]:

@@ -14,10 +14,11 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 from typing import Any
 
-from dxlocal.commands.state import _call, _guard
+from dxlocal.commands.state import _guard
+from dxlocal.control_client import call as _call
+from dxlocal.control_client import endpoint_parser
 
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400}
 TARGETS = ("connection", "lag", "device", "location", "virtualInterface")
@@ -133,12 +134,7 @@ def _read_events(args: argparse.Namespace) -> int:
 
 
 def add_commands(sub: Any) -> None:
-    endpoint = argparse.ArgumentParser(add_help=False)
-    endpoint.add_argument(
-        "--endpoint",
-        default=f"http://127.0.0.1:{os.environ.get('DXLOCAL_PORT', '4599')}",
-        help="the running server (default http://127.0.0.1:$DXLOCAL_PORT or :4599)",
-    )
+    endpoint = endpoint_parser()
     timing = argparse.ArgumentParser(add_help=False)
     when = timing.add_mutually_exclusive_group()
     when.add_argument("--at", type=moment, help="start at this time (epoch seconds or ISO 8601)")

@@ -5,37 +5,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import urllib.error
-import urllib.request
 from typing import Any
 
-from dxlocal import control_token
 from dxlocal.commands import tree
+from dxlocal.control_client import call as _call
+from dxlocal.control_client import endpoint_parser
 
 CHUNK = 512 * 1024  # bytes of records per import request (the server takes 1 MiB bodies)
-
-
-def _call(endpoint: str, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(
-        endpoint.rstrip("/") + "/_dxlocal" + path,
-        data=data,
-        method=method,
-        headers={"content-type": "application/json", **control_token.client_headers()},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=120) as answer:
-            return json.loads(answer.read())
-    except urllib.error.HTTPError as exc:
-        try:
-            message = json.loads(exc.read()).get("message", "")
-        except ValueError:
-            message = ""
-        raise RuntimeError(message or str(exc)) from None
-    except urllib.error.URLError as exc:
-        raise RuntimeError(f"no dxlocal server at {endpoint} ({exc.reason})") from None
 
 
 def _offline(path: str) -> Any:
@@ -119,12 +96,7 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def add_commands(sub: Any) -> None:
-    endpoint = argparse.ArgumentParser(add_help=False)
-    endpoint.add_argument(
-        "--endpoint",
-        default=f"http://127.0.0.1:{os.environ.get('DXLOCAL_PORT', '4599')}",
-        help="the running server (default http://127.0.0.1:$DXLOCAL_PORT or :4599)",
-    )
+    endpoint = endpoint_parser()
     endpoint.add_argument(
         "--state", help="read or write this state file instead (no server may hold it)"
     )
