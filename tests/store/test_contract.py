@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import math
 import threading
-import time
 
 import pytest
 
 from dxlocal.store import Conflict, IdTaken, StateInUse
+from dxtest import wait_until
 
 R = "us-east-1"
 
@@ -326,12 +326,13 @@ def test_concurrent_writers_lose_no_update(backend, store):
 
 
 def test_a_lease_has_one_holder_and_passes_on_when_it_expires(store):
-    assert store.hold_lease("bgp", "server-a", 0.3)
-    assert not store.hold_lease("bgp", "server-b", 0.3)
-    assert store.hold_lease("bgp", "server-a", 0.3)  # renewed
-    assert store.hold_lease("other", "server-b", 0.3)  # another role: its own lease
-    time.sleep(0.5)  # server-a stopped renewing
-    assert store.hold_lease("bgp", "server-b", 5)
+    # Held for a minute: no pause of a loaded machine lets another take it meanwhile.
+    assert store.hold_lease("bgp", "server-a", 60)
+    assert not store.hold_lease("bgp", "server-b", 60)
+    assert store.hold_lease("bgp", "server-a", 60)  # renewed
+    assert store.hold_lease("other", "server-b", 60)  # another role: its own lease
+    assert store.hold_lease("bgp", "server-a", 0.3)  # the last renewal; then it stops
+    wait_until(lambda: store.hold_lease("bgp", "server-b", 5), timeout=10, what="the takeover")
     assert not store.hold_lease("bgp", "server-a", 0.3)
     store.release_lease("bgp", "server-a")  # not the holder: nothing happens
     assert not store.hold_lease("bgp", "server-a", 0.3)

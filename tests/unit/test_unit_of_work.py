@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from typing import Any
 
 import pytest
@@ -82,13 +81,13 @@ def test_timers_fire_at_the_start_of_the_outermost_unit_only(service):
     now = service.clock.now()
     with service.work.unit("outer") as unit:
         unit.tx.insert("unitTestThing", "t-1", {"ownerAccount": "1"}, account="1", region="r")
-        unit.tx.schedule(now + 0.05, "unitTestThing", "t-1", "ping")
+        unit.tx.schedule(now + 60, "unitTestThing", "t-1", "ping")
     heard: list[Committed] = []
     service.work.subscribe(heard.append)
     with service.work.unit("outer") as outer, service.work.unit("inner") as inner:
         assert not inner.tx.get("unitTestThing", "t-1").get("pinged")  # not due yet
     assert heard == []
-    time.sleep(0.06)
+    service.clock.advance(60)  # due now, however long the lines above took
     with service.work.unit("outer") as outer:
         assert outer.tx.get("unitTestThing", "t-1")["pinged"]  # fired before the unit's work
     assert [(c.id, c.origin) for c in heard[0].changes] == [("t-1", "timer")]
