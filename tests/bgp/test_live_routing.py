@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 from livelab import ACCOUNT, LiveBgpServer, birdc, serving, start_frr, statuses
 
+from dxtest import wait_until
+
 VPC = "10.100.0.0/16"
 DXGW_ASN = 64800
 
@@ -28,14 +30,7 @@ def server(tmp_path: Path) -> Iterator[LiveBgpServer]:
 
 # -- helpers ----------------------------------------------------------------------------------
 def wait(fetch, until, timeout: float = 30.0, what: str = ""):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = fetch()
-        if until(value):
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}; last: {str(value)[:2000]}")
-        time.sleep(0.2)
+    return wait_until(fetch, until, timeout=timeout, every=0.2, what=f"for {what}")
 
 
 def gateway(server: LiveBgpServer, vgw: str | None = None) -> str:
