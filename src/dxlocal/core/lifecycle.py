@@ -358,6 +358,7 @@ def stepper(kind: str) -> Callable[[Stepper], Stepper]:
 
     def register(fn: Stepper) -> Stepper:
         _STEPPERS[kind] = fn
+        _SETTLERS[kind] = fn
         return fn
 
     return register
@@ -366,30 +367,50 @@ def stepper(kind: str) -> Callable[[Stepper], Stepper]:
 def settle(kind: str, record: Record, now: float, delay: float) -> Record:
     """Take every step that ``record`` has reached by ``now`` (in place). A record without
     an entry time (written before it was kept) has reached them all."""
-    fn = _STEPPERS.get(kind)
+    fn = _SETTLERS.get(kind)
     if fn is not None:
         fn(record, now, delay)
-    else:
-        _take_steps(kind, record, now, delay)
-    nested = _NESTED.get(kind)
-    if nested:
-        _settle_nested(kind, nested, record, now, delay)
     return record
 
 
-def _settle_nested(
-    kind: str, nested: Mapping[str, str], record: Record, now: float, delay: float
-) -> None:
+def _steps(spec: Lifecycle) -> Stepper:
+    """How a kind worked out at read takes its declared steps, then those of the records
+    nested in it."""
+    kind, state_field, steps = spec.kind, spec.field, spec.steps
+    nested = tuple(spec.nested)
+
+    def take(record: Record, now: float, delay: float) -> None:
+        nxt = steps.get(record.get(state_field))  # type: ignore[arg-type]
+        if nxt is not None:
+            at = record.get(ENTERED, -math.inf)
+            while nxt is not None and at + delay <= now + EPSILON:
+                at += delay
+                record[state_field] = nxt
+                record[ENTERED] = at if math.isfinite(at) else now
+                hook = _ON_ENTER.get((kind, nxt))
+                if hook is not None:
+                    hook(record)
+                nxt = steps.get(nxt)
+        for list_field in nested:
+            if record.get(list_field):  # most ports hold no key
+                _settle_nested(kind, record, now, delay)
+                return
+
+    return take
+
+
+def _settle_nested(kind: str, record: Record, now: float, delay: float) -> None:
     stepped = False
-    for list_field, child_kind in nested.items():
+    for list_field, child_kind in KINDS[kind].nested.items():
         children = record.get(list_field)
         if not children:
             continue
         spec = KINDS[child_kind]
+        take = _SETTLERS[child_kind]
         kept = []
         for child in children:
             before = child.get(spec.field)
-            _take_steps(child_kind, child, now, delay)
+            take(child, now, delay)
             state = child.get(spec.field)
             stepped = stepped or state != before
             if spec.retained.get(state) != 0.0:
@@ -400,24 +421,10 @@ def _settle_nested(
         hook(kind, record)
 
 
-def _take_steps(kind: str, record: Record, now: float, delay: float) -> None:
-    spec = _COMPUTED.get(kind)
-    if spec is None:
-        return
-    state = record.get(spec.field)
-    nxt = spec.steps.get(state)  # type: ignore[arg-type]
-    if nxt is None:
-        return
-    at = record.get(ENTERED, -math.inf)
-    while nxt is not None and at + delay <= now + EPSILON:
-        at += delay
-        state = nxt
-        record[spec.field] = state
-        record[ENTERED] = at if math.isfinite(at) else now
-        hook = _ON_ENTER.get((kind, state))
-        if hook is not None:
-            hook(record)
-        nxt = spec.steps.get(state)
+# What settles a record of each kind at read (a stepper registered later replaces its kind's).
+_SETTLERS: dict[str, Stepper] = {
+    kind: _steps(spec) for kind, spec in KINDS.items() if kind in _COMPUTED or spec.nested
+}
 
 
 class Reader:
@@ -433,13 +440,13 @@ class Reader:
 
     def get(self, kind: str, id: str) -> Record | None:
         record = self.tx.get(kind, id)
-        if record is not None and (kind in _COMPUTED or kind in _DERIVED or kind in _NESTED):
+        if record is not None and (kind in _SETTLERS or kind in _DERIVED):
             return self._settle(kind, record)
         return record
 
     def list(self, kind: str, **where: Any) -> list[Record]:
         records = self.tx.list(kind, **where)
-        if kind in _COMPUTED or kind in _DERIVED or kind in _NESTED:
+        if kind in _SETTLERS or kind in _DERIVED:
             return [r for r in records if self._settle(kind, r) is not None]
         return records
 
@@ -447,7 +454,9 @@ class Reader:
         """The record as of now; None once it reached a state it is purged in at once (its
         purge timer is due, maybe not yet fired)."""
         spec = KINDS[kind]
-        settle(kind, record, self.now, self.delay)
+        take = _SETTLERS.get(kind)
+        if take is not None:
+            take(record, self.now, self.delay)
         if spec.retained.get(record.get(spec.field, "")) == 0.0:
             return None
         fn = _DERIVED.get(kind)
