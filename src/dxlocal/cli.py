@@ -97,7 +97,8 @@ def _lab(args: argparse.Namespace) -> int:
             account = args.account or info["ownerAccount"]
             region = args.region or info["region"]
             vif = lab.describe_vif(args.endpoint, account, region, args.vif)
-            print(render(args.format, vif, info, args.peer, args.announce), end="")
+            text = render(args.format, vif, info, args.peer, args.announce, args.bfd, args.gr)
+            print(text, end="")
     except (RuntimeError, ValueError, OSError) as exc:
         print(f"dxlocal lab {args.lab_command}: {exc}", file=sys.stderr)
         return 1
@@ -235,6 +236,8 @@ def main(argv: list[str] | None = None) -> int:
         "--peer", action="append", metavar="PEER_ID", help="only these peers (default all)"
     )
     config.add_argument("--format", choices=("bird", "frr"), default="bird")
+    config.add_argument("--no-bfd", dest="bfd", action="store_false", help="leave BFD out")
+    config.add_argument("--no-graceful-restart", dest="gr", action="store_false")
     config.add_argument(
         "--announce",
         action="append",

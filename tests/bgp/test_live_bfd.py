@@ -1,6 +1,6 @@
 """BFD and graceful restart on the Amazon side against real routers (docs/bfd.md): BIRD 2 with ``protocol bfd``
-and FRR with bfdd, each in its own namespace, configured from ``dxlocal lab config`` plus
-the BFD lines a customer adds. A router frozen with SIGSTOP sends nothing (no FIN, no
+and FRR with bfdd, each in its own namespace, configured from ``dxlocal lab config`` (which
+carries the BFD and graceful-restart lines). A router frozen with SIGSTOP sends nothing (no FIN, no
 NOTIFICATION): with BFD, ``bgpStatus`` goes down within about a second; without it, only
 when the hold time runs out."""
 
@@ -17,10 +17,6 @@ from bgplab import need, record
 from livelab import HOLD, LiveBgpServer, birdc, serving, start_frr, statuses
 
 V4 = ["192.0.2.0/24"]
-BFD_BIRD = (
-    'protocol bfd { interface "*" { min rx interval 300 ms; min tx interval 300 ms; '
-    "multiplier 3; }; }\n"
-)
 
 
 @pytest.fixture
@@ -31,12 +27,12 @@ def server(tmp_path: Path) -> Iterator[LiveBgpServer]:
 
 def start_bird(server: LiveBgpServer, vif_id: str, ns: str, bfd: bool, name: str = "bird",
                gr: str | None = None):  # type: ignore[no-untyped-def]  # fmt: skip
-    conf = server.cli("config", vif_id, "--format", "bird", "--announce", V4[0]).stdout
+    # lab config carries BFD (300 ms x 3) and graceful restart as the Amazon side runs them
+    conf = server.cli("config", vif_id, "--format", "bird", "--announce", V4[0],
+                      *([] if bfd else ["--no-bfd"])).stdout  # fmt: skip
+    assert ("protocol bfd" in conf) == bfd and "graceful restart on;" in conf
     if gr:
-        conf = conf.replace("  hold time", f"  graceful restart {gr};\n  hold time")
-    if bfd:
-        conf = conf.replace("protocol device {}", "protocol device {}\n" + BFD_BIRD)
-        conf = conf.replace("  hold time", "  bfd on;\n  hold time")
+        conf = conf.replace("graceful restart on;", f"graceful restart {gr};")
     path = server.workdir / f"{name}.conf"
     path.write_text(conf)
     ctl = server.workdir / f"{name}.ctl"

@@ -81,6 +81,12 @@ def test_lag_below_minimum_links_goes_down_with_its_vifs(dx):
     dx.control("DELETE", f"/faults/{fault['faultId']}")
     assert client.describe_lags(lagId=lag_id)["lags"][0]["lagState"] == "available"
     wait_vif(dx, client, vid)
+    # the LAG's own state changes are in the event log, with the fault that caused them
+    logged = dx.control("GET", f"/events?resource={lag_id}&type=state")["events"]
+    assert [(e["from"], e["to"], e["fault"]) for e in logged] == [
+        ("available", "down", fault["faultId"]),
+        ("down", "available", fault["faultId"]),
+    ]
 
 
 def test_vif_fault_leaves_the_port_up(dx, vif):

@@ -6,14 +6,24 @@ Built from a DescribeVirtualInterfaces item (addresses, ASNs, keys) joined with
 allows a non-connected neighbor (BIRD ``multihop``, FRR ``disable-connected-check``) and
 announces its VIF customer address as next hop (127/8 is martian); Amazon announces its
 amazonAddress.
+
+Both formats carry what the Amazon side runs (docs/bfd.md): graceful restart with a restart
+time of 120 s and, over a namespace, BFD at 300 ms x 3 (``bfd=False``, ``gr=False`` leave them
+out: AWS's user guide advises against running both on one session). On the
+loopback transport the session is multihop, where BIRD and FRR would run multihop BFD
+(RFC 5883), which the Amazon side does not answer: no BFD there.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from . import bfd as bfd_timers
 from .session import router_id_for
 from .speaker import PeerSpec
+
+RESTART_TIME = PeerSpec.restart_time  # what the speaker advertises (RFC 4724)
+BFD_MS = round(bfd_timers.MIN_INTERVAL * 1000)
 
 
 def _addr(address: str) -> str:
@@ -45,14 +55,15 @@ def _plan(vif: dict[str, Any], info: dict[str, Any], peer_ids: list[str] | None)
 
 
 def render(fmt: str, vif: dict[str, Any], info: dict[str, Any], peer_ids: list[str] | None = None,
-           announce: list[str] | None = None) -> str:  # fmt: skip
+           announce: list[str] | None = None, bfd: bool = True, gr: bool = True) -> str:  # fmt: skip
     """A customer-side configuration from a DescribeVirtualInterfaces item and the lab info."""
     peers = _plan(vif, info, peer_ids)
     announce = announce or []
+    bfd = bfd and info.get("mode") == "netns"
     if fmt == "bird":
-        return _bird(vif, info, peers, announce)
+        return _bird(vif, info, peers, announce, bfd, gr)
     if fmt == "frr":
-        return _frr(vif, info, peers, announce)
+        return _frr(vif, info, peers, announce, bfd, gr)
     raise ValueError(f"unknown format {fmt!r}: use bird or frr")
 
 
@@ -73,13 +84,18 @@ def _in_netns(info: dict[str, Any]) -> str:
     return f"ip netns exec {info.get('netns')} " if info.get("mode") == "netns" else ""
 
 
-def _bird(vif: dict, info: dict, peers: list[dict], announce: list[str]) -> str:
+def _bird(vif: dict, info: dict, peers: list[dict], announce: list[str], bfd: bool,
+          gr: bool) -> str:  # fmt: skip
     hold = int(info.get("holdTime") or 90)
     retry = max(1, int(info.get("connectRetry") or 2))
     amazon_asn = int(vif["amazonSideAsn"])
     run = [f"{_in_netns(info)}bird -c <this file> -s <control socket>"]
     lines = _header(vif, info, "#", run)
     lines += [f"router id {_router_id(peers)};", "protocol device {}"]
+    if bfd:
+        iface = info.get("interface") or "*"
+        lines.append(f'protocol bfd {{ interface "{iface}" {{ min rx interval {BFD_MS} ms; '
+                     f"min tx interval {BFD_MS} ms; multiplier {bfd_timers.MULTIPLIER}; }}; }}")  # fmt: skip
     for fam, tag in (("ipv4", "4"), ("ipv6", "6")):
         mine = [p for p in announce if (":" in p) == (fam == "ipv6")]
         if mine:
@@ -100,6 +116,8 @@ def _bird(vif: dict, info: dict, peers: list[dict], announce: list[str]) -> str:
             f'  password "{key}";' if key else "",
             f"  hold time {hold}; keepalive time {max(1, hold // 3)};",
             f"  connect delay time 1; connect retry time {retry}; error wait time 1, 10;",
+            f"  graceful restart on; graceful restart time {RESTART_TIME};" if gr else "",
+            "  bfd on;" if bfd else "",
             "  multihop 2;" if loop else "",
             f"  {fam} {{ import all; export where source = RTS_STATIC;{next_hop} }};",
             "}",
@@ -107,7 +125,8 @@ def _bird(vif: dict, info: dict, peers: list[dict], announce: list[str]) -> str:
     return "\n".join(x for x in lines if x) + "\n"
 
 
-def _frr(vif: dict, info: dict, peers: list[dict], announce: list[str]) -> str:
+def _frr(vif: dict, info: dict, peers: list[dict], announce: list[str], bfd: bool,
+         gr: bool) -> str:  # fmt: skip
     hold = int(info.get("holdTime") or 90)
     retry = max(1, int(info.get("connectRetry") or 2))
     asn = peers[0]["asnLong"]
@@ -130,6 +149,8 @@ def _frr(vif: dict, info: dict, peers: list[dict], announce: list[str]) -> str:
         ns = _in_netns(info)
         run = [f"{ns}/usr/lib/frr/zebra -d -P 0 --vty_socket DIR -i DIR/zebra.pid -z DIR/zserv.api",
                f"{ns}/usr/lib/frr/bgpd -z DIR/zserv.api {opts} -f <this file>",
+               *([f"{ns}/usr/lib/frr/bfdd -d -P 0 --vty_socket DIR -i DIR/bfdd.pid "
+                  "-z DIR/zserv.api --bfdctl DIR/bfdd.sock"] if bfd else []),
                f"{ns}vtysh --vty_socket DIR -c 'show bgp summary'"]  # fmt: skip
     lines = _header(vif, info, "!", run)
     lines += ["frr defaults traditional", "hostname dxlocal-customer"]
@@ -145,7 +166,9 @@ def _frr(vif: dict, info: dict, peers: list[dict], announce: list[str]) -> str:
                       "exit"]  # fmt: skip
     lines += [f"router bgp {asn}",
               f" bgp router-id {_router_id(peers)}", " no bgp ebgp-requires-policy",
-              " no bgp network import-check", " no bgp default ipv4-unicast"]  # fmt: skip
+              " no bgp network import-check", " no bgp default ipv4-unicast",
+              *([" bgp graceful-restart", f" bgp graceful-restart restart-time {RESTART_TIME}"]
+                if gr else [])]  # fmt: skip
     for p in peers:
         t = p["transport"]
         n = t["amazon"]["address"]
@@ -155,6 +178,8 @@ def _frr(vif: dict, info: dict, peers: list[dict], announce: list[str]) -> str:
                   f" neighbor {n} timers connect {retry}"]  # fmt: skip
         if p.get("authKey"):
             lines.append(f" neighbor {n} password {p['authKey']}")
+        if bfd:  # multiplier, min rx, min tx; bfdd must run beside bgpd
+            lines.append(f" neighbor {n} bfd {bfd_timers.MULTIPLIER} {BFD_MS} {BFD_MS}")
         if t["mode"] == "loopback":
             lines += [f" neighbor {n} port {t['amazon']['port']}",
                       f" neighbor {n} update-source {t['customer']['address']}",

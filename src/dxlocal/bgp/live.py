@@ -109,6 +109,16 @@ def _ip(address: str) -> str:
     return str(ipaddress.ip_interface(address).ip)
 
 
+def port_lost(tx: Tx, peer: dict[str, Any]) -> bool:
+    """A fault on the port under the peer's VIF holds it (docs/failures.md#live): a lost link,
+    unlike a fault on the VIF alone (``fault`` records, provider/faults.py)."""
+    for fault_id in peer.get("_faults") or ():
+        fault = tx.get("fault", fault_id)
+        if fault is not None and fault.get("target") != VIF:
+            return True
+    return False
+
+
 def held(peer: dict[str, Any]) -> bool:
     """Held down by the control API, a running failover test or an injected fault."""
     return bool(peer.get("_heldDown") or peer.get("_failoverTest") or peer.get("_faults"))
@@ -130,6 +140,7 @@ class LiveBgp:
         self.ports: dict[str, Port] = {}  # VIF id -> its wiring in the Amazon namespace
         self.owner: dict[str, str] = {}  # peer id -> VIF id
         self.loopback_vifs: set[str] = set()  # attached with --loopback
+        self.cut: set[str] = set()  # VIFs whose port a fault took down: their link is down
         self._slots: dict[str, int] = {}
         self._free: list[int] = []
         self._dirty: set[str] = set()
@@ -252,6 +263,7 @@ class LiveBgp:
         else:
             self.specs.pop(vif_id, None)
             self.loopback_vifs.discard(vif_id)
+            self.cut.discard(vif_id)
         if port is not None:
             self.ports[vif_id] = port
         else:
@@ -269,7 +281,7 @@ class LiveBgp:
         amazon = tuple(sorted({str(ipaddress.ip_interface(p["amazonAddress"])) for p in peers}))
         cust = tuple(sorted({str(ipaddress.ip_interface(p["customerAddress"])) for p in peers}))
         return Port(vif["virtualInterfaceId"], int(vif["vlan"]), amazon, cust,
-                    int(vif.get("mtu") or 1500))  # fmt: skip
+                    int(vif.get("mtu") or 1500), vif["virtualInterfaceId"] not in self.cut)  # fmt: skip
 
     def advertise(self, tx: Tx, vif: dict[str, Any]) -> tuple[Announcement, ...]:
         """What AWS announces on the VIF, with each route's AS_PATH and communities, exactly
@@ -300,6 +312,10 @@ class LiveBgp:
         if not peers:
             return [], None
         vif_id = vif["virtualInterfaceId"]
+        if any(port_lost(tx, p) for p in peers):
+            self.cut.add(vif_id)
+        else:
+            self.cut.discard(vif_id)
         advertise = self.advertise(tx, vif)
         site_link = vif.get("siteLinkEnabled") and vif.get("directConnectGatewayId")
         self._site_link_member(vif_id, site_link or None)

@@ -127,6 +127,7 @@ class Port:
     amazon: tuple[str, ...]
     customer: tuple[str, ...]
     mtu: int = 1500  # the VIF's mtu, on both ends and their VLAN subinterfaces (docs/bfd.md)
+    link: bool = True  # False: the port is lost, the pair has no carrier (docs/failures.md#live)
 
     @property
     def tag(self) -> str:
@@ -219,7 +220,9 @@ class Plumbing:
         cmds += [f"link set {a} mtu {port.mtu}"]
         if hold != a:
             cmds.append(f"link set {hold} mtu {port.mtu}")
-        cmds += [f"link set {a} up", f"link set {hold} up"]
+        cmds.append(f"link set {a} {'up' if port.link else 'down'}")
+        if hold != a:
+            cmds.append(f"link set {hold} up")
         return cmds
 
     # -- the lab: a customer namespace --------------------------------------------------------

@@ -179,13 +179,15 @@ class Speaker:
                 continue
             elif _same_but_live(session.spec, spec):
                 session.update_spec(spec)
+                if not spec.enabled and session.running:
+                    # the NOTIFICATION first, then BFD AdminDown: a router that learns of
+                    # the AdminDown first closes the session before reading why
+                    shutdown = Notification.cease(Cease.ADMIN_SHUTDOWN)
+                    await session.stop(shutdown, "administratively down")
                 if key in self._bfd_peers:
                     self._bfd_peers[key].admin(not spec.enabled)
                 if spec.enabled and not session.running:
                     session.start()
-                elif not spec.enabled and session.running:
-                    shutdown = Notification.cease(Cease.ADMIN_SHUTDOWN)
-                    await session.stop(shutdown, "administratively down")
             else:
                 await self._remove(key, Cease.OTHER_CONFIGURATION_CHANGE, "peer reconfigured")
                 await self._add(spec)

@@ -158,7 +158,12 @@ def _begin(ctx: RequestContext, fault: Record) -> None:
     affected: list[tuple[str, str]] = []
     parents: set[str] = set()
     lags: set[str] = set()
-    for kind, record in _ports_of(ctx, fault):
+    found = _ports_of(ctx, fault)
+    lag_ids = {r["lagId"] for _, r in found if r.get("lagId")}
+    lag_states = _lag_states(
+        reader, lag_ids | ({fault["targetId"]} if fault["target"] == "lag" else set())
+    )
+    for kind, record in found:
         pid = ports.port_id(record)
         _hold_port(ctx, kind, record, fid)
         affected.append((kind, pid))
@@ -173,6 +178,7 @@ def _begin(ctx: RequestContext, fault: Record) -> None:
         lag = reader.get(ports.LAG, lag_id)
         if lag is not None and lag["lagState"] == "down":
             parents.add(lag_id)
+    _log_lags(ctx, reader, lag_states, fid)
     # Hosted connections ride on an interconnect or LAG that went down.
     for parent in list(parents):
         for hosted in tx.list(ports.CONNECTION, parent=parent):
@@ -206,6 +212,12 @@ def _finish(ctx: RequestContext, fault: Record) -> None:
     fid = fault["faultId"]
     tx = ctx.tx
     reader = lifecycle.reader(tx, ctx.now, ctx.settings.delay)
+    lag_ids = set()
+    for kind, rid in fault["affected"]:
+        record = reader.get(kind, rid) if kind != "virtualInterface" else None
+        if record is not None and record.get("lagId"):
+            lag_ids.add(record["lagId"])
+    lag_states = _lag_states(reader, lag_ids)
     for kind, rid in fault["affected"]:
         record = reader.get(kind, rid)
         if record is None:
@@ -221,10 +233,29 @@ def _finish(ctx: RequestContext, fault: Record) -> None:
                 lifecycle.advance(kind, record, "available", ctx.now)
         tx.update(kind, rid, record)
         events.changes(tx, ctx.now, kind, rid, before, record, fault=fid)
+    _log_lags(ctx, reader, lag_states, fid)
     fault["state"] = "ended"
     fault["endTime"] = ctx.now
     tx.update(KIND, fid, fault)
     _log(ctx, fault, "ended")
+
+
+def _lag_states(reader: Any, lag_ids: set[str]) -> dict[str, Any]:
+    """A snapshot of each LAG's state, worked out from its members (``ports``)."""
+    out = {}
+    for lag_id in lag_ids:
+        lag = reader.get(ports.LAG, lag_id)
+        if lag is not None:
+            out[lag_id] = events.snapshot(ports.LAG, lag)
+    return out
+
+
+def _log_lags(ctx: RequestContext, reader: Any, before: dict[str, Any], fid: str) -> None:
+    """A LAG's state follows its members: log it when the fault moved it (minimumLinks)."""
+    for lag_id, snap in before.items():
+        lag = reader.get(ports.LAG, lag_id)
+        if lag is not None:
+            events.changes(ctx.tx, ctx.now, ports.LAG, lag_id, snap, lag, fault=fid)
 
 
 def _log(ctx: RequestContext, fault: Record, what: str) -> None:
