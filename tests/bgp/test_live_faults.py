@@ -1,5 +1,5 @@
 """Injected faults against a real router (docs/failures.md#live): ``dxlocal serve --bgp live``
-with BIRD 2 in a namespace wired by ``dxlocal lab attach`` and configured only from
+with BIRD 2 (and FRR with bfdd for a connection fault) in a namespace wired by ``dxlocal lab attach`` and configured only from
 ``dxlocal lab config`` (which carries BFD at 300 ms x 3). Each fault must stop the BGP
 session and BFD as BIRD sees them, keep them down while it lasts, show in the API and the
 event log, and let both come back when it ends.
@@ -8,6 +8,7 @@ Every wait is bounded; the bounds are generous (nothing here measures speed)."""
 
 from __future__ import annotations
 
+import json
 import secrets
 import time
 from collections.abc import Callable, Iterator
@@ -16,7 +17,7 @@ from typing import Any
 
 import pytest
 from bgplab import need
-from livelab import LiveBgpServer, birdc, serving, statuses
+from livelab import LiveBgpServer, birdc, serving, start_frr, statuses
 
 PREFIX = "192.0.2.0/24"
 VPC = "10.100.0.0/16"
@@ -277,3 +278,51 @@ def test_route_table_fails_over_to_the_surviving_vif_and_back(server: LiveBgpSer
     server.control("DELETE", f"/faults/{fault['faultId']}")
     a.wait_up(server)
     wait(chosen, lambda c: c == both, "the route table back on both VIFs")
+
+
+def test_frr_with_bfdd_goes_down_on_a_connection_fault_and_comes_back(
+    server: LiveBgpServer,
+) -> None:
+    """FRR (zebra, bgpd and bfdd) on the configuration ``dxlocal lab config --format frr``
+    prints, BFD lines included: the lost link takes its session and BFD down."""
+    bfdd = Path("/usr/lib/frr/bfdd")
+    if not bfdd.exists():
+        pytest.skip("FRR's bfdd is not installed")
+    vif, kind, con, _ = _setup(server, "connection")
+    vif_id = vif["virtualInterfaceId"]
+    amazon = vif["bgpPeers"][0]["amazonAddress"].split("/")[0]
+    ns = server.new_netns("frr")
+    server.cli("attach", vif_id, "--netns", ns)
+    frr = start_frr(server, vif_id, [PREFIX], ns)
+    assert f"neighbor {amazon} bfd 3 300 300" in (frr.rundir / "bgpd.conf").read_text()
+    rundir = frr.rundir
+    (rundir / "bfdd.conf").write_text("")
+    server.spawn([str(bfdd), "-u", "root", "-g", "frrvty", "-P", "0", "--vty_socket",
+                  str(rundir), "--log", "stdout", "-z", str(rundir / "zserv.api"), "-f",
+                  str(rundir / "bfdd.conf"), "-i", str(rundir / "bfdd.pid"), "--bfdctl",
+                  str(rundir / "bfdd.sock")], rundir / "bfdd.log", ns)  # fmt: skip
+
+    def bgp() -> str:
+        peers = json.loads(frr.vtysh("show bgp summary json")).get("ipv4Unicast", {})
+        return peers.get("peers", {}).get(amazon, {}).get("state", "")
+
+    def bfd() -> str:
+        peers = json.loads(frr.vtysh("show bfd peers json") or "[]")
+        return next((p["status"] for p in peers if p.get("peer") == amazon), "")
+
+    def up() -> None:
+        server.wait_vif(vif_id, lambda v: statuses(v) == {"ipv4": "up"}, timeout=BOUND)
+        wait(bgp, lambda s: s == "Established", "FRR Established")
+        wait(bfd, lambda s: s == "up", "FRR's BFD peer up")
+
+    up()
+    fault = server.control("POST", "/faults", {"target": kind, "id": con})
+    server.wait_vif(vif_id, lambda v: statuses(v) == {"ipv4": "down"}, timeout=BOUND)
+    wait(bgp, lambda s: s != "Established", "FRR leaves Established")
+    wait(bfd, lambda s: s != "up", "FRR's BFD peer down")
+    deadline = time.monotonic() + 3.0
+    while time.monotonic() < deadline:  # FRR retries every second and never gets in
+        assert bgp() != "Established" and bfd() != "up"
+        time.sleep(0.25)
+    server.control("DELETE", f"/faults/{fault['faultId']}")
+    up()
