@@ -237,7 +237,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     config.add_argument("--format", choices=("bird", "frr"), default="bird")
     config.add_argument("--no-bfd", dest="bfd", action="store_false", help="leave BFD out")
-    config.add_argument("--no-graceful-restart", dest="gr", action="store_false")
+    config.add_argument(
+        "--no-graceful-restart", dest="gr", action="store_false", help="leave graceful restart out"
+    )
     config.add_argument(
         "--announce",
         action="append",
