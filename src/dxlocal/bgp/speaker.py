@@ -47,6 +47,7 @@ from .wire import Cease, Notification
 
 log = logging.getLogger("dxlocal.bgp")
 
+ADMIN_DOWN_AFTER = 0.5  # seconds from a held peer's NOTIFICATION to its BFD AdminDown
 _LIVE_FIELDS = ("advertise", "next_hop", "max_prefixes", "enabled")
 
 
@@ -180,17 +181,25 @@ class Speaker:
             elif _same_but_live(session.spec, spec):
                 session.update_spec(spec)
                 if not spec.enabled and session.running:
-                    # the NOTIFICATION first, then BFD AdminDown: a router that learns of
-                    # the AdminDown first closes the session before reading why
                     shutdown = Notification.cease(Cease.ADMIN_SHUTDOWN)
                     await session.stop(shutdown, "administratively down")
-                if key in self._bfd_peers:
+                    # BFD AdminDown a moment after the NOTIFICATION: a router whose BFD
+                    # hears it first (BIRD's runs in its own thread) closes the session
+                    # before reading why (docs/failures.md#live)
+                    loop = asyncio.get_running_loop()
+                    loop.call_later(ADMIN_DOWN_AFTER, self._bfd_admin_down, key)
+                elif key in self._bfd_peers:
                     self._bfd_peers[key].admin(not spec.enabled)
                 if spec.enabled and not session.running:
                     session.start()
             else:
                 await self._remove(key, Cease.OTHER_CONFIGURATION_CHANGE, "peer reconfigured")
                 await self._add(spec)
+
+    def _bfd_admin_down(self, key: str) -> None:
+        session, peer = self._sessions.get(key), self._bfd_peers.get(key)
+        if session is not None and peer is not None and not session.spec.enabled:
+            peer.admin(True)
 
     def status(self, key: str) -> str:
         session = self._sessions.get(key)
