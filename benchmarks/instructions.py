@@ -126,6 +126,7 @@ def main() -> None:
                 )
                 for i in range(args.n)
             ]
+        service.store.start_background()  # as dxlocal serve: checkpoints off the COMMIT
         seconds = asyncio.run(_drive(service, requests))
         service.close()
     print(f"{args.what} {args.n} calls: {seconds / args.n * 1e6:.1f} us CPU per call")

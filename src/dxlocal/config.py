@@ -42,6 +42,10 @@ class Settings:
     traffic_sample: float = 30.0
     # Deleted VIFs stay visible this long (DescribeVirtualInterfaces doc: 15 minutes).
     deleted_retention: float = 900.0
+    # The event log keeps the events of this many seconds of dxlocal's clock and this many
+    # events at most (0: no limit); docs/failures.md#events.
+    events_max_age: float = 7 * 86400.0
+    events_max: int = 100_000
     max_body: int = 1024 * 1024
     # HTTP limits (server/limits.py, docs/security.md); max_connections 0 = from ulimit -n.
     max_request_line: int = 64 * 1024
@@ -84,6 +88,8 @@ _ENV = {
     "bgp_loopback_port": int,
     "traffic_sample": float,
     "deleted_retention": float,
+    "events_max_age": float,
+    "events_max": int,
     "max_body": int,
     "ec2_endpoint": str,
     "max_request_line": int,

@@ -76,7 +76,7 @@ def test_a_rolled_back_transaction_keeps_them(store, tmp_path: Path) -> None:
         tx.insert("connection", "dxcon-1", {}, account="1", region="r")
         tx.list("event")
         raise RuntimeError("the unit fails")
-    store.flush_later()
+    store.flush_later(0)
     assert _on_disk(tmp_path / "state.sqlite3") == ["ev-1"]
 
 
@@ -86,7 +86,7 @@ def test_flush_and_close_write_what_waits(tmp_path: Path) -> None:
         _later(tx, "ev-1")
     store.flush_later(age=3600)  # not waited that long: kept
     assert _on_disk(tmp_path / "state.sqlite3") == []
-    store.flush_later()
+    store.flush_later(0)
     assert _on_disk(tmp_path / "state.sqlite3") == ["ev-1"]
     with store.transaction() as tx:
         _later(tx, "ev-2")
@@ -98,5 +98,5 @@ def test_reset_drops_them(store, tmp_path: Path) -> None:
     with store.transaction() as tx:
         _later(tx, "ev-1")
     store.reset()
-    store.flush_later()
+    store.flush_later(0)
     assert _on_disk(tmp_path / "state.sqlite3") == []

@@ -25,6 +25,19 @@ def add_arguments(serve: argparse.ArgumentParser) -> None:
         "--log-format", choices=logs.FORMATS, default="text", help="text (default) or json lines"
     )
     serve.add_argument(
+        "--events-max-age",
+        type=_not_negative(float),
+        metavar="SECONDS",
+        help="keep the event log's events of this many seconds of dxlocal's clock"
+        " (default 604800, a week; 0: no limit)",
+    )
+    serve.add_argument(
+        "--events-max",
+        type=_not_negative(int),
+        metavar="N",
+        help="keep the newest N events of the event log (default 100000; 0: no limit)",
+    )
+    serve.add_argument(
         "--init",
         metavar="FILE",
         help="a scenario (JSON, or YAML when PyYAML is installed) applied through the API at start",
@@ -55,8 +68,25 @@ def overrides(args: argparse.Namespace) -> dict[str, Any]:
     quotas: dict[str, int] = {}
     for item in args.quota:
         quotas.update(item)
-    return {"quotas": quotas, "ec2_endpoint": args.ec2_endpoint,
-            "traffic_sample": args.traffic_sample}  # fmt: skip
+    found = {"quotas": quotas, "ec2_endpoint": args.ec2_endpoint,
+             "traffic_sample": args.traffic_sample}  # fmt: skip
+    for name in ("events_max_age", "events_max"):
+        if getattr(args, name) is not None:
+            found[name] = getattr(args, name)
+    return found
+
+
+def _not_negative(kind: Any) -> Any:
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if value < 0 or value != value:
+            raise argparse.ArgumentTypeError("must be 0 or more")
+        return value
+
+    return parse
 
 
 def start(args: argparse.Namespace) -> None:

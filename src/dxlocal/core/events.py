@@ -14,6 +14,7 @@ bgpStatus), ``fault`` and ``maintenance`` (what and the fault or window id).
 
 from __future__ import annotations
 
+import time
 from random import getrandbits
 from typing import Any
 
@@ -96,3 +97,44 @@ def changes(
     for peer, status in peers.items():
         if status != before[1].get(peer, status):
             write(tx, now, "session", **where, peer=peer, bgpStatus=status, **detail)
+
+
+class Retention:
+    """Keeps the log to the events of the last ``max_age`` seconds of dxlocal's clock and
+    the newest ``max_count`` (0: no limit), dropping the oldest in batches from the server's
+    timer task, never in a call (docs/failures.md#events)."""
+
+    BATCH = 1_000  # events dropped per pass at most
+    EVERY = 1.0  # seconds between passes, while the last one found nothing more to drop
+    COUNT_EVERY = 10.0  # seconds between two counts (a count walks the kept events)
+
+    def __init__(self, max_age: float, max_count: int) -> None:
+        self.max_age = max_age
+        self.max_count = max_count
+        self._next = 0.0  # time.monotonic() of the next pass
+        self._next_count = 0.0
+
+    def due(self) -> bool:
+        return (self.max_age > 0 or self.max_count > 0) and time.monotonic() >= self._next
+
+    def run(self, tx: Any, now: float) -> int:
+        """One pass in ``tx``: how many events it dropped (``Tx.trim``)."""
+        mono = time.monotonic()
+        before = (
+            f"ev-{max(int((now - self.max_age) * 1_000_000), 0):015x}" if self.max_age > 0 else None
+        )
+        keep = None
+        if self.max_count > 0 and mono >= self._next_count:
+            keep = self.max_count
+        trim = getattr(tx, "trim", None)
+        if trim is None:  # a store that cannot (PostgreSQL, for now): keeps every event
+            self.max_age = self.max_count = 0
+            return 0
+        dropped = trim(KIND, before=before, keep=keep, limit=self.BATCH)
+        if dropped >= self.BATCH:
+            self._next = mono  # more to drop: again at the next tick
+        else:
+            self._next = mono + self.EVERY
+            if keep is not None:
+                self._next_count = mono + self.COUNT_EVERY
+        return dropped

@@ -103,6 +103,8 @@ class Work:
         self._open: list[Unit] = []
         self._next_due = -math.inf  # unknown until the first unit looks
         self._idle: list[asyncio.Future[None]] = []
+        # Trims the event log from ``tick``.
+        self.retention = events.Retention(settings.events_max_age, settings.events_max)
 
     # --- listeners -----------------------------------------------------------------------
 
@@ -279,7 +281,8 @@ class Work:
 
     async def tick(self, interval: float = 0.1) -> None:
         """Fire timers that fall due while no request arrives (a server's background task),
-        and write the store's deferred inserts (read calls' events) that waited ``interval``.
+        write the store's deferred inserts (read calls' events) that waited long enough, and
+        trim the event log (``retention``).
         Waits for open units to commit first, so a tick never joins a group's COMMIT."""
         flush_later = getattr(self.store, "flush_later", None)  # SQLite only
         while True:
@@ -287,9 +290,17 @@ class Work:
             await self.idle()
             if flush_later is not None:
                 try:
-                    flush_later(interval)
+                    flush_later()  # those that waited long enough (store/sqlite.py)
                 except Exception:
                     log.exception("writing deferred events failed")
+            if self.retention.due():
+                try:
+                    with self.unit("retention") as unit:
+                        self.retention.run(unit.tx, self.clock.now())
+                except Conflict:
+                    pass  # another server trimmed the log first
+                except Exception:
+                    log.exception("event log retention failed")
             if self.clock.now() >= self._next_due:
                 try:
                     with self.unit("timer"):

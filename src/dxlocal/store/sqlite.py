@@ -63,8 +63,8 @@ SCHEMA_VERSION = 1
 WAL_CAP = 128 * 1024 * 1024
 #: Deferred inserts are written once the oldest has waited this long (seconds) or this many
 #: wait (see the module's docstring).
-LATER_AGE = 0.25
-LATER_MAX = 5_000
+LATER_AGE = 0.5
+LATER_MAX = 10_000
 _INSERT = (
     "INSERT INTO records (kind, id, account, region, parent, peer_account, data)"
     " VALUES (?,?,?,?,?,?,?)"
@@ -308,6 +308,30 @@ class SqliteTx:
             (now, limit),
         ).fetchall()
 
+    def trim(
+        self, kind: str, *, before: str | None = None, keep: int | None = None, limit: int = 1000
+    ) -> int:
+        """Drop the oldest records of ``kind`` (in id order): those whose id sorts before
+        ``before`` and those beyond the newest ``keep``, at most ``limit`` of them; how many
+        were dropped. Their timers are left (records trimmed this way have none)."""
+        bound = before
+        if keep is not None:
+            row = self._db.execute(
+                "SELECT id FROM records WHERE kind=? ORDER BY id DESC LIMIT 1 OFFSET ?",
+                (kind, keep),
+            ).fetchone()
+            if row is not None:
+                bound = max(bound or "", row[0] + "\x00")  # that one too, and all before it
+        oldest = self._db.execute("SELECT min(id) FROM records WHERE kind=?", (kind,)).fetchone()
+        if bound is None or oldest[0] is None or oldest[0] >= bound:
+            return 0  # nothing to drop: no write transaction
+        cur = self._write().execute(
+            "DELETE FROM records WHERE kind=? AND id IN"
+            " (SELECT id FROM records WHERE kind=? AND id<? ORDER BY id LIMIT ?)",
+            (kind, kind, bound, limit),
+        )
+        return cur.rowcount
+
     def rows(self) -> Iterator[tuple[str, str, str, str, str | None, str | None, Record]]:
         if self._store._later:
             self._flush_later()
@@ -506,13 +530,13 @@ class SqliteStore:
         """A savepoint rolled back: the deferred inserts it wrote are to be written again."""
         self._written = min(self._written, mark)
 
-    def flush_later(self, age: float = 0.0) -> None:
+    def flush_later(self, age: float | None = None) -> None:
         """Write the deferred inserts in a transaction of their own, if the oldest has waited
-        ``age`` seconds (the server's timer task; ``close``). Nothing while one is open."""
+        ``age`` seconds (default ``LATER_AGE``; 0: now). Nothing while one is open."""
         with self._lock:
             if not self._later or self._depth:
                 return
-            if time.monotonic() - self._later_since < age:
+            if time.monotonic() - self._later_since < (LATER_AGE if age is None else age):
                 return
             with self.transaction() as tx:
                 tx._flush_later()
@@ -565,7 +589,7 @@ class SqliteStore:
             self._checkpointer = None
         with self._lock:
             if self._later and self._depth == 0:
-                self.flush_later()
+                self.flush_later(0)
             self._db.close()
             self._unlock()
 
@@ -575,7 +599,7 @@ class SqliteStore:
             self._lock_fd = None
 
     def iter_kinds(self) -> Iterator[str]:
-        self.flush_later()
+        self.flush_later(0)
         with self._lock:
             rows = self._db.execute("SELECT DISTINCT kind FROM records").fetchall()
         yield from (r[0] for r in rows)

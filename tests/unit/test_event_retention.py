@@ -1,0 +1,89 @@
+"""The event log's retention (core/events.py ``Retention``, docs/failures.md#events): the
+oldest events beyond the age and the count are dropped in batches, from the timer task."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pytest
+
+from dxlocal.commands import serve_options
+from dxlocal.config import Settings
+from dxlocal.core import events
+from dxlocal.core.clock import Clock
+from dxlocal.core.work import Work
+from dxlocal.store.sqlite import SqliteStore
+
+
+@pytest.fixture
+def work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    # Ids follow the times given here, whatever events other tests made in this process.
+    monkeypatch.setattr(events, "_last", 0)
+    store = SqliteStore(str(tmp_path / "state.sqlite3"))
+    yield Work(store, Settings(), Clock(manual=True))
+    store.close()
+
+
+def _log(work: Work, times: list[float], later: bool = False) -> None:
+    with work.unit("test") as unit:
+        for t in times:
+            events.write(unit.tx, t, "api", resource="dxcon-x", operation="Op", later=later)
+
+
+def _kept(work: Work) -> list[float]:
+    with work.unit("test") as unit:
+        return [e["time"] for e in unit.tx.list(events.KIND)]
+
+
+def _drain(work: Work, retention: events.Retention, now: float) -> list[int]:
+    passes = []
+    while True:
+        with work.unit("retention") as unit:
+            passes.append(retention.run(unit.tx, now))
+        if passes[-1] < retention.BATCH:
+            return passes
+
+
+def test_events_older_than_the_age_go(work: Work) -> None:
+    _log(work, [100.0, 200.0, 300.0, 400.0])
+    retention = events.Retention(max_age=150.0, max_count=0)
+    assert _drain(work, retention, now=420.0) == [2]
+    assert _kept(work) == [300.0, 400.0]
+    assert _drain(work, retention, now=420.0) == [0]
+
+
+def test_only_the_newest_count_stay_in_batches(work: Work) -> None:
+    times = [float(t) for t in range(1, 2_501)]
+    _log(work, times[:2_000])
+    _log(work, times[2_000:], later=True)  # deferred ones count once written
+    retention = events.Retention(max_age=0, max_count=300)
+    assert _drain(work, retention, now=3_000.0) == [1_000, 1_000, 200]
+    assert _kept(work) == times[-300:]
+
+
+def test_no_limits_keep_everything(work: Work) -> None:
+    _log(work, [1.0, 2.0])
+    retention = events.Retention(max_age=0, max_count=0)
+    assert not retention.due()
+    assert _drain(work, retention, now=1e9) == [0]
+    assert _kept(work) == [1.0, 2.0]
+
+
+def test_a_pass_with_nothing_to_drop_writes_nothing(work: Work) -> None:
+    _log(work, [10.0])
+    retention = events.Retention(max_age=100.0, max_count=10)
+    with work.unit("retention") as unit:
+        assert retention.run(unit.tx, 20.0) == 0
+        assert not work.store._begun  # no write transaction opened
+
+
+def test_serve_options_set_the_limits() -> None:
+    parser = argparse.ArgumentParser()
+    serve_options.add_arguments(parser)
+    args = parser.parse_args(["--events-max-age", "3600", "--events-max", "500"])
+    found = serve_options.overrides(args)
+    assert found["events_max_age"] == 3600.0 and found["events_max"] == 500
+    assert "events_max" not in serve_options.overrides(parser.parse_args([]))
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--events-max", "-1"])
