@@ -9,46 +9,18 @@ import subprocess
 import sys
 from pathlib import Path
 
-import boto3
 import pytest
-from botocore.config import Config
 
-from dxtest import free_port
+from dxtest import LiveServer, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIO = ROOT / "docs" / "examples" / "scenario.json"
-LISTEN = re.compile(r"on http://127\.0\.0\.1:(\d+)/")
+SCENARIO_ACCOUNT = "111122223333"
 
 
-class Server:
-    def __init__(self, *extra: str) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "dxlocal.cli", "serve", "--port", "0", "--log-level",
-             "warning", *extra],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )  # fmt: skip
-        line = self.proc.stdout.readline()
-        match = LISTEN.search(line)
-        if not match:
-            self.proc.wait(30)
-            raise RuntimeError(line + self.proc.stderr.read())
-        self.url = f"http://127.0.0.1:{match.group(1)}"
-
-    def client(self, account: str = "111122223333"):
-        return boto3.client(
-            "directconnect",
-            region_name="us-east-1",
-            endpoint_url=self.url,
-            aws_access_key_id=account,
-            aws_secret_access_key="dxlocal-secret",
-            config=Config(retries={"total_max_attempts": 1}),
-        )
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.communicate(timeout=15)
+def serve(*extra: str) -> LiveServer:
+    """A throwaway server (``:memory:``) on the manual clock."""
+    return LiveServer(":memory:", *extra, "--progress", "manual").start()
 
 
 def dxlocal(*args: str) -> subprocess.CompletedProcess[str]:
@@ -59,13 +31,13 @@ def dxlocal(*args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture
 def seeded():
-    server = Server("--state", ":memory:", "--init", str(SCENARIO), "--progress", "manual")
+    server = serve("--init", str(SCENARIO))
     yield server
     server.stop()
 
 
-def _check_seeded(server: Server) -> None:
-    dx = server.client()
+def _check_seeded(server: LiveServer) -> None:
+    dx = server.client(SCENARIO_ACCOUNT)
     (lag,) = dx.describe_lags()["lags"]
     assert lag["lagName"] == "core" and len(lag["connections"]) == 2
     (vif,) = dx.describe_virtual_interfaces()["virtualInterfaces"]
@@ -122,9 +94,11 @@ def test_export_import_round_trips_everything(seeded, tmp_path) -> None:
     (tmp_path / "state.json").write_text(out.stdout)
     exported = json.loads(out.stdout)
     assert exported["format"] == 1 and len(exported["records"]) >= 10
-    other = Server("--state", ":memory:", "--progress", "manual")
+    other = serve()
     try:
-        other.client().create_connection(location="EqDC2", bandwidth="1Gbps", connectionName="x")
+        other.client(SCENARIO_ACCOUNT).create_connection(
+            location="EqDC2", bandwidth="1Gbps", connectionName="x"
+        )
         done = dxlocal("import", str(tmp_path / "state.json"), "--endpoint", other.url)
         assert done.returncode == 0 and "imported" in done.stdout, done.stderr
         again = json.loads(dxlocal("export", "--endpoint", other.url).stdout)
@@ -158,7 +132,7 @@ def test_yaml_scenario(tmp_path) -> None:
     yaml = pytest.importorskip("yaml", reason="YAML scenarios need PyYAML (dxlocal[yaml])")
     path = tmp_path / "scenario.yaml"
     path.write_text(yaml.safe_dump(json.loads(SCENARIO.read_text())))
-    server = Server("--state", ":memory:", "--init", str(path), "--progress", "manual")
+    server = serve("--init", str(path))
     try:
         _check_seeded(server)
     finally:
