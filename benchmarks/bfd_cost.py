@@ -63,6 +63,7 @@ async def speaker(args: argparse.Namespace) -> dict:
         for p in peers:
             p.session.max_rx_gap = p.session.max_tx_late = 0.0
         counts = [e.counts() for e in endpoints]
+        counts_at_start = [p.session.up_count - 1 for p in peers]
         t0, w0 = os.times(), loop.time()
         await asyncio.sleep(args.seconds)
         t1, w1 = os.times(), loop.time()
@@ -70,6 +71,8 @@ async def speaker(args: argparse.Namespace) -> dict:
         tx = sum(e.counts()[1] for e in endpoints) - sum(c[1] for c in counts)
         user, system = t1.user - t0.user, t1.system - t0.system
         downs = sum(p.session.up_count - 1 for p in peers)
+        why = bgp_scale.statistics_of(p.session.last_down_reason for p in peers)
+        downs_before = sum(bool(c) for c in counts_at_start)
     finally:
         customers.send_signal(signal.SIGTERM)
         customers.wait(30)
@@ -84,6 +87,8 @@ async def speaker(args: argparse.Namespace) -> dict:
         "us_per_packet_user": round(user / packets * 1e6, 2),
         "us_per_packet_sys": round(system / packets * 1e6, 2),
         "downs": downs,
+        "downs_before_the_window": downs_before,
+        "why": why,
         "max_rx_gap_ms": round(max(p.session.max_rx_gap for p in peers) * 1000),
         "max_tx_late_ms": round(max(p.session.max_tx_late for p in peers) * 1000),
         "load_average": round(os.getloadavg()[0], 1),
