@@ -69,17 +69,19 @@ def new_connection(server: LiveBgpServer) -> str:
 
 
 class Bird:
-    """BIRD on one VIF, in its own namespace, from ``dxlocal lab config``."""
+    """BIRD on one VIF, in its own namespace (or on the loopback transport, where lab config
+    gives it no BFD), from ``dxlocal lab config``."""
 
-    def __init__(self, server: LiveBgpServer, vif: dict, label: str) -> None:
+    def __init__(self, server: LiveBgpServer, vif: dict, label: str, loopback: bool = False):
         self.vif_id = vif["virtualInterfaceId"]
         self.peer = vif["bgpPeers"][0]["bgpPeerId"]
         self.amazon = vif["bgpPeers"][0]["amazonAddress"].split("/")[0]
         self.proto = "aws_" + self.peer.replace("-", "_")
-        ns = server.new_netns(label)
-        server.cli("attach", self.vif_id, "--netns", ns)
+        self.with_bfd = not loopback
+        ns = None if loopback else server.new_netns(label)
+        server.cli("attach", self.vif_id, *(["--loopback"] if loopback else ["--netns", ns]))
         conf = server.cli("config", self.vif_id, "--format", "bird", "--announce", PREFIX).stdout
-        assert "protocol bfd" in conf and "bfd on;" in conf, conf
+        assert ("protocol bfd" in conf and "bfd on;" in conf) == self.with_bfd, conf
         self.log = server.workdir / f"bird-{label}.events"
         path = server.workdir / f"bird-{label}.conf"
         path.write_text(f'log "{self.log}" all;\ndebug protocols {{ states, events }};\n' + conf)
@@ -98,6 +100,8 @@ class Bird:
 
     def bfd(self) -> str:
         """BIRD's BFD session state toward the Amazon address (Up, Down, Init, or '')."""
+        if not self.with_bfd:
+            return ""
         out = birdc(self.ctl, "show", "bfd", "sessions")
         line = next((x for x in out.splitlines() if x.split()[:1] == [self.amazon]), "")
         return line.split()[2] if line else ""
@@ -108,9 +112,10 @@ class Bird:
     def wait_up(self, server: LiveBgpServer) -> None:
         server.wait_vif(self.vif_id, lambda v: statuses(v) == {"ipv4": "up"}, timeout=BOUND)
         wait(self.bgp, lambda s: s == "Established", "BIRD Established")
-        wait(self.bfd, lambda s: s == "Up", "BIRD's BFD session Up")
-        wait(lambda: server.sessions()[self.peer]["bfd"]["state"], lambda s: s == "Up",
-             "the Amazon side's BFD Up")  # fmt: skip
+        if self.with_bfd:
+            wait(self.bfd, lambda s: s == "Up", "BIRD's BFD session Up")
+            wait(lambda: server.sessions()[self.peer]["bfd"]["state"], lambda s: s == "Up",
+                 "the Amazon side's BFD Up")  # fmt: skip
 
     def wait_down(self, server: LiveBgpServer) -> None:
         server.wait_vif(self.vif_id, lambda v: statuses(v) == {"ipv4": "down"}
@@ -236,7 +241,9 @@ def test_fault_stops_bgp_and_bfd_in_bird_and_undo_brings_them_back(
     assert want <= seen, sorted(want - seen)
 
 
-def test_scheduled_fault_runs_and_ends_by_itself(server: LiveBgpServer) -> None:
+def test_scheduled_fault_and_maintenance_run_and_end_by_themselves(
+    server: LiveBgpServer,
+) -> None:
     vif, kind, con, _ = _setup(server, "connection")
     bird = Bird(server, vif, "sch")
     bird.wait_up(server)
@@ -249,6 +256,15 @@ def test_scheduled_fault_runs_and_ends_by_itself(server: LiveBgpServer) -> None:
     bird.wait_up(server)  # no call: the fault's end is a timer
     assert server.control("GET", f"/faults/{fault['faultId']}")["state"] == "ended"
     assert port_state(server, "connection", con) == "available"
+
+    # an emergency maintenance window on the connection's AWS device: the same, by itself
+    device = server.client().describe_connections(connectionId=con)["connections"][0]
+    window = server.control("POST", "/maintenance", {"target": "device", "emergency": True,
+                            "id": device["awsDeviceV2"], "in": 1, "duration": 4})  # fmt: skip
+    bird.wait_down(server)
+    assert "LinkDown" in birdc(bird.ctl, "show", "interfaces")
+    bird.wait_up(server)
+    assert server.control("GET", f"/faults/{window['faultId']}")["state"] == "ended"
 
 
 def test_route_table_fails_over_to_the_surviving_vif_and_back(server: LiveBgpServer) -> None:
@@ -326,3 +342,21 @@ def test_frr_with_bfdd_goes_down_on_a_connection_fault_and_comes_back(
         time.sleep(0.25)
     server.control("DELETE", f"/faults/{fault['faultId']}")
     up()
+
+
+def test_on_the_loopback_transport_a_port_fault_ends_the_session_with_a_notification(
+    tmp_path: Path,
+) -> None:
+    """No namespace, so no link to cut: the Amazon side says Administrative Shutdown."""
+    with serving(tmp_path, loopback=True) as server:
+        vif, kind, con, ports = _setup(server, "connection")
+        bird = Bird(server, vif, "lo", loopback=True)
+        bird.wait_up(server)
+        fault = server.control("POST", "/faults", {"target": kind, "id": con})
+        bird.wait_down(server)
+        assert port_state(server, "connection", con) == "down"
+        wait(bird.events, lambda s: "Received: Administrative shutdown" in s,
+             "BIRD got the NOTIFICATION")  # fmt: skip
+        bird.stays_down(server, 3.0)
+        server.control("DELETE", f"/faults/{fault['faultId']}")
+        bird.wait_up(server)
