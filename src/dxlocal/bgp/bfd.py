@@ -249,8 +249,9 @@ class Session:
     def receive(self, pkt: Packet, now: float) -> Change | None:
         """A control packet for this session (§6.8.6 from "If the Your Discriminator field
         is zero"); the caller sends ``packet()`` at once when ``reply_now`` is set after."""
-        if pkt.your_discriminator == 0 and self.state not in (State.DOWN, State.ADMIN_DOWN):
-            return None  # discard (§6.8.6)
+        if pkt.your_discriminator == 0 and pkt.state not in (State.DOWN, State.ADMIN_DOWN):
+            return None  # discard (§6.8.6: the packet's State field; a restarted peer's Down
+            # with Your Discriminator 0 must reach an Up session and take it Down)
         if pkt.your_discriminator not in (0, self.local_discr):
             return None
         if pkt.demand:

@@ -186,6 +186,19 @@ def test_wrong_or_missing_your_discriminator_is_ignored_once_up() -> None:
     assert ours.receive(wire(zero), 0.5) is None and ours.detect_deadline == deadline
 
 
+def test_a_restarted_peer_s_down_with_no_discriminator_takes_us_down_then_up() -> None:
+    """§6.8.6 discards Your Discriminator 0 only when the packet's State is not Down: a peer
+    that restarted its session (a new discriminator, Down) is heard at once."""
+    ours, _ = up_pair()
+    fresh = customer(discr=555)
+    change = ours.receive(wire(fresh.packet(1.0)), 1.0)
+    assert change == bfd.Change(State.UP, State.DOWN, Diag.NEIGHBOR_DOWN)
+    assert ours.remote_discr == 555
+    for t in (1.1, 1.2, 1.3):
+        exchange(fresh, ours, t)
+    assert ours.state is fresh.state is State.UP
+
+
 def test_poll_from_the_customer_is_answered_with_final() -> None:
     ours, theirs = up_pair()
     theirs.polling = True
