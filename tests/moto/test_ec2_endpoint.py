@@ -10,7 +10,6 @@ import urllib.request
 
 import boto3
 import pytest
-from botocore.config import Config
 
 from dxtest import LiveServer, free_port
 
@@ -71,20 +70,9 @@ def world(moto_url, tmp_path_factory):
     server.stop()
 
 
-def dx(server: LiveServer, account: str):
-    return boto3.client(
-        "directconnect",
-        region_name="us-east-1",
-        endpoint_url=server.url,
-        aws_access_key_id=account,
-        aws_secret_access_key="dxlocal-secret",
-        config=Config(retries={"total_max_attempts": 1}),
-    )
-
-
 def test_vgw_from_ec2_with_its_asn_and_vpc_cidrs(world) -> None:
     server, vgw, _ = world
-    client = dx(server, OWNER)
+    client = server.client(OWNER)
     assert [
         g["virtualGatewayId"] for g in client.describe_virtual_gateways()["virtualGateways"]
     ] == [vgw]
@@ -106,7 +94,7 @@ def test_vgw_from_ec2_with_its_asn_and_vpc_cidrs(world) -> None:
 
 def test_unknown_or_foreign_gateways_do_not_exist(world) -> None:
     server, vgw, tgw = world
-    other = dx(server, OTHER)
+    other = server.client(OTHER)
     conn = other.create_connection(location="EqDC2", bandwidth="1Gbps", connectionName="o")
     for gateway in (vgw, "vgw-0123456789abcdef0"):
         with pytest.raises(other.exceptions.DirectConnectClientException, match="does not exist"):
@@ -128,7 +116,7 @@ def test_unknown_or_foreign_gateways_do_not_exist(world) -> None:
 
 def test_tgw_of_the_owner_associates(world) -> None:
     server, _, tgw = world
-    client = dx(server, OWNER)
+    client = server.client(OWNER)
     gw = client.create_direct_connect_gateway(directConnectGatewayName="t", amazonSideAsn=64700)[
         "directConnectGateway"
     ]
