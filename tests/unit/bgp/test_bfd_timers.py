@@ -9,7 +9,7 @@ import pytest
 
 from dxlocal.bgp import bfd
 from dxlocal.bgp.bfd import Diag, Packet, State
-from dxlocal.bgp.bfd_timers import Wheel
+from dxlocal.bgp.bfd_timers import Timers, Wheel
 
 
 class Item:
@@ -144,3 +144,79 @@ def test_lateness_of_a_periodic_packet_is_recorded() -> None:
     ours.packet_bytes(due + 0.040)
     assert ours.max_tx_late == pytest.approx(0.040)
     assert ours.info()["maxTxLateMs"] == 40
+
+
+class FakeLoop:
+    """``time`` and ``call_at`` on a manual clock: the handles armed are recorded."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.armed: list[FakeHandle] = []
+
+    def time(self) -> float:
+        return self.now
+
+    def call_at(self, when: float, callback) -> FakeHandle:  # type: ignore[no-untyped-def]
+        handle = FakeHandle(when, callback)
+        self.armed.append(handle)
+        return handle
+
+    def live(self) -> list[FakeHandle]:
+        return [h for h in self.armed if not h.cancelled]
+
+
+class FakeHandle:
+    def __init__(self, when: float, callback) -> None:  # type: ignore[no-untyped-def]
+        self.when, self.callback, self.cancelled = when, callback, False
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+    def run(self) -> None:
+        self.cancelled = True  # spent
+        self.callback()
+
+
+def test_one_loop_timer_for_all_items_armed_at_the_earliest_slot() -> None:
+    loop, fired = FakeLoop(), []
+    timers = Timers(loop, lambda item, now: fired.append((item.name, now)))  # type: ignore[arg-type]
+    a, b, c = Item("a"), Item("b"), Item("c")
+    timers.schedule(a, 100.300)
+    timers.schedule(b, 100.250)  # earlier: the timer moves
+    timers.schedule(c, 100.900)  # later: the timer stays
+    live = loop.live()
+    assert len(live) == 1 and live[0].when == pytest.approx(100.250)
+    assert len(loop.armed) == 2  # one re-arm, none for the later item
+    # A millisecond clock may wake the loop a little early: the slot is still handled.
+    loop.now = 100.2496
+    live[0].run()
+    assert fired == [("b", pytest.approx(100.250))]
+    assert [h.when for h in loop.live()] == [pytest.approx(100.300)]
+    timers.schedule(c, None)  # cancelled
+    loop.now = 100.300
+    loop.live()[0].run()
+    assert [name for name, _ in fired] == ["b", "a"]
+    # The cancelled item's entry still wakes the loop once, and hands nothing.
+    (last,) = loop.live()
+    assert last.when == pytest.approx(100.900)
+    loop.now = 100.900
+    last.run()
+    assert len(fired) == 2 and loop.live() == []
+
+
+def test_an_item_scheduled_again_from_its_own_callback_waits_for_a_later_turn() -> None:
+    loop, fired = FakeLoop(), []
+
+    def fire(item: Item, now: float) -> None:
+        fired.append(now)
+        if len(fired) < 3:
+            timers.schedule(item, now)  # due at once: still the next slot, not this turn
+
+    timers = Timers(loop, fire)  # type: ignore[arg-type]
+    timers.schedule(Item("a"), 100.010)
+    for _ in range(3):
+        handle = loop.live()[0]
+        loop.now = handle.when
+        handle.run()
+    assert fired == [pytest.approx(100.010), pytest.approx(100.015), pytest.approx(100.020)]
+    assert loop.live() == []
