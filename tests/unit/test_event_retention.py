@@ -4,6 +4,7 @@ oldest events beyond the age and the count are dropped in batches, from the time
 from __future__ import annotations
 
 import argparse
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -87,3 +88,27 @@ def test_serve_options_set_the_limits() -> None:
     assert "events_max" not in serve_options.overrides(parser.parse_args([]))
     with pytest.raises(SystemExit):
         parser.parse_args(["--events-max", "-1"])
+
+
+def test_the_timer_task_trims_the_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(events, "_last", 0)
+    store = SqliteStore(str(tmp_path / "state.sqlite3"))
+    work = Work(store, Settings(events_max=5, events_max_age=0), Clock(manual=True))
+    try:
+        _log(work, [float(t) for t in range(1, 21)])
+        _log(work, [21.0], later=True)
+
+        async def tick_until_trimmed() -> list[float]:
+            task = asyncio.create_task(work.tick(interval=0.01))
+            try:
+                for _ in range(500):  # bounded: the first pass comes at the first tick
+                    await asyncio.sleep(0.01)
+                    if len(kept := _kept(work)) <= 5:
+                        return kept
+                return _kept(work)
+            finally:
+                task.cancel()
+
+        assert asyncio.run(tick_until_trimmed()) == [17.0, 18.0, 19.0, 20.0, 21.0]
+    finally:
+        store.close()
