@@ -296,15 +296,17 @@ def test_route_table_fails_over_to_the_surviving_vif_and_back(server: LiveBgpSer
     wait(chosen, lambda c: c == both, "the route table back on both VIFs")
 
 
-def test_frr_with_bfdd_goes_down_on_a_connection_fault_and_comes_back(
-    server: LiveBgpServer,
+@pytest.mark.parametrize("target", ["connection", "virtualInterface"])
+def test_frr_with_bfdd_goes_down_on_a_fault_and_comes_back(
+    server: LiveBgpServer, target: str
 ) -> None:
     """FRR (zebra, bgpd and bfdd) on the configuration ``dxlocal lab config --format frr``
-    prints, BFD lines included: the lost link takes its session and BFD down."""
+    prints, BFD lines included: the lost link (or, on a VIF fault, Administrative Shutdown)
+    takes its session and BFD down."""
     bfdd = Path("/usr/lib/frr/bfdd")
     if not bfdd.exists():
         pytest.skip("FRR's bfdd is not installed")
-    vif, kind, con, _ = _setup(server, "connection")
+    vif, kind, target_id, _ = _setup(server, target)
     vif_id = vif["virtualInterfaceId"]
     amazon = vif["bgpPeers"][0]["amazonAddress"].split("/")[0]
     ns = server.new_netns("frr")
@@ -332,10 +334,13 @@ def test_frr_with_bfdd_goes_down_on_a_connection_fault_and_comes_back(
         wait(bfd, lambda s: s == "up", "FRR's BFD peer up")
 
     up()
-    fault = server.control("POST", "/faults", {"target": kind, "id": con})
+    fault = server.control("POST", "/faults", {"target": kind, "id": target_id})
     server.wait_vif(vif_id, lambda v: statuses(v) == {"ipv4": "down"}, timeout=BOUND)
     wait(bgp, lambda s: s != "Established", "FRR leaves Established")
     wait(bfd, lambda s: s != "up", "FRR's BFD peer down")
+    if target == "virtualInterface":  # told over BGP first (FRR's BFD then says AdminDown)
+        stats = json.loads(frr.vtysh(f"show bgp neighbors {amazon} json"))[amazon]
+        assert stats["messageStats"]["notificationsRecv"] >= 1, stats["messageStats"]
     deadline = time.monotonic() + 3.0
     while time.monotonic() < deadline:  # FRR retries every second and never gets in
         assert bgp() != "Established" and bfd() != "up"
