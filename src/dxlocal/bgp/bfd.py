@@ -239,6 +239,8 @@ class Session:
         if self.repeated(data, now):
             return None
         pkt = Packet.decode(data)
+        if self._discards(pkt):
+            return None  # never kept as the repeat: it must not restart the detection time
         state = self.state
         change = self.receive(pkt, now)
         if change is None and state is self.state is State.UP and not (pkt.poll or pkt.final):
@@ -249,13 +251,8 @@ class Session:
     def receive(self, pkt: Packet, now: float) -> Change | None:
         """A control packet for this session (§6.8.6 from "If the Your Discriminator field
         is zero"); the caller sends ``packet()`` at once when ``reply_now`` is set after."""
-        if pkt.your_discriminator == 0 and pkt.state not in (State.DOWN, State.ADMIN_DOWN):
-            return None  # discard (§6.8.6: the packet's State field; a restarted peer's Down
-            # with Your Discriminator 0 must reach an Up session and take it Down)
-        if pkt.your_discriminator not in (0, self.local_discr):
+        if self._discards(pkt):
             return None
-        if pkt.demand:
-            return None  # no demand mode on our side: ignore such packets
         self.last_rx = now
         self.remote_discr = pkt.my_discriminator
         self.remote_state = pkt.state
@@ -278,6 +275,15 @@ class Session:
         if self.next_tx is not None and self.next_tx > now + self.tx_interval:
             self.next_tx = now + self._jittered()  # a faster rate applies at once (§6.8.3)
         return change
+
+    def _discards(self, pkt: Packet) -> bool:
+        """§6.8.6 once the session is found: Your Discriminator 0 is discarded only when the
+        packet's own State is not Down (a restarted peer's Down must reach an Up session),
+        another session's discriminator always; demand mode is not ours, so ignored."""
+        yours = pkt.your_discriminator
+        if yours == 0:
+            return pkt.state not in (State.DOWN, State.ADMIN_DOWN) or pkt.demand
+        return yours != self.local_discr or pkt.demand
 
     def _transition(self, remote: State) -> Change | None:
         old = self.state

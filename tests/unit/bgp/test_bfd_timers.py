@@ -220,3 +220,19 @@ def test_an_item_scheduled_again_from_its_own_callback_waits_for_a_later_turn() 
         handle.run()
     assert fired == [pytest.approx(100.010), pytest.approx(100.015), pytest.approx(100.020)]
     assert loop.live() == []
+
+
+def test_a_discarded_packet_never_becomes_the_repeat_that_keeps_a_session_up() -> None:
+    """A packet §6.8.6 discards (not our discriminator, or 0 with State Up) must not restart
+    the detection time, however often it comes: the session still expires."""
+    ours, theirs = up_pair()
+    deadline = ours.detect_deadline
+    for yours in (12345, 0):
+        stray = dataclasses.replace(
+            Packet.decode(theirs.packet_bytes(1.0)), your_discriminator=yours
+        )
+        data = stray.encode()
+        for t in (1.0, 1.2, 1.4):
+            assert ours.receive_bytes(data, t) is None
+            assert ours.detect_deadline == deadline
+    assert ours.expire(deadline) is not None and ours.state is State.DOWN
