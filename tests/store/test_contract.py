@@ -352,3 +352,23 @@ def test_rows_and_timers_hold_everything_an_export_needs(store):
             ("lag", "l1", "222222222222", "eu-west-2", None, None, {"v": 1}),
         ]
         assert tx.timers() == [(3.0, "connection", "c1", "purge"), (9.0, "lag", "l1", "step")]
+
+
+def test_trim_drops_the_oldest_by_id_bound_and_count_in_batches(store):
+    """``trim``, the event log's retention (docs/failures.md#events)."""
+    ids = [f"ev-{i:015x}" for i in range(1, 11)]
+    with store.transaction() as tx:
+        for rid in ids:
+            _put(tx, "event", rid)
+        _put(tx, "connection", "dxcon-aaaaaaaa")
+    with store.transaction() as tx:
+        assert tx.trim("event") == 0  # no bound: nothing goes
+        assert tx.trim("event", before=ids[0]) == 0
+        assert tx.trim("event", keep=10) == 0
+        assert tx.trim("event", before=ids[3]) == 3  # ids[0..2]
+        assert tx.trim("event", keep=5, limit=1) == 1  # ids[3], the oldest first
+        assert tx.trim("event", keep=5) == 1  # ids[4]
+        assert tx.trim("event", before=ids[9], keep=3, limit=2) == 2  # ids[5], ids[6]
+    with store.transaction() as tx:
+        assert [r["id"] for r in tx.list("event")] == ids[7:]
+        assert tx.get("connection", "dxcon-aaaaaaaa") is not None  # other kinds untouched

@@ -126,11 +126,7 @@ class Retention:
         keep = None
         if self.max_count > 0 and mono >= self._next_count:
             keep = self.max_count
-        trim = getattr(tx, "trim", None)
-        if trim is None:  # a store that cannot (PostgreSQL, for now): keeps every event
-            self.max_age = self.max_count = 0
-            return 0
-        dropped = trim(KIND, before=before, keep=keep, limit=self.BATCH)
+        dropped = tx.trim(KIND, before=before, keep=keep, limit=self.BATCH)
         if dropped >= self.BATCH:
             self._next = mono  # more to drop: again at the next tick
         else:

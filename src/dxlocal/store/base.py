@@ -189,6 +189,13 @@ class Tx(Protocol):
     def savepoint(self) -> AbstractContextManager[None]:
         """A nested unit that can fail alone (a lifecycle timer among several)."""
 
+    def trim(
+        self, kind: str, *, before: str | None = None, keep: int | None = None, limit: int = 1000
+    ) -> int:
+        """Drop the oldest records of ``kind`` in id order (the event log's retention): those
+        whose id sorts before ``before`` and those beyond the newest ``keep``, at most
+        ``limit``; how many were dropped. For kinds whose records have no timers."""
+
     def rows(self) -> Iterator[Row]:
         """Every record with its columns, by kind then id: what an export holds."""
 

@@ -255,6 +255,26 @@ class PostgresTx:
         ).fetchall()
         return [tuple(r) for r in rows]  # type: ignore[misc]
 
+    def trim(
+        self, kind: str, *, before: str | None = None, keep: int | None = None, limit: int = 1000
+    ) -> int:
+        bound = None  # the newest id to drop because of ``keep``
+        if keep is not None:
+            row = self._run(
+                "SELECT id FROM dxlocal.records WHERE kind=%s ORDER BY id DESC LIMIT 1 OFFSET %s",
+                (kind, keep),
+            ).fetchone()
+            bound = row[0] if row is not None else None
+        if before is None and bound is None:
+            return 0
+        cur = self._run(
+            "DELETE FROM dxlocal.records WHERE kind=%s AND id IN"
+            " (SELECT id FROM dxlocal.records WHERE kind=%s AND (id<%s OR id<=%s)"
+            " ORDER BY id LIMIT %s)",
+            (kind, kind, before or "", bound or "", limit),
+        )
+        return cur.rowcount
+
     def rows(self) -> Iterator[tuple[str, str, str, str, str | None, str | None, Record]]:
         sql = "SELECT kind, id, account, region, parent, peer_account, data FROM dxlocal.records"
         for row in self._run(sql + " ORDER BY kind, id").fetchall():
