@@ -7,7 +7,8 @@
 ``HttpServer`` (server/http.py) is fed raw HTTP requests on 16 keep-alive connections, one
 request on each per round, as ``wrk -t1 -c16`` would send them, and runs its group commit on
 an asyncio loop; the transports are in memory, so no socket or client costs are counted. The
-store is a new SQLite state file (default durability) holding 200 connections (``dc``:
+store is a new SQLite state file (default durability) holding 200 connections (``--connections``
+for more; ``dc``:
 DescribeConnections of one of them by id; ``cc``: CreateConnection, a new account every 60).
 Logging is configured as ``dxlocal serve`` does (INFO by default), written to /dev/null.
 
@@ -105,17 +106,19 @@ def main() -> None:
     parser.add_argument("what", choices=("dc", "cc"))
     parser.add_argument("n", type=int)
     parser.add_argument("--log-level", default="info")
+    parser.add_argument("--connections", type=int, default=200, help="seeded before the run")
     args = parser.parse_args()
     logs.configure(args.log_level, "text", stream=open(os.devnull, "w"))  # noqa: SIM115
     with tempfile.TemporaryDirectory() as folder:
         service = Service(Settings(state=str(Path(folder) / "state.sqlite3"), delay=3600))
-        made = _seed(service, 200)
+        seeded = args.connections
+        made = _seed(service, seeded)
         if args.what == "dc":
+            # Each id in turn, in an order spread over the file (7919 is prime).
+            picks = [made[i * 7919 % seeded] for i in range(args.n)]
             requests = [
-                _request(
-                    "DescribeConnections", *[made[i % 200][0]], {"connectionId": made[i % 200][1]}
-                )  # fmt: skip
-                for i in range(args.n)
+                _request("DescribeConnections", account, {"connectionId": cid})
+                for account, cid in picks
             ]
         else:
             requests = [
