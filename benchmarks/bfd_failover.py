@@ -46,7 +46,10 @@ def main(args: argparse.Namespace) -> int:
                 time.sleep(0.01)
             times.append(time.monotonic() - t0)
             os.killpg(proc.pid, signal.SIGCONT)
-            print(f"run {n + 1}: {times[-1] * 1000:.0f} ms", flush=True)
+            info = bfd_state(server, peer)  # why it went down, how late BIRD's packets were
+            print(f"run {n + 1}: {times[-1] * 1000:.0f} ms ({info.get('lastDownReason')}; "
+                  f"longest wait for a packet while Up {info.get('maxRxGapMs')} ms, "
+                  f"BFD up {info.get('upCount')} times)", flush=True)  # fmt: skip
     p99 = statistics.quantiles(times, n=100, method="inclusive")[98] if len(times) > 1 else times[0]
     print(f"\n| router frozen -> bgpStatus down, BFD 300 ms x 3 ({len(times)} runs) | figure |")
     print("| --- | --- |")

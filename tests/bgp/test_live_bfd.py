@@ -92,6 +92,29 @@ def test_bird_with_bfd_frozen_goes_down_at_once_and_comes_back(server: LiveBgpSe
     assert info["upCount"] >= 2
 
 
+def test_bfd_stays_up_while_the_servers_event_loop_is_stopped(server: LiveBgpServer) -> None:
+    """BFD runs in a child process (docs/bfd.md#process): the API's process frozen for 1.5 s,
+    longer than the 900 ms detection time, leaves BFD Up on both sides."""
+    vif_id, peer, ns = vif_with_router(server)
+    proc, ctl = start_bird(server, vif_id, ns, bfd=True, name="bird-stall")
+    server.wait_vif(vif_id, lambda v: statuses(v) == {"ipv4": "up"})
+    before = wait(lambda: (b := bfd_state(server, peer))["state"] == "Up" and b, 10, "BFD up")
+    established = server.sessions()[peer]["establishedCount"]
+    assert server.proc is not None
+    for _ in range(2):
+        time.sleep(0.5)
+        os.kill(server.proc.pid, signal.SIGSTOP)  # the main process only, not its BFD child
+        time.sleep(1.5)
+        os.kill(server.proc.pid, signal.SIGCONT)
+    time.sleep(1.5)  # a Down on either side would show by now
+    after = bfd_state(server, peer)
+    assert (after["state"], after["upCount"]) == ("Up", before["upCount"]), after
+    assert server.sessions()[peer]["establishedCount"] == established
+    assert statuses(server.describe(vif_id)) == {"ipv4": "up"}
+    sessions = birdc(ctl, "show", "bfd", "sessions")
+    assert "Up" in sessions and "Down" not in sessions, sessions
+
+
 def test_bird_without_bfd_frozen_waits_for_the_hold_time(server: LiveBgpServer) -> None:
     vif_id, peer, ns = vif_with_router(server)
     proc, _ = start_bird(server, vif_id, ns, bfd=False, name="bird-nobfd")

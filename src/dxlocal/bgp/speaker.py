@@ -22,7 +22,8 @@ Cease/Administrative Shutdown (6/2) and ``enabled=True`` starts again; a change 
 change restarts the session with Cease/Other Configuration Change (6/6).
 
 BFD. Each session also gets a BFD peer (RFC 5880/5881, ``bfd.py``) on the endpoint of its
-local address, passive until the customer's router speaks; when BFD goes from Up to Down
+local address, passive until the customer's router speaks, run by a child process so that a
+busy event loop here cannot delay it (``bfd_process.py``); when BFD goes from Up to Down
 the session ends at once with Cease/BFD Down (RFC 9384). A peer held down
 (``enabled=False``) puts its BFD session in AdminDown. docs/bfd.md has the rules.
 """
@@ -37,9 +38,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from . import bfd
-from .bfd_endpoint import BfdEndpoint, discriminators, fire
-from .bfd_endpoint import Peer as BfdPeer
-from .bfd_timers import Timers
+from .bfd_process import BfdProcess
 from .connection import Connection, Trace
 from .session import OnChange, Session
 from .sockets import NetnsSockets, listening_socket, set_md5
@@ -156,10 +155,7 @@ class Speaker:
         self._sessions: dict[str, Session] = {}
         self._listeners: dict[ListenerKey, _Listener] = {}
         self._sockets: dict[str | None, NetnsSockets] = {}
-        self._bfd: dict[tuple[str | None, str], BfdEndpoint] = {}
-        self._bfd_peers: dict[str, BfdPeer] = {}
-        self._bfd_ids = discriminators()
-        self._bfd_timers: Timers | None = None  # one timer wheel for every BFD session
+        self._bfd = BfdProcess(self._bfd_changed)  # BFD runs in a child process (bfd_process)
 
     # -- public interface ----------------------------------------------------------------
     async def reconcile(self, specs: Iterable[PeerSpec]) -> None:
@@ -174,7 +170,7 @@ class Speaker:
             if session is None:
                 await self._add(spec)
                 continue
-            if key not in self._bfd_peers:
+            if not self._bfd.attached(key):
                 self._attach_bfd(session)  # its address may have appeared since
             if session.spec == spec:
                 continue
@@ -188,8 +184,8 @@ class Speaker:
                     # before reading why (docs/failures.md#live)
                     loop = asyncio.get_running_loop()
                     loop.call_later(ADMIN_DOWN_AFTER, self._bfd_admin_down, key)
-                elif key in self._bfd_peers:
-                    self._bfd_peers[key].admin(not spec.enabled)
+                else:
+                    self._bfd.admin(key, not spec.enabled)
                 if spec.enabled and not session.running:
                     session.start()
             else:
@@ -197,9 +193,14 @@ class Speaker:
                 await self._add(spec)
 
     def _bfd_admin_down(self, key: str) -> None:
-        session, peer = self._sessions.get(key), self._bfd_peers.get(key)
-        if session is not None and peer is not None and not session.spec.enabled:
-            peer.admin(True)
+        session = self._sessions.get(key)
+        if session is not None and not session.spec.enabled:
+            self._bfd.admin(key, True)
+
+    def _bfd_changed(self, key: str, change: bfd.Change) -> None:
+        session = self._sessions.get(key)
+        if session is not None and change.old is bfd.State.UP and change.new is bfd.State.DOWN:
+            session.path_down(f"BFD down ({bfd.diag_text(change.diag)})")
 
     def status(self, key: str) -> str:
         session = self._sessions.get(key)
@@ -240,10 +241,10 @@ class Speaker:
         }
 
     def bfd_info(self, key: str) -> dict:
-        peer = self._bfd_peers.get(key)
-        if peer is None:
+        info = self._bfd.info(key)
+        if info is None:
             return {"state": bfd.State.DOWN.label, "listening": False}
-        return {**peer.info(), "listening": True}
+        return {**info, "listening": True}
 
     def keys(self) -> list[str]:
         return list(self._sessions)
@@ -251,12 +252,7 @@ class Speaker:
     async def close(self) -> None:
         for key in list(self._sessions):
             await self._remove(key, Cease.ADMIN_SHUTDOWN, "speaker closed")
-        for endpoint in self._bfd.values():
-            endpoint.close()
-        self._bfd.clear()
-        if self._bfd_timers is not None:
-            self._bfd_timers.close()
-            self._bfd_timers = None
+        self._bfd.close()
         for listener in list(self._listeners.values()):
             await listener.close()
         self._listeners.clear()
@@ -296,44 +292,14 @@ class Speaker:
             session.start()
 
     def _attach_bfd(self, session: Session) -> None:
-        """A BFD peer for the session on its local address's endpoint (bound on first use;
-        retried at the next reconcile while the address is missing)."""
+        """A BFD peer for the session on its local address's endpoint, in the child (bound
+        on first use; retried at the next reconcile while the address is missing)."""
         spec = session.spec
-        ekey = (spec.netns or self.netns, spec.local_address)
-        endpoint = self._bfd.get(ekey)
-        if self._bfd_timers is None:
-            self._bfd_timers = Timers(asyncio.get_running_loop(), fire)  # type: ignore[arg-type]
-        if endpoint is None:
-            endpoint = self._bfd[ekey] = BfdEndpoint(self._factory(ekey[0]), ekey[1],
-                                                     self._bfd_ids, self._bfd_timers)  # fmt: skip
-        if not endpoint.open:
-            try:
-                endpoint.start()
-            except OSError as exc:
-                log.debug("%s: no BFD on %s yet: %s", spec.key, spec.local_address, exc)
-                return
-        if spec.remote_address in endpoint.peers:
-            return  # loopback transport: ::1 shared by several sessions; the first one has it
-        key = spec.key
-
-        def changed(change: bfd.Change) -> None:
-            if change.old is bfd.State.UP and change.new is bfd.State.DOWN:
-                session.path_down(f"BFD down ({bfd.diag_text(change.diag)})")
-
-        peer = endpoint.attach(spec.remote_address, changed)
-        self._bfd_peers[key] = peer
-        if not spec.enabled:
-            peer.admin(True)
+        self._bfd.attach(spec.key, spec.netns or self.netns, spec.local_address,
+                         spec.remote_address, admin_down=not spec.enabled)  # fmt: skip
 
     def _detach_bfd(self, session: Session) -> None:
-        peer = self._bfd_peers.pop(session.key, None)
-        if peer is None:
-            return
-        endpoint = peer.endpoint
-        endpoint.detach(peer)
-        if not endpoint.peers:
-            endpoint.close()
-            self._bfd.pop((session.spec.netns or self.netns, endpoint.address), None)
+        self._bfd.detach(session.key)
 
     async def _remove(self, key: str, subcode: Cease, reason: str) -> None:
         session = self._sessions.pop(key)
