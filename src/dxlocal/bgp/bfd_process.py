@@ -169,7 +169,7 @@ class BfdProcess:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             argv = [sys.executable, "-m", "dxlocal.bgp.bfd_process", str(theirs.fileno()),
-                    str(os.getpid())]  # fmt: skip
+                    str(os.getpid()), str(log.getEffectiveLevel())]  # fmt: skip
             self.proc = subprocess.Popen(
                 argv, pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL
             )
@@ -334,12 +334,19 @@ def _die_with_parent(parent: int) -> None:
 
 
 def main(argv: list[str]) -> None:
-    fd, parent = int(argv[0]), int(argv[1])
+    fd, parent, level = int(argv[0]), int(argv[1]), int(argv[2])
     _die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when BFD stops
-    logging.basicConfig(level=logging.WARNING, format="bfd[%(process)d] %(message)s")
+    logging.basicConfig(format="%(asctime)s bfd[%(process)d] %(levelname)s %(message)s")
+    log.setLevel(level)  # the server's level for dxlocal.bgp: state changes are logged
     sock = socket.socket(fileno=fd)
-    asyncio.run(_Child().run(sock))
+    try:  # the server's loop too when it is installed (docs/bfd.md#cost)
+        import uvloop
+    except ImportError:
+        asyncio.run(_Child().run(sock))
+        return
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(_Child().run(sock))
 
 
 if __name__ == "__main__":
