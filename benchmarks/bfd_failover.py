@@ -59,8 +59,8 @@ def main(args: argparse.Namespace) -> int:
                     raise RuntimeError("bgpStatus still up 30 s after the freeze")
                 time.sleep(0.01)
             took = time.monotonic() - t0
+            info = bfd_state(server, peer)  # why it went down (read while BIRD is still frozen)
             os.killpg(proc.pid, signal.SIGCONT)
-            info = bfd_state(server, peer)  # why it went down, how late BIRD's packets were
             ours = info["upCount"] == before["upCount"] and info["lastDownReason"] == (
                 "Detection expired"
             )
