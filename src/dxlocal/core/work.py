@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from dxlocal.core import events, lifecycle
+from dxlocal.core.bell import Bell
 from dxlocal.core.context import LiveRoutes, RequestContext
 from dxlocal.store.base import Conflict
 
@@ -102,7 +103,7 @@ class Work:
         self._event_listeners: list[Callable[[], None]] = []
         self._open: list[Unit] = []
         self._next_due = -math.inf  # unknown until the first unit looks
-        self._idle: list[asyncio.Future[None]] = []
+        self._idle = Bell()  # rung when the last open unit ends
         # Trims the event log from ``tick``.
         self.retention = events.Retention(settings.events_max_age, settings.events_max)
 
@@ -157,8 +158,8 @@ class Work:
     def _committed(self, unit: Unit) -> None:
         if unit.soonest < self._next_due:
             self._next_due = unit.soonest
-        if self._idle:
-            self._wake_idle()
+        if self._idle.waiters:
+            self._idle.ring()
         if unit.changes and self._listeners:
             self._publish(tuple(unit.changes.values()))
         if unit.logged:
@@ -168,22 +169,13 @@ class Work:
     def _failed(self) -> None:
         """The outermost unit rolled back: timers it fired are due again."""
         self._next_due = -math.inf
-        self._wake_idle()
-
-    def _wake_idle(self) -> None:
-        waiters, self._idle = self._idle, []
-        for waiter in waiters:
-            if not waiter.done():
-                # Thread-safe: in-process mode may commit on another thread than the waiter's.
-                waiter.get_loop().call_soon_threadsafe(_wake, waiter)
+        self._idle.ring()
 
     async def idle(self) -> None:
         """Wait (on the event loop) until no unit is open, so what follows reads committed
         state only. A group commit stays open for a few milliseconds at most."""
         while self._open:
-            waiter = asyncio.get_running_loop().create_future()
-            self._idle.append(waiter)
-            await waiter
+            await self._idle.wait()
 
     def reset(self) -> None:
         """Empty the store; listeners hear that everything changed."""
@@ -309,11 +301,6 @@ class Work:
                     pass  # another server fired them first
                 except Exception:
                     log.exception("lifecycle tick failed")
-
-
-def _wake(waiter: asyncio.Future[None]) -> None:
-    if not waiter.done():
-        waiter.set_result(None)
 
 
 class _Scope:

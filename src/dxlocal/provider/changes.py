@@ -14,12 +14,11 @@ reader that fell further behind is told to start over (``"reset": true``).
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import weakref
 from collections import deque
 from typing import Any
 
+from dxlocal.core.bell import Bell
 from dxlocal.core.errors import ClientError
 from dxlocal.core.work import Committed, ControlContext, Work
 from dxlocal.provider._registry import route
@@ -33,7 +32,7 @@ class Feed:
     def __init__(self, work: Work) -> None:
         self.seq = 0
         self.kept: deque[tuple[int, dict[str, Any]]] = deque(maxlen=KEEP)
-        self._waiters: list[asyncio.Future[None]] = []
+        self._bell = Bell()
         work.subscribe(self._heard)
 
     def _heard(self, event: Committed) -> None:
@@ -43,10 +42,7 @@ class Feed:
                 "seq": self.seq, "kind": change.kind, "id": change.id,
                 "account": change.account, "origin": change.origin,
             }))  # fmt: skip
-        waiters, self._waiters = self._waiters, []
-        for fut in waiters:
-            if not fut.done():
-                fut.get_loop().call_soon_threadsafe(_wake, fut)
+        self._bell.ring()
 
     def since(self, seq: int) -> dict[str, Any]:
         if seq > self.seq or (self.kept and seq < self.kept[0][0] - 1):
@@ -55,16 +51,8 @@ class Feed:
 
     async def wait(self, seq: int, timeout: float) -> dict[str, Any]:
         if seq == self.seq and timeout > 0:
-            fut = asyncio.get_running_loop().create_future()
-            self._waiters.append(fut)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(fut, timeout)
+            await self._bell.wait(timeout)
         return self.since(seq)
-
-
-def _wake(fut: asyncio.Future[None]) -> None:
-    if not fut.done():
-        fut.set_result(None)
 
 
 _FEEDS: weakref.WeakKeyDictionary[Work, Feed] = weakref.WeakKeyDictionary()

@@ -12,13 +12,12 @@ as ``since`` to read on.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import time
 import weakref
 from typing import Any
 
 from dxlocal.core import events
+from dxlocal.core.bell import Bell
 from dxlocal.core.errors import ClientError
 from dxlocal.core.work import ControlContext, Work
 from dxlocal.provider._registry import route
@@ -28,38 +27,15 @@ DEFAULT_LIMIT = 1000
 FILTERS = ("resource", "type", "account", "resourceType", "operation")
 
 
-class _Bell:
-    """Wakes the readers waiting for events when a COMMIT wrote some."""
-
-    def __init__(self, work: Work) -> None:
-        self.waiters: list[asyncio.Future[None]] = []
-        work.on_events(self.ring)
-
-    def ring(self) -> None:
-        waiters, self.waiters = self.waiters, []
-        for fut in waiters:
-            if not fut.done():
-                fut.get_loop().call_soon_threadsafe(_wake, fut)
-
-    async def wait(self, timeout: float) -> None:
-        fut = asyncio.get_running_loop().create_future()
-        self.waiters.append(fut)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(fut, timeout)
+_BELLS: weakref.WeakKeyDictionary[Work, Bell] = weakref.WeakKeyDictionary()
 
 
-def _wake(fut: asyncio.Future[None]) -> None:
-    if not fut.done():
-        fut.set_result(None)
-
-
-_BELLS: weakref.WeakKeyDictionary[Work, _Bell] = weakref.WeakKeyDictionary()
-
-
-def bell(work: Work) -> _Bell:
+def bell(work: Work) -> Bell:
+    """The bell of ``work`` that rings when a COMMIT wrote events (made at its first use)."""
     found = _BELLS.get(work)
     if found is None:
-        found = _BELLS[work] = _Bell(work)
+        found = _BELLS[work] = Bell()
+        work.on_events(found.ring)
     return found
 
 
