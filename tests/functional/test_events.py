@@ -22,6 +22,16 @@ def test_api_calls_are_logged_with_account_resource_and_status(dx):
     assert [e["eventId"] for e in logged] == sorted(e["eventId"] for e in logged)
 
 
+def test_an_event_names_what_a_create_made_as_the_call_line_does(dx, vif):
+    """One rule for both (core/events.py ``resource_of``): a VIF create is about the VIF,
+    not the connection it names; CreateBGPPeer is about its VIF."""
+    _, v = vif
+    logged = dx.control(
+        "POST", "/events", {"type": "api", "operation": "CreatePrivateVirtualInterface"}
+    )
+    assert logged["events"][-1]["resource"] == v["virtualInterfaceId"]
+
+
 def test_a_fault_logs_its_cascade_on_each_resource(dx, vif):
     client, v = vif
     cid, vid = v["connectionId"], v["virtualInterfaceId"]

@@ -14,6 +14,7 @@ bgpStatus), ``fault`` and ``maintenance`` (what and the fault or window id).
 
 from __future__ import annotations
 
+import re
 import time
 from random import getrandbits
 from typing import Any
@@ -26,6 +27,32 @@ STATE_FIELDS = {
     "virtualInterface": "virtualInterfaceState",
 }
 _last = 0
+
+
+_ID = re.compile(r"^(dx[a-z]*-|vgw-|tgw-)[0-9a-z-]+$|^[0-9a-f-]{36}$")
+
+
+def _named(document: Any) -> str:
+    """The first top-level member named ``…Id`` whose value looks like a resource id."""
+    if isinstance(document, dict):
+        for key, value in document.items():
+            if key.endswith("Id") and isinstance(value, str) and _ID.match(value):
+                return value
+    return ""
+
+
+def resource_of(operation: str, request: Any, answer: Any) -> str:
+    """The resource an API call is about, for its event and its log line: what a create made
+    (CreateBGPPeer's is the VIF it names), else what the call names, else what it found.
+    ``request`` and ``answer`` are the call's input and output shapes (``None``: not at hand)."""
+    asked = _named(request)
+    creates = operation.startswith(("Create", "Allocate")) and operation != "CreateBGPPeer"
+    if asked and not creates:
+        return asked
+    made = _named(answer)
+    if not made and isinstance(answer, dict):  # {"directConnectGateway": {...}}
+        made = next((_named(v) for v in answer.values() if _named(v)), "")
+    return (made or asked) if creates else (asked or made)
 
 
 def next_id(now: float) -> str:

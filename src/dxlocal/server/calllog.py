@@ -23,6 +23,7 @@ from typing import Any
 
 import orjson
 
+from dxlocal.core import events
 from dxlocal.protocol import cbor, rpcv2cbor
 
 log = logging.getLogger("dxlocal.api")
@@ -30,8 +31,6 @@ _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/\d{8}/([a-z0-9-]+)/")
 _ACCOUNT = re.compile(r"^\d{12}$")
 _FORM = "application/x-www-form-urlencoded"
 _ACTION = re.compile(rb"(?:^|&)Action=([A-Za-z0-9]+)(?:&|$)")
-# Id-like values of the members that name a resource (dxcon-, dxvif-, dxpeer-, dxlag-, …).
-_ID = re.compile(r"^(dx[a-z]*-|vgw-|tgw-)[0-9a-z-]+$|^[0-9a-f-]{36}$")
 
 
 _direct: Any = None  # commands/logs.py's BatchingHandler, when it alone writes the lines
@@ -80,15 +79,6 @@ def _decode(body: bytes, path: str) -> Any:
         return None
 
 
-def _resource(document: Any) -> str:
-    """The first top-level member named ``…Id`` whose value looks like a resource id."""
-    if isinstance(document, dict):
-        for key, value in document.items():
-            if key.endswith("Id") and isinstance(value, str) and _ID.match(value):
-                return value
-    return ""
-
-
 @functools.lru_cache(maxsize=1024)
 def _caller(authorization: str, default_account: str, default_region: str) -> tuple[str, str]:
     """(account, region) from a SigV4 credential scope (a client sends the same header on
@@ -128,15 +118,13 @@ def record(
         return
     account, region = _caller(headers.get("authorization", ""), default_account, default_region)
     operation = _operation(path, headers, body)
-    asked = _resource(_decode(body, path))
+    asked = _decode(body, path)
+    named = events.resource_of(operation, asked, None)
     creates = operation.startswith(("Create", "Allocate")) and operation != "CreateBGPPeer"
     # The answer is decoded only when it is needed: what a create makes (else what the call
     # names), what a call naming nothing finds, and an error's code.
-    answer = _decode(payload, path) if creates or not asked or status >= 300 else None
-    created = _resource(answer)
-    if not created and isinstance(answer, dict):  # {"directConnectGateway": {...}}
-        created = next((_resource(v) for v in answer.values() if _resource(v)), "")
-    resource = (created or asked) if creates else (asked or created)
+    answer = _decode(payload, path) if creates or not named or status >= 300 else None
+    resource = named if answer is None else events.resource_of(operation, asked, answer)
     error = ""
     if status >= 300 and isinstance(answer, dict):
         error = str(answer.get("__type", "")).rpartition("#")[2]

@@ -202,12 +202,12 @@ class Service:
                     # (docs/failures.md#events): a read then opens no write transaction.
                     events.write(
                         tx, now, "api", account=ctx.account, region=region,
-                        resource=_resource(kwargs, result), service=door.service,
+                        resource=events.resource_of(name, params, result), service=door.service,
                         operation=name, status=200, later=not tx.changed,
                     )  # fmt: skip
                     return payload
             except ApiError as exc:
-                self._log_failure(door.service, name, caller, region, kwargs, exc.status, now)
+                self._log_failure(door.service, name, caller, region, params, exc.status, now)
                 raise
             except IdTaken:
                 # A minted id (8 characters, AWS's form) collided: the call rolled back
@@ -223,7 +223,7 @@ class Service:
         raise AssertionError("unreachable")
 
     def _log_failure(
-        self, service: str, name: str, account: str, region: str, kwargs: dict[str, Any],
+        self, service: str, name: str, account: str, region: str, params: dict[str, Any],
         status: int, now: float,
     ) -> None:  # fmt: skip
         """The failed call's unit was rolled back: its event is written on its own, later
@@ -233,7 +233,7 @@ class Service:
             with self.work.unit(name, account=account) as unit:
                 events.write(
                     unit.tx, now, "api", account=account, region=region,
-                    resource=_resource(kwargs, None), service=service, operation=name,
+                    resource=events.resource_of(name, params, None), service=service, operation=name,
                     status=status, later=True,
                 )  # fmt: skip
         except (Conflict, IdTaken):
@@ -280,17 +280,6 @@ class Service:
 
 
 _CONTROL = frontdoor.Route("", frontdoor.JSON_1_1)
-
-
-def _resource(kwargs: dict[str, Any], result: dict[str, Any] | None) -> str:
-    """The resource a call names (its first ``…Id`` input), else the one it made."""
-    for name, value in kwargs.items():
-        if name.endswith("_id") and isinstance(value, str):
-            return value
-    for name, value in (result or {}).items():
-        if name.endswith("Id") and isinstance(value, str):
-            return value
-    return ""
 
 
 def _failure(request_id: str, wire: Any) -> Response:
