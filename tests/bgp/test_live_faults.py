@@ -19,6 +19,8 @@ import pytest
 from bgplab import need
 from livelab import LiveBgpServer, birdc, serving, start_frr, statuses
 
+from dxtest import wait_until
+
 PREFIX = "192.0.2.0/24"
 VPC = "10.100.0.0/16"
 BOUND = 20.0  # seconds: generous bound on any change to show
@@ -33,14 +35,7 @@ def server(tmp_path: Path) -> Iterator[LiveBgpServer]:
 # -- helpers ----------------------------------------------------------------------------------
 def wait(fetch: Callable[[], Any], until: Callable[[Any], bool], what: str,
          timeout: float = BOUND) -> Any:  # fmt: skip
-    deadline = time.monotonic() + timeout
-    while True:
-        value = fetch()
-        if until(value):
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}; last: {str(value)[:3000]}")
-        time.sleep(0.1)
+    return wait_until(fetch, until, timeout=timeout, every=0.1, what=f"for {what}")
 
 
 def new_vgw(server: LiveBgpServer) -> str:
