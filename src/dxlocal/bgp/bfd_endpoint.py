@@ -1,8 +1,9 @@
 """BFD on the wire (RFC 5881, single hop): one UDP endpoint per Amazon address.
 
-An endpoint receives on ``address:3784`` and sends from one port of 49152-65535 kept for
-its life (RFC 5881 §4), with TTL/hop limit 255; a received packet whose TTL/hop limit is not
-255 is dropped (§5), so only a directly connected router can reach it. Packets are matched
+An endpoint receives on ``address:3784``; each of its peers sends on a socket of its own,
+connected to the peer, from a port of 49152-65535 kept for the session's life (RFC 5881
+§4), with TTL/hop limit 255; a received packet whose TTL/hop limit is not 255 is dropped
+(§5), so only a directly connected router can reach it. Packets are matched
 to a peer by Your Discriminator, or while that is 0 by the source address (§6.3 of RFC
 5880). Each peer runs a ``bfd.Session`` on the event loop's clock; the speaker's endpoints
 share one ``bfd_timers.Timers`` for every peer's next transmission and detection deadline.
@@ -47,6 +48,9 @@ class Peer:
         self.session = session
         self.on_change = on_change
         self.slot: int | None = None  # bfd_timers.Item
+        # Connected to the remote's port 3784 from a source port of its own (RFC 5881 §4),
+        # opened at the first packet: send() then needs no address parsed nor route looked up.
+        self.tx: socket.socket | None = None
 
     def info(self) -> dict:
         return self.session.info()
@@ -74,7 +78,6 @@ class BfdEndpoint:
         self.peers: dict[str, Peer] = {}
         self.by_discr: dict[int, Peer] = {}
         self.rx: socket.socket | None = None
-        self.tx: socket.socket | None = None
         self.dropped_ttl = 0
         self.dropped_bad = 0
         self.received = 0  # packets handed to a session
@@ -86,34 +89,30 @@ class BfdEndpoint:
         return self.rx is not None
 
     def start(self) -> None:
-        """Bind both sockets (OSError when the address is not there yet)."""
+        """Bind the receiving socket (OSError when the address is not there yet)."""
         self._loop = asyncio.get_running_loop()
         if self.timers is None:
             self.timers = Timers(self._loop, fire)  # type: ignore[arg-type]
         family = family_of(self.address)
         rx = self.sockets.socket(family, socket.SOCK_DGRAM)
-        tx = self.sockets.socket(family, socket.SOCK_DGRAM)
         try:
             if family == socket.AF_INET6:
                 rx.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
                 rx.setsockopt(socket.IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1)
-                tx.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_UNICAST_HOPS, bfd.TTL)
             else:
                 rx.setsockopt(socket.IPPROTO_IP, IP_RECVTTL, 1)
-                tx.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, bfd.TTL)
             rx.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             rx.bind((self.address, bfd.PORT))
-            _bind_source_port(tx, self.address)
         except BaseException:
             rx.close()
-            tx.close()
             raise
-        self.rx, self.tx = rx, tx
+        self.rx = rx
         self._loop.add_reader(rx.fileno(), self._readable)
 
     def close(self) -> None:
         for peer in self.peers.values():
             peer.slot = None
+            _close_tx(peer)
         if self._own_timers and self.timers is not None:
             self.timers.close()
             self.timers = None
@@ -121,10 +120,9 @@ class BfdEndpoint:
         self.by_discr.clear()
         if self.rx is not None and self._loop is not None:
             self._loop.remove_reader(self.rx.fileno())
-        for sock in (self.rx, self.tx):
-            if sock is not None:
-                sock.close()
-        self.rx = self.tx = None
+        if self.rx is not None:
+            self.rx.close()
+        self.rx = None
 
     def counts(self) -> tuple[int, int]:
         return self.received, self.sent
@@ -138,6 +136,7 @@ class BfdEndpoint:
 
     def detach(self, peer: Peer) -> None:
         peer.slot = None
+        _close_tx(peer)
         if self.peers.get(peer.remote) is peer:
             del self.peers[peer.remote]
         self.by_discr.pop(peer.session.local_discr, None)
@@ -212,14 +211,36 @@ class BfdEndpoint:
             self._report(peer, change)
 
     def _send(self, peer: Peer, now: float | None = None) -> None:
-        if self.tx is None or self._loop is None or not peer.session.active:
+        if self.rx is None or self._loop is None or not peer.session.active:
             return
         data = peer.session.packet_bytes(self._loop.time() if now is None else now)
         try:
-            self.tx.sendto(data, peer.dest)
+            tx = peer.tx or self._open_tx(peer)
+            try:
+                tx.send(data)
+            except ConnectionRefusedError:
+                tx.send(data)  # an ICMP error of an earlier packet, reported on this one
             self.sent += 1
         except OSError as exc:  # unreachable for now: the detection timer decides
             log.debug("bfd %s: send to %s failed: %s", self.address, peer.remote, exc)
+
+    def _open_tx(self, peer: Peer) -> socket.socket:
+        """The peer's sending socket: TTL/hop limit 255 (RFC 5881 §5), a source port of
+        49152-65535 kept for the session's life (§4), connected to the remote's port 3784."""
+        family = family_of(self.address)
+        tx = self.sockets.socket(family, socket.SOCK_DGRAM)
+        try:
+            if family == socket.AF_INET6:
+                tx.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_UNICAST_HOPS, bfd.TTL)
+            else:
+                tx.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, bfd.TTL)
+            _bind_source_port(tx, self.address)
+            tx.connect(peer.dest)
+        except BaseException:
+            tx.close()
+            raise
+        peer.tx = tx
+        return tx
 
     def _report(self, peer: Peer, change: bfd.Change) -> None:
         log.info("bfd %s -> %s: %s -> %s (%s)", self.address, peer.remote, change.old.label,
@@ -244,8 +265,14 @@ def _ttl(anc: list[tuple[int, int, bytes]]) -> int | None:
     return None
 
 
+def _close_tx(peer: Peer) -> None:
+    if peer.tx is not None:
+        peer.tx.close()
+        peer.tx = None
+
+
 def _bind_source_port(sock: socket.socket, address: str, tries: int = 64) -> None:
-    """RFC 5881 §4: a source port in 49152-65535, the same for the endpoint's life."""
+    """RFC 5881 §4: a source port in 49152-65535, the same for the session's life."""
     low, high = bfd.SOURCE_PORTS
     for _ in range(tries):
         try:
