@@ -354,21 +354,67 @@ def test_rows_and_timers_hold_everything_an_export_needs(store):
         assert tx.timers() == [(3.0, "connection", "c1", "purge"), (9.0, "lag", "l1", "step")]
 
 
-def test_trim_drops_the_oldest_by_id_bound_and_count_in_batches(store):
-    """``trim``, the event log's retention (docs/failures.md#events)."""
+def _event(rid, resource="", type_="api"):
+    return {"eventId": rid, "type": type_, "resource": resource, "time": 1.0}
+
+
+def test_the_event_log_reads_by_id_resource_type_and_changes(store):
+    """``log`` and ``events`` (store/base.py, "Events")."""
+    with store.transaction() as tx:
+        tx.log(_event("ev-1", "dxcon-a", "api"))  # a write call about dxcon-a
+        tx.log(_event("ev-2", "dxcon-a", "api"), read_only=True)  # a read of it
+        tx.log(_event("ev-3", "dxcon-b", "state"))
+        tx.log(_event("ev-4", "dxcon-a", "state"))
+        tx.log(_event("ev-5", "", "fault"))
+        assert tx.logged and not tx.changed
+    with store.transaction() as tx:
+        assert not tx.logged
+        ids = lambda **kw: [e["eventId"] for e in tx.events(**kw)]  # noqa: E731
+        assert ids() == ["ev-1", "ev-2", "ev-3", "ev-4", "ev-5"]
+        assert tx.events()[2] == _event("ev-3", "dxcon-b", "state")
+        assert ids(after="ev-2") == ["ev-3", "ev-4", "ev-5"]
+        assert ids(limit=2) == ["ev-1", "ev-2"]
+        assert ids(resource="dxcon-a") == ["ev-1", "ev-2", "ev-4"]
+        assert ids(resource="dxcon-a", changes=True) == ["ev-1", "ev-4"]
+        assert ids(resource="dxcon-a", changes=True, after="ev-1") == ["ev-4"]
+        assert ids(type="state") == ["ev-3", "ev-4"]
+        assert ids(resource="dxcon-a", type="api") == ["ev-1", "ev-2"]
+        assert ids(changes=True) == ["ev-1", "ev-3", "ev-4", "ev-5"]
+        assert list(tx.rows()) == [] and tx.list("event") == []  # events are not records
+
+
+def test_an_event_id_is_taken_once_and_a_failed_unit_logs_nothing(store):
+    with store.transaction() as tx:
+        tx.log(_event("ev-1"))
+    with pytest.raises(IdTaken), store.transaction() as tx:
+        tx.log(_event("ev-2"))
+        tx.log(_event("ev-1"))
+    with pytest.raises(RuntimeError), store.transaction() as tx:
+        tx.log(_event("ev-3"))
+        raise RuntimeError("the unit fails")
+    with store.transaction() as tx:
+        assert [e["eventId"] for e in tx.events()] == ["ev-1"]
+    store.reset()
+    with store.transaction() as tx:
+        assert tx.events() == []
+
+
+def test_trim_events_drops_the_oldest_by_id_bound_and_count_in_batches(store):
+    """``trim_events``, the event log's retention (docs/failures.md#events)."""
     ids = [f"ev-{i:015x}" for i in range(1, 11)]
     with store.transaction() as tx:
         for rid in ids:
-            _put(tx, "event", rid)
+            tx.log(_event(rid, "dxcon-aaaaaaaa", "state"))
         _put(tx, "connection", "dxcon-aaaaaaaa")
     with store.transaction() as tx:
-        assert tx.trim("event") == 0  # no bound: nothing goes
-        assert tx.trim("event", before=ids[0]) == 0
-        assert tx.trim("event", keep=10) == 0
-        assert tx.trim("event", before=ids[3]) == 3  # ids[0..2]
-        assert tx.trim("event", keep=5, limit=1) == 1  # ids[3], the oldest first
-        assert tx.trim("event", keep=5) == 1  # ids[4]
-        assert tx.trim("event", before=ids[9], keep=3, limit=2) == 2  # ids[5], ids[6]
+        assert tx.trim_events() == 0  # no bound: nothing goes
+        assert tx.trim_events(before=ids[0]) == 0
+        assert tx.trim_events(keep=10) == 0
+        assert tx.trim_events(before=ids[3]) == 3  # ids[0..2]
+        assert tx.trim_events(keep=5, limit=1) == 1  # ids[3], the oldest first
+        assert tx.trim_events(keep=5) == 1  # ids[4]
+        assert tx.trim_events(before=ids[9], keep=3, limit=2) == 2  # ids[5], ids[6]
     with store.transaction() as tx:
-        assert [r["id"] for r in tx.list("event")] == ids[7:]
-        assert tx.get("connection", "dxcon-aaaaaaaa") is not None  # other kinds untouched
+        assert [e["eventId"] for e in tx.events()] == ids[7:]
+        assert [e["eventId"] for e in tx.events(resource="dxcon-aaaaaaaa", changes=True)] == ids[7:]
+        assert tx.get("connection", "dxcon-aaaaaaaa") is not None  # records untouched

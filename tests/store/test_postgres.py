@@ -3,6 +3,7 @@ servers, the schema is dxlocal's and versioned, and a lease has one holder at a 
 
 from __future__ import annotations
 
+import json
 import threading
 
 import pytest
@@ -66,6 +67,27 @@ def test_the_schema_is_stamped_and_a_newer_one_refused(pg_url):
         conn.execute("UPDATE dxlocal.meta SET value=%s", (str(SCHEMA_VERSION + 1),))
     with pytest.raises(StateRefused, match="newer dxlocal"):
         _open(pg_url)
+
+
+def test_a_layout_1_schema_has_its_events_moved_to_the_log(pg_url):
+    """Layout 1 kept events as records of kind ``event``."""
+    _open(pg_url).close()
+    event = {"eventId": "ev-1", "time": 1.0, "type": "state", "resource": "dxcon-1"}
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("DROP TABLE dxlocal.events")
+        conn.execute("UPDATE dxlocal.meta SET value='1'")
+        conn.execute(
+            "INSERT INTO dxlocal.records VALUES ('event', 'ev-1', '1', 'r', 'dxcon-1', NULL, %s)",
+            (json.dumps(event),),
+        )
+    store = _open(pg_url)
+    with store.transaction() as tx:
+        assert tx.events(resource="dxcon-1", changes=True) == [event]
+        assert tx.list("event") == []
+    store.close()
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        row = conn.execute("SELECT value FROM dxlocal.meta WHERE key='schema_version'").fetchone()
+    assert row == (str(SCHEMA_VERSION),)
 
 
 def test_a_foreign_dxlocal_schema_is_refused_untouched(pg_url):

@@ -5,6 +5,7 @@ untouched, and the WAL stays under its cap."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import sqlite3
 import subprocess
@@ -50,6 +51,32 @@ def test_a_file_from_before_the_version_stamp_is_stamped_and_kept(tmp_path):
     store = SqliteStore(path)
     with store.transaction() as tx:
         assert tx.get("connection", "dxcon-1") == {"v": 1}
+    store.close()
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    db.close()
+
+
+@pytest.mark.parametrize("version", [0, 1])
+def test_a_layout_1_file_has_its_events_moved_to_the_log(tmp_path, version):
+    """Layout 1 (and the unstamped 0) kept events as records of kind ``event``."""
+    path = str(tmp_path / "v1.sqlite3")
+    SqliteStore(path).close()
+    db = sqlite3.connect(path)
+    db.execute("DROP TABLE events")
+    db.execute(f"PRAGMA user_version={version}")
+    event = {"eventId": "ev-1", "time": 1.0, "type": "state", "resource": "dxcon-1"}
+    db.execute(
+        "INSERT INTO records VALUES ('event', 'ev-1', '1', 'r', 'dxcon-1', NULL, ?)",
+        (json.dumps(event),),
+    )
+    db.execute("INSERT INTO records VALUES ('connection', 'dxcon-1', '1', 'r', NULL, NULL, '{}')")
+    db.commit()
+    db.close()
+    store = SqliteStore(path)
+    with store.transaction() as tx:
+        assert tx.events(resource="dxcon-1", changes=True) == [event]
+        assert tx.list("event") == [] and tx.get("connection", "dxcon-1") == {}
     store.close()
     db = sqlite3.connect(path)
     assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION

@@ -1,5 +1,5 @@
-"""Deferred inserts of the SQLite store (store/sqlite.py): written with the next write, before
-a read of their kind, or when they have waited; never lost to a rolled-back savepoint."""
+"""Deferred events of the SQLite store (store/sqlite.py): written with the next write, before
+a read of the log, or when they have waited; never lost to a rolled-back savepoint."""
 
 from __future__ import annotations
 
@@ -12,9 +12,11 @@ from dxlocal.store.sqlite import SqliteStore
 
 
 def _on_disk(path: Path, kind: str = "event") -> list[str]:
-    """Committed rows of ``kind``, read by a connection of its own."""
+    """Committed events (or records of ``kind``), read by a connection of its own."""
     db = sqlite3.connect(path)
     try:
+        if kind == "event":
+            return [r[0] for r in db.execute("SELECT id FROM events ORDER BY id")]
         return [
             r[0] for r in db.execute("SELECT id FROM records WHERE kind=? ORDER BY id", (kind,))
         ]
@@ -23,7 +25,7 @@ def _on_disk(path: Path, kind: str = "event") -> list[str]:
 
 
 def _later(tx, rid: str) -> None:
-    tx.insert_later("event", rid, {"eventId": rid}, account="1", region="r", parent="x")
+    tx.log({"eventId": rid, "type": "api", "resource": "x"}, read_only=True)
 
 
 @pytest.fixture
@@ -37,10 +39,10 @@ def test_a_read_only_transaction_defers_and_commits_nothing(store, tmp_path: Pat
     with store.transaction() as tx:
         tx.get("connection", "dxcon-1")
         _later(tx, "ev-1")
-        assert tx.later and not tx.changed
+        assert tx.logged and not tx.changed
     assert not store._db.in_transaction and _on_disk(tmp_path / "state.sqlite3") == []
-    with store.transaction() as tx:  # a read of the kind writes them first
-        assert [e["eventId"] for e in tx.list("event", parent="x")] == ["ev-1"]
+    with store.transaction() as tx:  # a read of the log writes them first
+        assert [e["eventId"] for e in tx.events(resource="x")] == ["ev-1"]
     assert _on_disk(tmp_path / "state.sqlite3") == ["ev-1"]
 
 
@@ -59,7 +61,7 @@ def test_a_rolled_back_savepoint_does_not_lose_them(store, tmp_path: Path) -> No
     with store.transaction():
         with pytest.raises(RuntimeError), store.transaction() as inner:
             inner.insert("connection", "dxcon-1", {}, account="1", region="r")
-            assert len(inner.list("event")) == 1  # written inside the savepoint
+            assert len(inner.events()) == 1  # written inside the savepoint
             raise RuntimeError("the nested unit fails")
         with store.transaction() as other:
             other.get("connection", "dxcon-2")
@@ -74,7 +76,7 @@ def test_a_rolled_back_transaction_keeps_them(store, tmp_path: Path) -> None:
         _later(tx, "ev-1")
     with pytest.raises(RuntimeError), store.transaction() as tx:
         tx.insert("connection", "dxcon-1", {}, account="1", region="r")
-        tx.list("event")
+        tx.events()
         raise RuntimeError("the unit fails")
     store.flush_later(0)
     assert _on_disk(tmp_path / "state.sqlite3") == ["ev-1"]

@@ -29,12 +29,12 @@ def work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 def _log(work: Work, times: list[float], later: bool = False) -> None:
     with work.unit("test") as unit:
         for t in times:
-            events.write(unit.tx, t, "api", resource="dxcon-x", operation="Op", later=later)
+            events.write(unit.tx, t, "api", resource="dxcon-x", operation="Op", read_only=later)
 
 
 def _kept(work: Work) -> list[float]:
     with work.unit("test") as unit:
-        return [e["time"] for e in unit.tx.list(events.KIND)]
+        return [e["time"] for e in unit.tx.events()]
 
 
 def _drain(work: Work, retention: events.Retention, now: float) -> list[int]:

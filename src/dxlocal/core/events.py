@@ -1,10 +1,10 @@
 """The event log: what happened, when, to what and for whom (docs/failures.md#events).
 
-An event is a record of kind ``event`` written in the unit of work that made it happen, so
-it is committed with the change it tells of and rolled back with it. Its id sorts in the
-order events were written by this process (the clock's microseconds, kept increasing), and
-it is filed under its resource (the store's ``parent`` column), so "the events of one
-resource" is an indexed read.
+An event is appended to the store's log (``Tx.log``) in the unit of work that made it
+happen, so it is committed with the change it tells of and rolled back with it. Its id
+sorts in the order events were written by this process (the clock's microseconds, kept
+increasing). What changed one resource is an indexed read; the calls that only read it are
+found by a scan of the log (store/base.py, "Events").
 
     {"eventId", "time", "type", "account", "region", "resource", "resourceType", ...}
 
@@ -19,7 +19,7 @@ import time
 from random import getrandbits
 from typing import Any
 
-KIND = "event"
+KIND = "event"  # what an export calls an event (server/snapshot.py)
 STATE_FIELDS = {
     "connection": "connectionState",
     "interconnect": "interconnectState",
@@ -74,11 +74,11 @@ def write(
     region: str = "",
     resource: str = "",
     resource_type: str = "",
-    later: bool = False,
+    read_only: bool = False,
     **detail: Any,
 ) -> dict[str, Any]:
-    """Write one event in ``tx`` (the caller's unit); ``later``: the unit changed nothing
-    else, so the event may be written after it (``Tx.insert_later``, docs/failures.md#events)."""
+    """Write one event in ``tx`` (the caller's unit); ``read_only``: the unit changed nothing
+    else, so the event may be written after it (``Tx.log``, docs/failures.md#events)."""
     eid = next_id(now)
     event = {
         "eventId": eid,
@@ -90,8 +90,7 @@ def write(
         "resource": resource,
         **detail,
     }
-    insert = tx.insert_later if later else tx.insert
-    insert(KIND, eid, event, account=account, region=region, parent=resource or None)
+    tx.log(event, read_only=read_only)
     return event
 
 
@@ -145,7 +144,7 @@ class Retention:
         return (self.max_age > 0 or self.max_count > 0) and time.monotonic() >= self._next
 
     def run(self, tx: Any, now: float) -> int:
-        """One pass in ``tx``: how many events it dropped (``Tx.trim``)."""
+        """One pass in ``tx``: how many events it dropped (``Tx.trim_events``)."""
         mono = time.monotonic()
         before = (
             f"ev-{max(int((now - self.max_age) * 1_000_000), 0):015x}" if self.max_age > 0 else None
@@ -153,7 +152,7 @@ class Retention:
         keep = None
         if self.max_count > 0 and mono >= self._next_count:
             keep = self.max_count
-        dropped = tx.trim(KIND, before=before, keep=keep, limit=self.BATCH)
+        dropped = tx.trim_events(before=before, keep=keep, limit=self.BATCH)
         if dropped >= self.BATCH:
             self._next = mono  # more to drop: again at the next tick
         else:

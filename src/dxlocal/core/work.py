@@ -145,12 +145,10 @@ class Work:
         if tx.soonest < unit.soonest:
             unit.soonest = tx.soonest
         if self._event_listeners and not unit.logged:
-            unit.logged = tx.later or any(kind == events.KIND for kind, _ in tx.changed)
+            unit.logged = tx.logged
         if not tx.changed or not self._listeners:
             return
         for kind, rid in tx.changed:
-            if kind == events.KIND:
-                continue
             record = tx.get(kind, rid)
             owner = record.get("ownerAccount") if record else None
             unit.changes[(kind, rid)] = Change(kind, rid, owner or unit.account, unit.origin)

@@ -20,7 +20,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from dxlocal.core import events, lifecycle, traffic
+from dxlocal.core import lifecycle, traffic
 from dxlocal.core.context import RequestContext
 from dxlocal.core.errors import ApiError
 from dxlocal.provider._registry import operation
@@ -112,7 +112,7 @@ def _matches(metric: Metric, name: str | None, dims: list[dict[str, Any]] | None
 def _timeline(ctx: RequestContext, cid: str) -> tuple[float, list[tuple[float, bool]]]:
     """When the connection came to be (as far as the log tells), and each time it went up
     (True) or down (False), oldest first; the first entry is its state from then on."""
-    logged = ctx.tx.list(events.KIND, parent=cid)
+    logged = ctx.tx.events(resource=cid, changes=True)
     born = logged[0]["time"] if logged else -math.inf
     changes = [(e["time"], e["to"] in UP) for e in logged if e["type"] == "state"]
     if changes:

@@ -16,7 +16,6 @@ import time
 import weakref
 from typing import Any
 
-from dxlocal.core import events
 from dxlocal.core.bell import Bell
 from dxlocal.core.errors import ClientError
 from dxlocal.core.work import ControlContext, Work
@@ -40,18 +39,30 @@ def bell(work: Work) -> Bell:
 
 
 def read(tx: Any, query: dict[str, Any]) -> list[dict[str, Any]]:
-    """The events matching ``query`` (already checked by ``_query``), oldest first."""
-    resource = query.get("resource")
-    found = tx.list(events.KIND, parent=resource) if resource else tx.list(events.KIND)
-    since = query.get("since")
-    if isinstance(since, str):
-        found = [e for e in found if e["eventId"] > since]
-    elif since is not None:
-        found = [e for e in found if e["time"] >= since]
-    for name in FILTERS[1:]:
-        if query.get(name):
-            found = [e for e in found if e.get(name) == query[name]]
-    return found[: query["limit"]]
+    """The events matching ``query`` (already checked by ``_query``), oldest first. The log
+    filters by id, resource and type; the other filters are applied here, page by page."""
+    since, limit, kind = query.get("since"), query["limit"], query.get("type") or None
+    after = since if isinstance(since, str) else ""
+    if since is not None and not isinstance(since, str):
+        # Ids start with the microsecond they were written at, never before their time.
+        after = f"ev-{max(int(since * 1_000_000), 0):015x}"
+    wanted = [(name, query[name]) for name in FILTERS[2:] if query.get(name)]
+    page = max(limit, 1000) if wanted or since is not None else limit
+    found: list[dict[str, Any]] = []
+    while len(found) < limit:
+        batch = tx.events(
+            after=after, resource=query.get("resource") or None, type=kind,
+            changes=kind not in (None, "api"), limit=page,
+        )  # fmt: skip
+        found += (
+            e for e in batch
+            if all(e.get(name) == value for name, value in wanted)
+            and (isinstance(since, str) or since is None or e["time"] >= since)
+        )  # fmt: skip
+        if len(batch) < page:
+            break
+        after = batch[-1]["eventId"]
+    return found[:limit]
 
 
 def _query(body: dict[str, Any]) -> dict[str, Any]:

@@ -203,7 +203,7 @@ class Service:
                     events.write(
                         tx, now, "api", account=ctx.account, region=region,
                         resource=events.resource_of(name, params, result), service=door.service,
-                        operation=name, status=200, later=not tx.changed,
+                        operation=name, status=200, read_only=not tx.changed,
                     )  # fmt: skip
                     return payload
             except ApiError as exc:
@@ -234,7 +234,7 @@ class Service:
                 events.write(
                     unit.tx, now, "api", account=account, region=region,
                     resource=events.resource_of(name, params, None), service=service, operation=name,
-                    status=status, later=True,
+                    status=status, read_only=True,
                 )  # fmt: skip
         except (Conflict, IdTaken):
             log.debug("event of a failed %s dropped after a conflict", name)

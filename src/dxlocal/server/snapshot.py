@@ -7,7 +7,8 @@
 
 The state document: ``{"dxlocal": version, "format": 1, "exportedAt": time, "records":
 [{"kind", "id", "account", "region", "parent", "peerAccount", "data"}, ...], "timers":
-[{"due", "kind", "id", "event"}, ...]}``. Records keep their ids, owners and internal
+[{"due", "kind", "id", "event"}, ...]}``. The event log's events are records of kind
+``event`` there, filed under their resource (``parent``). Records keep their ids, owners and internal
 members and timers their due times, so an import restores exactly what was exported (a
 lifecycle step that fell due in between happens at once). Import carries the document as
 text: record data is not control input and is checked only as a whole, here.
@@ -21,10 +22,11 @@ from typing import Any
 import orjson
 
 from dxlocal import __version__
-from dxlocal.core import lifecycle
+from dxlocal.core import events, lifecycle
 from dxlocal.core.errors import ClientError
 from dxlocal.core.work import ControlContext
 from dxlocal.provider._registry import route
+from dxlocal.store import IdTaken
 
 FORMAT = 1
 
@@ -44,6 +46,18 @@ def export(ctx: ControlContext) -> dict[str, Any]:
             }
             for kind, rid, account, region, parent, peer, data in tx.rows()
         ]
+        records += (
+            {
+                "kind": events.KIND,
+                "id": event["eventId"],
+                "account": event.get("account", ""),
+                "region": event.get("region", ""),
+                "parent": event.get("resource") or None,
+                "peerAccount": None,
+                "data": event,
+            }
+            for event in tx.events()
+        )
         timers = [
             {"due": due, "kind": kind, "id": rid, "event": event}
             for due, kind, rid, event in tx.timers()
@@ -104,12 +118,24 @@ def load(ctx: ControlContext, document: Any, *, replace: bool) -> dict[str, int]
     with ctx.unit() as unit:
         tx = unit.tx
         for kind, rid, data, columns in rows:
+            if kind == events.KIND:
+                _log(tx, rid, data)
+                continue
             if tx.get(kind, rid) is not None:
                 raise ClientError(f"State document: {kind} {rid} exists already.")
             tx.insert(kind, rid, data, **columns)
         for due, kind, rid, event in due_timers:
             tx.schedule(due, kind, rid, event)
     return {"records": len(rows), "timers": len(due_timers)}
+
+
+def _log(tx: Any, rid: str, event: dict[str, Any]) -> None:
+    """An exported event back into the log, under its own id."""
+    try:
+        tx.log({**event, "eventId": rid, "type": str(event.get("type", "")),
+                "resource": str(event.get("resource", ""))})  # fmt: skip
+    except IdTaken:
+        raise ClientError(f"State document: event {rid} exists already.") from None
 
 
 @route("GET", "/records/{kind}")

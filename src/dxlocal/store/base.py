@@ -23,6 +23,15 @@ Timers
     on a shared backend a timer another server is firing right now is left out, so each
     fires once.
 
+Events
+    The event log (core/events.py) is kept apart from the records: ``log`` appends an event
+    (its ``eventId`` sorts after every earlier one and is unique by construction), ``events``
+    reads it in id order from a point, ``trim_events`` drops the oldest. An event logged
+    ``read_only`` (a call that changed nothing) may be written after its unit commits, but
+    before anything reads the log; ``events(resource=..., changes=True)`` (what changed one
+    resource) is an index lookup, ``events(resource=...)`` with read calls a scan from
+    ``after``. Events are not records: they are not in ``changed``, ``list`` or ``rows``.
+
 Transactions
     ``with store.transaction() as tx`` is one unit: committed when the block ends, rolled
     back whole on any exception, so a failed call changes nothing. Readers never see half a
@@ -63,7 +72,7 @@ Leases
 
 Lifetime
     ``start_background()`` lets a long-running server hand housekeeping (checkpoints) to
-    the backend's own threads; ``reset()`` drops every record and timer; ``close()`` ends
+    the backend's own threads; ``reset()`` drops every record, timer and event; ``close()`` ends
     the store (and releases what it holds: a file lock, connections, leases).
 """
 
@@ -105,8 +114,8 @@ class Tx(Protocol):
     changed: set[tuple[str, str]]
     #: The earliest due time this unit scheduled (``math.inf``: none).
     soonest: float
-    #: This unit deferred an insert (``insert_later``).
-    later: bool
+    #: This unit appended to the event log (``log``), now or deferred.
+    logged: bool
 
     def get(self, kind: str, id: str) -> Record | None: ...
 
@@ -122,14 +131,6 @@ class Tx(Protocol):
         peer_account: str | None = None,
     ) -> None:
         """File a new record; ``IdTaken`` if (kind, id) exists."""
-
-    def insert_later(
-        self, kind: str, id: str, data: Record, *, account: str, region: str,
-        parent: str | None = None,
-    ) -> None:  # fmt: skip
-        """File a new record whose id is unique by construction, possibly after this unit
-        commits (SQLite: with the next write, before any read of its kind, or within a
-        fraction of a second; store/sqlite.py). Not listed in ``changed``."""
 
     def update(
         self,
@@ -189,12 +190,30 @@ class Tx(Protocol):
     def savepoint(self) -> AbstractContextManager[None]:
         """A nested unit that can fail alone (a lifecycle timer among several)."""
 
-    def trim(
-        self, kind: str, *, before: str | None = None, keep: int | None = None, limit: int = 1000
+    def log(self, event: Record, *, read_only: bool = False) -> None:
+        """Append ``event`` (``eventId``, ``type`` and ``resource`` are filed beside it);
+        ``IdTaken`` if its id is in the log. ``read_only``: the event of a call that changed
+        nothing, which may be written after this unit commits (SQLite: with the next write,
+        before any read of the log, or within a fraction of a second; store/sqlite.py)."""
+
+    def events(
+        self,
+        *,
+        after: str = "",
+        resource: str | None = None,
+        type: str | None = None,
+        changes: bool = False,
+        limit: int | None = None,
+    ) -> list[Record]:
+        """Events whose id sorts after ``after``, oldest first, at most ``limit``: only those
+        of ``resource``, of ``type``, and (``changes``) not logged ``read_only``, as given."""
+
+    def trim_events(
+        self, *, before: str | None = None, keep: int | None = None, limit: int = 1000
     ) -> int:
-        """Drop the oldest records of ``kind`` in id order (the event log's retention): those
-        whose id sorts before ``before`` and those beyond the newest ``keep``, at most
-        ``limit``; how many were dropped. For kinds whose records have no timers."""
+        """Drop the oldest events (the log's retention): those whose id sorts before
+        ``before`` and those beyond the newest ``keep``, at most ``limit``; how many were
+        dropped."""
 
     def rows(self) -> Iterator[Row]:
         """Every record with its columns, by kind then id: what an export holds."""

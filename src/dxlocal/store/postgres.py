@@ -50,7 +50,7 @@ from dxlocal.store.clauses import filters, update_set
 from dxlocal.store.locations import shown
 
 #: ``dxlocal.meta.schema_version``: the layout below.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE SCHEMA IF NOT EXISTS dxlocal;
@@ -93,6 +93,25 @@ CREATE TABLE dxlocal.leases (
     expires double precision NOT NULL
 );
 """
+# The event log, in a table of its own (store/sqlite.py tells why); layout 2.
+_EVENTS = """
+CREATE TABLE dxlocal.events (
+    id text COLLATE "C" PRIMARY KEY,
+    type text COLLATE "C" NOT NULL,
+    resource text COLLATE "C" NOT NULL,
+    read_only boolean NOT NULL,
+    data text NOT NULL
+);
+CREATE INDEX events_resource ON dxlocal.events (resource, id) WHERE NOT read_only;
+"""
+# Layout 1 kept events as records of kind "event".
+_UPGRADE_1 = """
+INSERT INTO dxlocal.events (id, type, resource, read_only, data)
+    SELECT id, coalesce(data::jsonb ->> 'type', ''), coalesce(parent, ''), false, data
+    FROM dxlocal.records WHERE kind='event' ON CONFLICT DO NOTHING;
+DELETE FROM dxlocal.records WHERE kind='event';
+UPDATE dxlocal.meta SET value='2' WHERE key='schema_version';
+"""
 
 # Taken while the schema is checked or created, so servers starting together create it once.
 _SCHEMA_LOCK = 0x64786C63
@@ -117,12 +136,11 @@ def _member(name: str) -> str:
 
 
 class PostgresTx:
-    later = False  # a shared store defers no insert (``insert_later``)
-
     def __init__(self, store: PostgresStore) -> None:
         self._store = store
         self.changed: set[tuple[str, str]] = set()
         self.soonest = math.inf
+        self.logged = False
 
     def _run(self, sql: str, args: Any = None) -> psycopg.Cursor[Any]:
         return self._store._execute(sql, args)
@@ -166,12 +184,56 @@ class PostgresTx:
         )
         self.changed.add((kind, id))
 
-    def insert_later(
-        self, kind: str, id: str, data: Record, *, account: str, region: str,
-        parent: str | None = None,
-    ) -> None:  # fmt: skip
-        """Written at once: the other servers on the database read it from there."""
-        self.insert(kind, id, data, account=account, region=region, parent=parent)
+    def log(self, event: Record, *, read_only: bool = False) -> None:
+        """Written at once, even ``read_only``: the other servers read the log from here."""
+        self._run(
+            "INSERT INTO dxlocal.events (id, type, resource, read_only, data)"
+            " VALUES (%s,%s,%s,%s,%s)",
+            (event["eventId"], event["type"], event["resource"], read_only, _dumps(event)),
+        )
+        self.logged = True
+
+    def events(
+        self,
+        *,
+        after: str = "",
+        resource: str | None = None,
+        type: str | None = None,
+        changes: bool = False,
+        limit: int | None = None,
+    ) -> list[Record]:
+        clauses, args = ["id>%s"], [after]
+        if resource is not None:
+            clauses.append("resource=%s")
+            args.append(resource)
+        if type is not None:
+            clauses.append("type=%s")
+            args.append(type)
+        if changes:
+            clauses.append("NOT read_only")
+        rows = self._run(
+            f"SELECT data FROM dxlocal.events WHERE {' AND '.join(clauses)} ORDER BY id LIMIT %s",
+            (*args, limit),
+        )
+        return [orjson.loads(r[0]) for r in rows]
+
+    def trim_events(
+        self, *, before: str | None = None, keep: int | None = None, limit: int = 1000
+    ) -> int:
+        bound = None  # the newest id to drop because of ``keep``
+        if keep is not None:
+            row = self._run(
+                "SELECT id FROM dxlocal.events ORDER BY id DESC LIMIT 1 OFFSET %s", (keep,)
+            ).fetchone()
+            bound = row[0] if row is not None else None
+        if before is None and bound is None:
+            return 0
+        cur = self._run(
+            "DELETE FROM dxlocal.events WHERE id IN (SELECT id FROM dxlocal.events"
+            " WHERE id<%s OR id<=%s ORDER BY id LIMIT %s)",
+            (before or "", bound or "", limit),
+        )
+        return cur.rowcount
 
     def update(self, kind: str, id: str, data: Record, **columns: Any) -> None:
         sets, args = update_set(data, columns, "%s")
@@ -255,26 +317,6 @@ class PostgresTx:
         ).fetchall()
         return [tuple(r) for r in rows]  # type: ignore[misc]
 
-    def trim(
-        self, kind: str, *, before: str | None = None, keep: int | None = None, limit: int = 1000
-    ) -> int:
-        bound = None  # the newest id to drop because of ``keep``
-        if keep is not None:
-            row = self._run(
-                "SELECT id FROM dxlocal.records WHERE kind=%s ORDER BY id DESC LIMIT 1 OFFSET %s",
-                (kind, keep),
-            ).fetchone()
-            bound = row[0] if row is not None else None
-        if before is None and bound is None:
-            return 0
-        cur = self._run(
-            "DELETE FROM dxlocal.records WHERE kind=%s AND id IN"
-            " (SELECT id FROM dxlocal.records WHERE kind=%s AND (id<%s OR id<=%s)"
-            " ORDER BY id LIMIT %s)",
-            (kind, kind, before or "", bound or "", limit),
-        )
-        return cur.rowcount
-
     def rows(self) -> Iterator[tuple[str, str, str, str, str | None, str | None, Record]]:
         sql = "SELECT kind, id, account, region, parent, peer_account, data FROM dxlocal.records"
         for row in self._run(sql + " ORDER BY kind, id").fetchall():
@@ -333,6 +375,7 @@ class PostgresStore:
             }
             if not tables:
                 self._conn.execute(_SCHEMA)
+                self._conn.execute(_EVENTS)
                 self._conn.execute(
                     "INSERT INTO dxlocal.meta VALUES ('schema_version', %s)",
                     (str(SCHEMA_VERSION),),
@@ -354,6 +397,9 @@ class PostgresStore:
                     f"{where} was written by a newer dxlocal (state schema {version}; this"
                     f" release reads up to {SCHEMA_VERSION}); upgrade dxlocal"
                 )
+            if version < 2:
+                self._conn.execute(_EVENTS)
+                self._conn.execute(_UPGRADE_1)
 
     # --- statements, with PostgreSQL's failures in the contract's terms ---------------------
 
@@ -369,7 +415,7 @@ class PostgresStore:
             self._doomed = True
             raise Conflict(str(exc).splitlines()[0]) from None
         except pgerrors.UniqueViolation as exc:
-            if "records_pkey" in str(exc):
+            if "records_pkey" in str(exc) or "events_pkey" in str(exc):
                 raise IdTaken(str(exc).splitlines()[0]) from None
             raise
 
@@ -444,6 +490,7 @@ class PostgresStore:
         with self._lock, self._conn.transaction():
             self._conn.execute("DELETE FROM dxlocal.records")
             self._conn.execute("DELETE FROM dxlocal.timers")
+            self._conn.execute("DELETE FROM dxlocal.events")
 
     def close(self) -> None:
         with self._lock:

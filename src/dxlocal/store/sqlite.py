@@ -25,15 +25,22 @@ A state file names its owner and layout in its header: ``application_id`` (``APP
 and ``user_version`` (``SCHEMA_VERSION``). A file that is not an SQLite database, fails
 SQLite's quick check, belongs to another program, or was written by a newer dxlocal is
 refused with ``StateRefused`` before anything is written to it. Files from dxlocal releases
-that predate the version stamp (the same tables, no stamp) are stamped and used.
+that predate the version stamp (layout 1 without the stamp) and layout-1 files are upgraded
+in one transaction at open (their events move to the table of their own).
 
-Deferred inserts (``insert_later``): records a read-only call adds (the event log's entry
-for it, docs/failures.md#events) wait in memory rather than opening a write transaction of their own.
-They are written inside the next transaction that writes anyway, just before its COMMIT;
-before anything reads a record of their kind (so no reader ever misses one); and at the end
-of a read-only transaction once the oldest has waited ``LATER_AGE`` seconds or ``LATER_MAX``
-wait (``flush_later``, which the server also calls from its timer task). A crash of the
-process can lose those not yet written, at most ``LATER_AGE`` seconds' worth.
+The event log has a table of its own, in id (time) order, so appending and trimming touch
+its last and first pages only. Its resource index leaves out the events of calls that changed
+nothing (``log(read_only=True)``): those are the flood (every Describe), and filing each under a
+random resource would dirty a page of the index per event. One resource's read calls are
+found by a scan from ``after`` instead.
+
+Deferred events (``log(read_only=True)``, docs/failures.md#events) wait in memory rather
+than opening a write transaction of their own. They are written inside the next transaction
+that writes anyway, just before its COMMIT; before anything reads the log (so no reader ever
+misses one); and at the end of a read-only transaction once the oldest has waited
+``LATER_AGE`` seconds or ``LATER_MAX`` wait (``flush_later``, which the server also calls
+from its timer task). A crash of the process can lose those not yet written, at most
+``LATER_AGE`` seconds' worth.
 """
 
 from __future__ import annotations
@@ -58,10 +65,10 @@ from dxlocal.store.clauses import filters, update_set
 APPLICATION_ID = 0x64786C63
 #: ``PRAGMA user_version``: the layout of the tables below. Raise it with each change, and
 #: teach ``_check_existing`` to upgrade the older layouts it can.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 #: The most the WAL may hold, in bytes (see the module's docstring).
 WAL_CAP = 128 * 1024 * 1024
-#: Deferred inserts are written once the oldest has waited this long (seconds) or this many
+#: Deferred events are written once the oldest has waited this long (seconds) or this many
 #: wait (see the module's docstring).
 LATER_AGE = 0.5
 LATER_MAX = 10_000
@@ -71,7 +78,8 @@ _INSERT = (
     "INSERT INTO records (kind, id, account, region, parent, peer_account, data)"
     " VALUES (?,?,?,?,?,?,?)"
 )
-_INSERT_LATER = _INSERT.replace("INSERT", "INSERT OR IGNORE", 1)
+_LOG = "INSERT INTO events (id, type, resource, read_only, data) VALUES (?,?,?,?,?)"
+_LOG_LATER = _LOG.replace("INSERT", "INSERT OR IGNORE", 1)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
@@ -101,6 +109,21 @@ CREATE TABLE IF NOT EXISTS timers (
     PRIMARY KEY (kind, id, event)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS timers_due ON timers (due);
+CREATE TABLE IF NOT EXISTS events (
+    id TEXT PRIMARY KEY,
+    type TEXT NOT NULL,
+    resource TEXT NOT NULL,
+    read_only INTEGER NOT NULL,
+    data TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS events_resource ON events (resource, id) WHERE read_only=0;
+"""
+# Layout 1 (and the unstamped 0) kept events as records of kind "event".
+_UPGRADE_1 = """
+INSERT OR IGNORE INTO events (id, type, resource, read_only, data)
+    SELECT id, coalesce(json_extract(data, '$.type'), ''), coalesce(parent, ''), 0, data
+    FROM records WHERE kind='event';
+DELETE FROM records WHERE kind='event';
 """
 
 
@@ -128,7 +151,7 @@ class SqliteTx:
         # What this transaction touched, for listeners (the BGP speaker) after commit.
         self.changed: set[tuple[str, str]] = set()
         self.soonest = math.inf
-        self.later = False  # deferred an insert (``insert_later``)
+        self.logged = False  # appended to the event log (``log``), now or deferred
         self._opened = False  # a nested unit's savepoint, opened at its first write
         self._mark = 0  # the store's ``_written`` when that savepoint opened
 
@@ -162,28 +185,72 @@ class SqliteTx:
             raise
         db.execute("RELEASE step")
 
-    def insert_later(
-        self, kind: str, id: str, data: Record, *, account: str, region: str,
-        parent: str | None = None,
-    ) -> None:  # fmt: skip
-        """``insert`` deferred (see the module's docstring); not in ``changed``."""
-        store = self._store
-        if not store._later:
-            store._later_since = time.monotonic()
-        store._later.append((kind, id, account, region, parent, None, _dumps(data)))
-        store._later_kinds.add(kind)
-        self.later = True
+    def log(self, event: Record, *, read_only: bool = False) -> None:
+        row = (event["eventId"], event["type"], event["resource"], read_only, _dumps(event))
+        self.logged = True
+        if read_only:  # deferred (see the module's docstring)
+            store = self._store
+            if not store._later:
+                store._later_since = time.monotonic()
+            store._later.append(row)
+            return
+        try:
+            self._write().execute(_LOG, row)
+        except sqlite3.IntegrityError:
+            raise IdTaken(f"event {row[0]}") from None
 
     def _flush_later(self) -> None:
-        """Write the deferred inserts not yet in this transaction."""
+        """Write the deferred events not yet in this transaction."""
         store = self._store
         if store._written < len(store._later):
-            self._write().executemany(_INSERT_LATER, store._later[store._written :])
+            self._write().executemany(_LOG_LATER, store._later[store._written :])
             store._written = len(store._later)
 
-    def get(self, kind: str, id: str) -> Record | None:
-        if kind in self._store._later_kinds:
+    def events(
+        self,
+        *,
+        after: str = "",
+        resource: str | None = None,
+        type: str | None = None,
+        changes: bool = False,
+        limit: int | None = None,
+    ) -> list[Record]:
+        if self._store._later:
             self._flush_later()
+        clauses, args = ["id>?"], [after]
+        if resource is not None:
+            clauses.append("resource=?")
+            args.append(resource)
+        if type is not None:
+            clauses.append("type=?")
+            args.append(type)
+        if changes:
+            clauses.append("read_only=0")  # spelled as events_resource's condition
+        index = "INDEXED BY events_resource" if changes and resource is not None else ""
+        sql = f"SELECT data FROM events {index} WHERE {' AND '.join(clauses)} ORDER BY id LIMIT ?"
+        args.append(-1 if limit is None else limit)
+        return [_loads(r[0]) for r in self._db.execute(sql, args)]
+
+    def trim_events(
+        self, *, before: str | None = None, keep: int | None = None, limit: int = 1000
+    ) -> int:
+        bound = before
+        if keep is not None:
+            row = self._db.execute(
+                "SELECT id FROM events ORDER BY id DESC LIMIT 1 OFFSET ?", (keep,)
+            ).fetchone()
+            if row is not None:
+                bound = max(bound or "", row[0] + "\x00")  # that one too, and all before it
+        oldest = self._db.execute("SELECT min(id) FROM events").fetchone()
+        if bound is None or oldest[0] is None or oldest[0] >= bound:
+            return 0  # nothing to drop: no write transaction
+        cur = self._write().execute(
+            "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE id<? ORDER BY id LIMIT ?)",
+            (bound, limit),
+        )
+        return cur.rowcount
+
+    def get(self, kind: str, id: str) -> Record | None:
         row = self._db.execute(
             "SELECT data FROM records WHERE kind=? AND id=?", (kind, id)
         ).fetchone()
@@ -232,8 +299,6 @@ class SqliteTx:
         parent: str | None = None,
         include_peer: bool = False,
     ) -> list[Record]:
-        if kind in self._store._later_kinds:
-            self._flush_later()
         where, args = filters(
             kind, "?", account=account, region=region, parent=parent, include_peer=include_peer
         )
@@ -261,8 +326,6 @@ class SqliteTx:
     ) -> int:
         """Count records; ``where``/``exclude`` test top-level members inside the JSON
         (``exclude={"connectionState": ["deleted", "rejected"]}``) without decoding rows."""
-        if kind in self._store._later_kinds:
-            self._flush_later()
         clauses, args = filters(kind, "?", account=account, region=region, parent=parent)
         index = _index(parent, account, False)
         for member, value in (where or {}).items():
@@ -310,33 +373,7 @@ class SqliteTx:
             (now, limit),
         ).fetchall()
 
-    def trim(
-        self, kind: str, *, before: str | None = None, keep: int | None = None, limit: int = 1000
-    ) -> int:
-        """Drop the oldest records of ``kind`` (in id order): those whose id sorts before
-        ``before`` and those beyond the newest ``keep``, at most ``limit`` of them; how many
-        were dropped. Their timers are left (records trimmed this way have none)."""
-        bound = before
-        if keep is not None:
-            row = self._db.execute(
-                "SELECT id FROM records WHERE kind=? ORDER BY id DESC LIMIT 1 OFFSET ?",
-                (kind, keep),
-            ).fetchone()
-            if row is not None:
-                bound = max(bound or "", row[0] + "\x00")  # that one too, and all before it
-        oldest = self._db.execute("SELECT min(id) FROM records WHERE kind=?", (kind,)).fetchone()
-        if bound is None or oldest[0] is None or oldest[0] >= bound:
-            return 0  # nothing to drop: no write transaction
-        cur = self._write().execute(
-            "DELETE FROM records WHERE kind=? AND id IN"
-            " (SELECT id FROM records WHERE kind=? AND id<? ORDER BY id LIMIT ?)",
-            (kind, kind, bound, limit),
-        )
-        return cur.rowcount
-
     def rows(self) -> Iterator[tuple[str, str, str, str, str | None, str | None, Record]]:
-        if self._store._later:
-            self._flush_later()
         sql = "SELECT kind, id, account, region, parent, peer_account, data FROM records"
         for row in self._db.execute(sql + " ORDER BY kind, id"):
             yield (*row[:6], _loads(row[6]))
@@ -424,10 +461,9 @@ class SqliteStore:
         self._depth = 0
         self._begun = False
         self._unopened: list[SqliteTx] = []  # nested units with no savepoint yet
-        # Deferred inserts (rows for ``_INSERT``), the kinds among them, when the oldest
+        # Deferred events (rows for ``_LOG``), when the oldest
         # came, and how many of them the open transaction has written.
-        self._later: list[tuple[str, str, str, str, str | None, None, str]] = []
-        self._later_kinds: set[str] = set()
+        self._later: list[tuple[str, str, str, bool, str]] = []
         self._later_since = 0.0
         self._written = 0
         self._checkpointer: _Checkpointer | None = None
@@ -449,9 +485,15 @@ class SqliteStore:
         # A WAL grown under a burst of writes is cut back to 16 MiB when it next restarts.
         db.execute("PRAGMA journal_size_limit=16777216")
         db.executescript(_SCHEMA)
-        if fresh or db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if fresh or version != SCHEMA_VERSION:
+            db.execute("BEGIN IMMEDIATE")
+            if not fresh and version < 2:
+                for statement in _UPGRADE_1.split(";")[:-1]:
+                    db.execute(statement)
             db.execute(f"PRAGMA application_id={APPLICATION_ID}")
             db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            db.execute("COMMIT")
 
     def start_background(self, interval: float = 0.5, limit: int = 8_000) -> None:
         """Stop checkpointing inside COMMIT; a thread checkpoints every ``interval`` seconds
@@ -524,8 +566,6 @@ class SqliteStore:
                     if self._written:
                         del self._later[: self._written]
                         self._written = 0
-                        if not self._later:
-                            self._later_kinds.clear()
                     self._cap_wal()
             finally:
                 self._depth = 0
@@ -584,10 +624,10 @@ class SqliteStore:
     def reset(self) -> None:
         with self._lock:
             self._later.clear()
-            self._later_kinds.clear()
             self._written = 0
             self._db.execute("DELETE FROM records")
             self._db.execute("DELETE FROM timers")
+            self._db.execute("DELETE FROM events")
 
     def close(self) -> None:
         if self._checkpointer is not None:
