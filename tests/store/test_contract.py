@@ -358,7 +358,7 @@ def _event(rid, resource="", type_="api"):
     return {"eventId": rid, "type": type_, "resource": resource, "time": 1.0}
 
 
-def test_the_event_log_reads_by_id_resource_type_and_changes(store):
+def test_the_event_log_reads_by_id_resource_and_type(store):
     """``log`` and ``events`` (store/base.py, "Events")."""
     with store.transaction() as tx:
         tx.log(_event("ev-1", "dxcon-a", "api"))  # a write call about dxcon-a
@@ -375,11 +375,12 @@ def test_the_event_log_reads_by_id_resource_type_and_changes(store):
         assert ids(after="ev-2") == ["ev-3", "ev-4", "ev-5"]
         assert ids(limit=2) == ["ev-1", "ev-2"]
         assert ids(resource="dxcon-a") == ["ev-1", "ev-2", "ev-4"]
-        assert ids(resource="dxcon-a", changes=True) == ["ev-1", "ev-4"]
-        assert ids(resource="dxcon-a", changes=True, after="ev-1") == ["ev-4"]
+        assert ids(resource="dxcon-a", type="state") == ["ev-4"]  # the indexed read
+        assert ids(resource="dxcon-a", type="state", after="ev-4") == []
+        assert ids(resource="dxcon-b", type="state", after="ev-1") == ["ev-3"]
         assert ids(type="state") == ["ev-3", "ev-4"]
         assert ids(resource="dxcon-a", type="api") == ["ev-1", "ev-2"]
-        assert ids(changes=True) == ["ev-1", "ev-3", "ev-4", "ev-5"]
+        assert ids(type="fault", limit=1) == ["ev-5"]
         assert list(tx.rows()) == [] and tx.list("event") == []  # events are not records
 
 
@@ -416,5 +417,5 @@ def test_trim_events_drops_the_oldest_by_id_bound_and_count_in_batches(store):
         assert tx.trim_events(before=ids[9], keep=3, limit=2) == 2  # ids[5], ids[6]
     with store.transaction() as tx:
         assert [e["eventId"] for e in tx.events()] == ids[7:]
-        assert [e["eventId"] for e in tx.events(resource="dxcon-aaaaaaaa", changes=True)] == ids[7:]
+        assert [e["eventId"] for e in tx.events(resource="dxcon-aaaaaaaa", type="state")] == ids[7:]
         assert tx.get("connection", "dxcon-aaaaaaaa") is not None  # records untouched

@@ -75,6 +75,15 @@ def test_a_layout_1_schema_has_its_events_moved_to_the_log(pg_url):
     event = {"eventId": "ev-1", "time": 1.0, "type": "state", "resource": "dxcon-1"}
     with psycopg.connect(pg_url, autocommit=True) as conn:
         conn.execute("DROP TABLE dxlocal.events")
+        conn.execute("ALTER TABLE dxlocal.records DROP COLUMN location")  # and its index
+        conn.execute(
+            "CREATE INDEX records_location"
+            " ON dxlocal.records (kind, account, region, dxlocal.member(data, 'location'))"
+        )
+        conn.execute(
+            "INSERT INTO dxlocal.records VALUES"
+            " ('connection', 'dxcon-1', '1', 'r', NULL, NULL, '{\"location\": \"EqDC2\"}')"
+        )
         conn.execute("UPDATE dxlocal.meta SET value='1'")
         conn.execute(
             "INSERT INTO dxlocal.records VALUES ('event', 'ev-1', '1', 'r', 'dxcon-1', NULL, %s)",
@@ -82,8 +91,10 @@ def test_a_layout_1_schema_has_its_events_moved_to_the_log(pg_url):
         )
     store = _open(pg_url)
     with store.transaction() as tx:
-        assert tx.events(resource="dxcon-1", changes=True) == [event]
+        assert tx.events(resource="dxcon-1", type="state") == [event]
         assert tx.list("event") == []
+        where = {"location": "EqDC2"}
+        assert tx.count("connection", account="1", region="r", where=where) == 1
     store.close()
     with psycopg.connect(pg_url, autocommit=True) as conn:
         row = conn.execute("SELECT value FROM dxlocal.meta WHERE key='schema_version'").fetchone()

@@ -15,7 +15,7 @@ import threading
 import pytest
 
 from dxlocal.config import Settings
-from dxlocal.store import StateRefused, open_store
+from dxlocal.store import IdTaken, StateRefused, open_store
 from dxlocal.store.sqlite import APPLICATION_ID, SCHEMA_VERSION, WAL_CAP, SqliteStore
 
 
@@ -38,48 +38,63 @@ def test_a_new_file_carries_dxlocals_id_and_schema_version(tmp_path):
     db.close()
 
 
-def test_a_file_from_before_the_version_stamp_is_stamped_and_kept(tmp_path):
-    path = str(tmp_path / "old.sqlite3")
-    store = SqliteStore(path)
-    with store.transaction() as tx:
-        tx.insert("connection", "dxcon-1", {"v": 1}, account="1", region="r")
-    store.close()
-    db = sqlite3.connect(path)
-    db.execute("PRAGMA application_id=0")
-    db.execute("PRAGMA user_version=0")
-    db.close()
-    store = SqliteStore(path)
-    with store.transaction() as tx:
-        assert tx.get("connection", "dxcon-1") == {"v": 1}
-    store.close()
-    db = sqlite3.connect(path)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
-    db.close()
+# Layout 1, as releases before layout 2 wrote it.
+LAYOUT_1 = """
+CREATE TABLE records (kind TEXT NOT NULL, id TEXT NOT NULL, account TEXT NOT NULL,
+    region TEXT NOT NULL, parent TEXT, peer_account TEXT, data TEXT NOT NULL,
+    PRIMARY KEY (kind, id)) WITHOUT ROWID;
+CREATE INDEX records_owner ON records (kind, account, region);
+CREATE INDEX records_parent ON records (kind, parent) WHERE parent IS NOT NULL;
+CREATE INDEX records_peer ON records (kind, peer_account, region) WHERE peer_account IS NOT NULL;
+CREATE INDEX records_location ON records (kind, account, region, json_extract(data, '$.location'))
+    WHERE json_extract(data, '$.location') IS NOT NULL;
+CREATE TABLE timers (kind TEXT NOT NULL, id TEXT NOT NULL, event TEXT NOT NULL,
+    due REAL NOT NULL, PRIMARY KEY (kind, id, event)) WITHOUT ROWID;
+CREATE INDEX timers_due ON timers (due);
+"""
 
 
 @pytest.mark.parametrize("version", [0, 1])
-def test_a_layout_1_file_has_its_events_moved_to_the_log(tmp_path, version):
-    """Layout 1 (and the unstamped 0) kept events as records of kind ``event``."""
+def test_a_layout_1_file_is_upgraded_in_place(tmp_path, version):
+    """Layout 1 (and the unstamped 0): events among the records, the location inside the
+    JSON, records ordered by id."""
     path = str(tmp_path / "v1.sqlite3")
-    SqliteStore(path).close()
     db = sqlite3.connect(path)
-    db.execute("DROP TABLE events")
-    db.execute(f"PRAGMA user_version={version}")
+    db.executescript(LAYOUT_1)
+    if version:
+        db.execute(f"PRAGMA application_id={APPLICATION_ID}")
+        db.execute(f"PRAGMA user_version={version}")
     event = {"eventId": "ev-1", "time": 1.0, "type": "state", "resource": "dxcon-1"}
     db.execute(
         "INSERT INTO records VALUES ('event', 'ev-1', '1', 'r', 'dxcon-1', NULL, ?)",
         (json.dumps(event),),
     )
-    db.execute("INSERT INTO records VALUES ('connection', 'dxcon-1', '1', 'r', NULL, NULL, '{}')")
+    db.execute(
+        "INSERT INTO records VALUES ('connection', 'dxcon-1', '1', 'r', NULL, NULL,"
+        ' \'{"location": "EqDC2"}\')'
+    )
+    db.execute(
+        "INSERT INTO records VALUES ('virtualInterface', 'dxvif-1', '1', 'r', 'dxcon-1', '2', '{}')"
+    )
+    db.execute("INSERT INTO timers VALUES ('connection', 'dxcon-1', 'purge', 9.0)")
     db.commit()
     db.close()
     store = SqliteStore(path)
     with store.transaction() as tx:
-        assert tx.events(resource="dxcon-1", changes=True) == [event]
-        assert tx.list("event") == [] and tx.get("connection", "dxcon-1") == {}
+        assert tx.events(resource="dxcon-1", type="state") == [event]
+        assert tx.list("event") == [] and tx.get("connection", "dxcon-1") == {"location": "EqDC2"}
+        where = {"location": "EqDC2"}
+        assert tx.count("connection", account="1", region="r", where=where) == 1
+        assert tx.list("virtualInterface", parent="dxcon-1") == [{}]
+        assert tx.list("virtualInterface", account="2", region="r", include_peer=True) == [{}]
+        assert tx.timers() == [(9.0, "connection", "dxcon-1", "purge")]
+        with pytest.raises(IdTaken):
+            tx.insert("connection", "dxcon-1", {}, account="1", region="r")
     store.close()
     db = sqlite3.connect(path)
     assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert db.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
+    assert "records_1" not in {r[0] for r in db.execute("SELECT name FROM sqlite_master")}
     db.close()
 
 

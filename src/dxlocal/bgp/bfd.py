@@ -389,13 +389,6 @@ class Session:
             return detect
         return tx
 
-    def figures(self) -> tuple:
-        """The fields ``info()`` is made of: while this tuple is unchanged, so is ``info()``."""
-        return (self.state, self.remote_state, self.remote_discr, self.local_diag,
-                self.min_interval, self.detect_mult, self.active, self.desired_min_tx,
-                self.remote_min_rx, self.remote_mult, self.required_min_rx, self.remote_min_tx,
-                self.up_count, self.last_down_reason, self.max_rx_gap, self.max_tx_late)  # fmt: skip
-
     def info(self) -> dict:
         return {
             "state": self.state.label,

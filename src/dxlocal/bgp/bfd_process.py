@@ -224,8 +224,7 @@ class _Child:
         self.endpoints: dict[tuple[str | None, str], BfdEndpoint] = {}
         self.peers: dict[str, Peer] = {}
         self.where: dict[str, tuple[str | None, str]] = {}
-        self.pushed: dict[str, dict] = {}  # the figures the parent has, per key
-        self.pushed_from: dict[str, tuple] = {}  # Session.figures() they were made from
+        self.pushed: dict[str, dict] = {}
         self.ids = discriminators()
         self.timers: Timers | None = None
         self.channel: Channel | None = None
@@ -250,14 +249,16 @@ class _Child:
         op, key = msg["op"], msg["key"]
         if op == "attach":
             ok = self._attach(key, msg)
-            info = self._pushing(key) if ok else None
+            info = self.peers[key].info() if ok else None
+            if info is not None:
+                self.pushed[key] = info
             self.channel.send({"ev": "attached", "key": key, "seq": msg["seq"], "ok": ok,  # type: ignore[union-attr]
                                "info": info})  # fmt: skip
         elif op == "detach":
             self._detach(key)
         elif op == "admin" and key in self.peers:
             self.peers[key].admin(msg["down"])
-            info = self._pushing(key)  # the new state shows at once
+            info = self.pushed[key] = self.peers[key].info()  # the new state shows at once
             self.channel.send({"ev": "info", "infos": {key: info}})  # type: ignore[union-attr]
 
     def _attach(self, key: str, msg: dict) -> bool:
@@ -284,7 +285,8 @@ class _Child:
             return False  # loopback transport: ::1 shared by several sessions; the first has it
 
         def changed(change: bfd.Change) -> None:
-            info = self._pushing(key)
+            info = self.peers[key].info()
+            self.pushed[key] = info
             self.channel.send({"ev": "change", "key": key, "old": int(change.old),  # type: ignore[union-attr]
                                "new": int(change.new), "diag": int(change.diag), "info": info})  # fmt: skip
 
@@ -300,7 +302,6 @@ class _Child:
     def _detach(self, key: str) -> None:
         peer = self.peers.pop(key, None)
         self.pushed.pop(key, None)
-        self.pushed_from.pop(key, None)
         if peer is None:
             return
         ekey = self.where.pop(key)
@@ -310,25 +311,12 @@ class _Child:
             endpoint.close()
             self.endpoints.pop(ekey, None)
 
-    def _pushing(self, key: str) -> dict:
-        """The session's figures, recorded as what the parent is about to have."""
-        session = self.peers[key].session
-        self.pushed_from[key] = session.figures()
-        info = self.pushed[key] = session.info()
-        return info
-
     def _push(self, loop: asyncio.AbstractEventLoop) -> None:
         changed = {}
-        pushed, pushed_from = self.pushed, self.pushed_from
         for key, peer in self.peers.items():
-            # A tuple of the session's fields is compared first: building info() for
-            # each of 1,000 sessions twice a second cost ~1% of a core (docs/bfd.md#cost).
-            if peer.session.figures() == pushed_from.get(key):
-                continue
-            before = pushed.get(key)
-            info = self._pushing(key)
-            if info != before:
-                changed[key] = info
+            info = peer.info()
+            if info != self.pushed.get(key):
+                self.pushed[key] = changed[key] = info
         if changed and self.channel is not None:
             self.channel.send({"ev": "info", "infos": changed})
         loop.call_later(INFO_EVERY, self._push, loop)

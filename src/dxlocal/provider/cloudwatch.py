@@ -110,15 +110,14 @@ def _matches(metric: Metric, name: str | None, dims: list[dict[str, Any]] | None
 
 
 def _timeline(ctx: RequestContext, cid: str) -> tuple[float, list[tuple[float, bool]]]:
-    """When the connection came to be (as far as the log tells), and each time it went up
-    (True) or down (False), oldest first; the first entry is its state from then on."""
-    logged = ctx.tx.events(resource=cid, changes=True)
-    born = logged[0]["time"] if logged else -math.inf
-    changes = [(e["time"], e["to"] in UP) for e in logged if e["type"] == "state"]
-    if changes:
-        first = next(e for e in logged if e["type"] == "state")
-        return born, [(born, first["from"] in UP), *changes]
+    """When the connection came to be, and each time it went up (True) or down (False),
+    oldest first; the first entry is its state from then on."""
     record = lifecycle.reader(ctx.tx, ctx.now, ctx.settings.delay).get("connection", cid)
+    logged = ctx.tx.events(resource=cid, type="state")
+    born = (record or {}).get("_created", logged[0]["time"] if logged else -math.inf)
+    if logged:
+        changes = [(e["time"], e["to"] in UP) for e in logged]
+        return born, [(born, logged[0]["from"] in UP), *changes]
     up = record is not None and record.get("connectionState") in UP
     return born, [(born, up)]
 

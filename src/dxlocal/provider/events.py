@@ -51,8 +51,7 @@ def read(tx: Any, query: dict[str, Any]) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
     while len(found) < limit:
         batch = tx.events(
-            after=after, resource=query.get("resource") or None, type=kind,
-            changes=kind not in (None, "api"), limit=page,
+            after=after, resource=query.get("resource") or None, type=kind, limit=page
         )  # fmt: skip
         found += (
             e for e in batch

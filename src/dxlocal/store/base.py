@@ -28,9 +28,9 @@ Events
     (its ``eventId`` sorts after every earlier one and is unique by construction), ``events``
     reads it in id order from a point, ``trim_events`` drops the oldest. An event logged
     ``read_only`` (a call that changed nothing) may be written after its unit commits, but
-    before anything reads the log; ``events(resource=..., changes=True)`` (what changed one
-    resource) is an index lookup, ``events(resource=...)`` with read calls a scan from
-    ``after``. Events are not records: they are not in ``changed``, ``list`` or ``rows``.
+    before anything reads the log. What happened to one resource (``events(resource=...,
+    type=...)`` of a type other than ``api``) is an index lookup; one resource's API calls
+    are found by a scan from ``after``. Events are not records: they are not in ``changed``, ``list`` or ``rows``.
 
 Transactions
     ``with store.transaction() as tx`` is one unit: committed when the block ends, rolled
@@ -202,11 +202,10 @@ class Tx(Protocol):
         after: str = "",
         resource: str | None = None,
         type: str | None = None,
-        changes: bool = False,
         limit: int | None = None,
     ) -> list[Record]:
         """Events whose id sorts after ``after``, oldest first, at most ``limit``: only those
-        of ``resource``, of ``type``, and (``changes``) not logged ``read_only``, as given."""
+        of ``resource`` and of ``type``, as given."""
 
     def trim_events(
         self, *, before: str | None = None, keep: int | None = None, limit: int = 1000

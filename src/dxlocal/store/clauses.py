@@ -20,10 +20,19 @@ def dumps(data: Record) -> str:
     return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
+def location_of(data: Record) -> str | None:
+    """What a record's ``location`` column holds: its top-level ``location`` member, a
+    string (connections, LAGs, interconnects, VIFs), or nothing. The per-location quotas
+    count by it through an index, with no JSON to parse on any write or count."""
+    value = data.get("location")
+    return value if isinstance(value, str) else None
+
+
 def update_set(data: Record, columns: dict[str, Any], mark: str) -> tuple[str, list[Any]]:
-    """``SET`` of ``Tx.update``: the data and the columns given, with their arguments."""
-    sets = [f"data={mark}"]
-    args: list[Any] = [dumps(data)]
+    """``SET`` of ``Tx.update``: the data (and its location) and the columns given, with
+    their arguments."""
+    sets = [f"data={mark}", f"location={mark}"]
+    args: list[Any] = [dumps(data), location_of(data)]
     for name in UPDATABLE:
         if name in columns:
             sets.append(f"{name}={mark}")

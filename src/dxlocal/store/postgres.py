@@ -46,7 +46,7 @@ from dxlocal.store.base import (
     StoreError,
 )
 from dxlocal.store.clauses import dumps as _dumps
-from dxlocal.store.clauses import filters, update_set
+from dxlocal.store.clauses import filters, location_of, update_set
 from dxlocal.store.locations import shown
 
 #: ``dxlocal.meta.schema_version``: the layout below.
@@ -63,6 +63,7 @@ CREATE TABLE dxlocal.records (
     parent text COLLATE "C",
     peer_account text COLLATE "C",
     data text NOT NULL,
+    location text COLLATE "C",
     PRIMARY KEY (kind, id)
 );
 CREATE INDEX records_owner ON dxlocal.records (kind, account, region, id);
@@ -77,8 +78,8 @@ CREATE FUNCTION dxlocal.member(doc text, name text) RETURNS text
         ELSE doc::jsonb ->> name END
 $$;
 -- The per-location quotas count an account's records at one location.
-CREATE INDEX records_location
-    ON dxlocal.records (kind, account, region, dxlocal.member(data, 'location'));
+CREATE INDEX records_location ON dxlocal.records (kind, account, region, location)
+    WHERE location IS NOT NULL;
 CREATE TABLE dxlocal.timers (
     kind text COLLATE "C" NOT NULL,
     id text COLLATE "C" NOT NULL,
@@ -99,15 +100,20 @@ CREATE TABLE dxlocal.events (
     id text COLLATE "C" PRIMARY KEY,
     type text COLLATE "C" NOT NULL,
     resource text COLLATE "C" NOT NULL,
-    read_only boolean NOT NULL,
     data text NOT NULL
 );
-CREATE INDEX events_resource ON dxlocal.events (resource, id) WHERE NOT read_only;
+CREATE INDEX events_resource ON dxlocal.events (resource, id) WHERE type<>'api';
 """
-# Layout 1 kept events as records of kind "event".
+# Layout 1 kept events as records of kind "event", and indexed the location inside the JSON.
 _UPGRADE_1 = """
-INSERT INTO dxlocal.events (id, type, resource, read_only, data)
-    SELECT id, coalesce(data::jsonb ->> 'type', ''), coalesce(parent, ''), false, data
+ALTER TABLE dxlocal.records ADD COLUMN location text COLLATE "C";
+UPDATE dxlocal.records SET location = data::jsonb ->> 'location'
+    WHERE jsonb_typeof(data::jsonb -> 'location') = 'string';
+DROP INDEX dxlocal.records_location;
+CREATE INDEX records_location ON dxlocal.records (kind, account, region, location)
+    WHERE location IS NOT NULL;
+INSERT INTO dxlocal.events (id, type, resource, data)
+    SELECT id, coalesce(data::jsonb ->> 'type', ''), coalesce(parent, ''), data
     FROM dxlocal.records WHERE kind='event' ON CONFLICT DO NOTHING;
 DELETE FROM dxlocal.records WHERE kind='event';
 UPDATE dxlocal.meta SET value='2' WHERE key='schema_version';
@@ -178,18 +184,18 @@ class PostgresTx:
         peer_account: str | None = None,
     ) -> None:
         self._run(
-            "INSERT INTO dxlocal.records (kind, id, account, region, parent, peer_account, data)"
-            " VALUES (%s,%s,%s,%s,%s,%s,%s)",
-            (kind, id, account, region, parent, peer_account, _dumps(data)),
+            "INSERT INTO dxlocal.records"
+            " (kind, id, account, region, parent, peer_account, data, location)"
+            " VALUES (%s,%s,%s,%s,%s,%s,%s,%s)",
+            (kind, id, account, region, parent, peer_account, _dumps(data), location_of(data)),
         )
         self.changed.add((kind, id))
 
     def log(self, event: Record, *, read_only: bool = False) -> None:
         """Written at once, even ``read_only``: the other servers read the log from here."""
         self._run(
-            "INSERT INTO dxlocal.events (id, type, resource, read_only, data)"
-            " VALUES (%s,%s,%s,%s,%s)",
-            (event["eventId"], event["type"], event["resource"], read_only, _dumps(event)),
+            "INSERT INTO dxlocal.events (id, type, resource, data) VALUES (%s,%s,%s,%s)",
+            (event["eventId"], event["type"], event["resource"], _dumps(event)),
         )
         self.logged = True
 
@@ -199,7 +205,6 @@ class PostgresTx:
         after: str = "",
         resource: str | None = None,
         type: str | None = None,
-        changes: bool = False,
         limit: int | None = None,
     ) -> list[Record]:
         clauses, args = ["id>%s"], [after]
@@ -209,8 +214,8 @@ class PostgresTx:
         if type is not None:
             clauses.append("type=%s")
             args.append(type)
-        if changes:
-            clauses.append("NOT read_only")
+        if type not in (None, "api"):
+            clauses.append("type<>'api'")  # spelled as events_resource's condition
         rows = self._run(
             f"SELECT data FROM dxlocal.events WHERE {' AND '.join(clauses)} ORDER BY id LIMIT %s",
             (*args, limit),
@@ -277,9 +282,12 @@ class PostgresTx:
         exclude: dict[str, Any] | None = None,
     ) -> int:
         clauses, args = filters(kind, "%s", account=account, region=region, parent=parent)
-        # Member names are spelled in the SQL (as records_location's expression is), so the
-        # planner can use that index; they come from code, never from a request.
+        # Member names are spelled in the SQL; they come from code, never from a request.
         for member, value in (where or {}).items():
+            if member == "location":  # a column of its own (clauses.location_of)
+                clauses.append("location=%s")
+                args.append(value)
+                continue
             clauses.append(f"dxlocal.member(data, '{_member(member)}')=%s")
             args.append(_text(value))
         for member, values in (exclude or {}).items():

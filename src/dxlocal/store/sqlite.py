@@ -29,10 +29,10 @@ that predate the version stamp (layout 1 without the stamp) and layout-1 files a
 in one transaction at open (their events move to the table of their own).
 
 The event log has a table of its own, in id (time) order, so appending and trimming touch
-its last and first pages only. Its resource index leaves out the events of calls that changed
-nothing (``log(read_only=True)``): those are the flood (every Describe), and filing each under a
-random resource would dirty a page of the index per event. One resource's read calls are
-found by a scan from ``after`` instead.
+its last and first pages only. Its resource index holds only what happened to a resource
+(``type`` other than ``api``): API calls are the flood (every Describe, every create), and
+filing each under its resource would dirty a page of the index, at a random place, per call.
+One resource's calls are found by a scan from ``after`` instead.
 
 Deferred events (``log(read_only=True)``, docs/failures.md#events) wait in memory rather
 than opening a write transaction of their own. They are written inside the next transaction
@@ -59,7 +59,7 @@ import orjson
 
 from dxlocal.store.base import DURABILITY, IdTaken, Record, StateInUse, StateRefused
 from dxlocal.store.clauses import dumps as _dumps
-from dxlocal.store.clauses import filters, update_set
+from dxlocal.store.clauses import filters, location_of, update_set
 
 #: ``PRAGMA application_id`` of a dxlocal state file ("dxlc").
 APPLICATION_ID = 0x64786C63
@@ -75,12 +75,15 @@ LATER_MAX = 10_000
 #: The page cache's cap, in KiB (``PRAGMA cache_size`` in its negative, KiB form).
 CACHE_KIB = 16_000
 _INSERT = (
-    "INSERT INTO records (kind, id, account, region, parent, peer_account, data)"
-    " VALUES (?,?,?,?,?,?,?)"
+    "INSERT INTO records (kind, id, account, region, parent, peer_account, data, location)"
+    " VALUES (?,?,?,?,?,?,?,?)"
 )
-_LOG = "INSERT INTO events (id, type, resource, read_only, data) VALUES (?,?,?,?,?)"
+_LOG = "INSERT INTO events (id, type, resource, data) VALUES (?,?,?,?)"
 _LOG_LATER = _LOG.replace("INSERT", "INSERT OR IGNORE", 1)
 
+# Records sit in rowid order (the order they were made), found by id through records_id: a
+# create appends to the table's last page and adds one small entry to the index, where a
+# table ordered by its random ids splits a full page of records (docs/storage.md).
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
     kind TEXT NOT NULL,
@@ -90,17 +93,18 @@ CREATE TABLE IF NOT EXISTS records (
     parent TEXT,
     peer_account TEXT,
     data TEXT NOT NULL,
-    PRIMARY KEY (kind, id)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS records_owner ON records (kind, account, region);
-CREATE INDEX IF NOT EXISTS records_parent ON records (kind, parent) WHERE parent IS NOT NULL;
-CREATE INDEX IF NOT EXISTS records_peer ON records (kind, peer_account, region)
+    location TEXT
+);
+CREATE UNIQUE INDEX IF NOT EXISTS records_id ON records (kind, id);
+-- Each index ends with the id, so a listing comes out in id order without a sort.
+CREATE INDEX IF NOT EXISTS records_owner ON records (kind, account, region, id);
+CREATE INDEX IF NOT EXISTS records_parent ON records (kind, parent, id) WHERE parent IS NOT NULL;
+CREATE INDEX IF NOT EXISTS records_peer ON records (kind, peer_account, region, id)
     WHERE peer_account IS NOT NULL;
 -- The per-location quotas (active connections, LAGs, interconnects per account and
 -- location) count an account's records at one location: this index finds just those.
 CREATE INDEX IF NOT EXISTS records_location
-    ON records (kind, account, region, json_extract(data, '$.location'))
-    WHERE json_extract(data, '$.location') IS NOT NULL;
+    ON records (kind, account, region, location) WHERE location IS NOT NULL;
 CREATE TABLE IF NOT EXISTS timers (
     kind TEXT NOT NULL,
     id TEXT NOT NULL,
@@ -113,18 +117,33 @@ CREATE TABLE IF NOT EXISTS events (
     id TEXT PRIMARY KEY,
     type TEXT NOT NULL,
     resource TEXT NOT NULL,
-    read_only INTEGER NOT NULL,
     data TEXT NOT NULL
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS events_resource ON events (resource, id) WHERE read_only=0;
+CREATE INDEX IF NOT EXISTS events_resource ON events (resource, id) WHERE type<>'api';
 """
-# Layout 1 (and the unstamped 0) kept events as records of kind "event".
-_UPGRADE_1 = """
-INSERT OR IGNORE INTO events (id, type, resource, read_only, data)
-    SELECT id, coalesce(json_extract(data, '$.type'), ''), coalesce(parent, ''), 0, data
-    FROM records WHERE kind='event';
-DELETE FROM records WHERE kind='event';
+# Layout 1 (and the unstamped 0): records ordered by (kind, id) (WITHOUT ROWID), the
+# location indexed inside the JSON, and events among the records as kind "event".
+_UPGRADE_1 = (
+    """
+DROP INDEX IF EXISTS records_id;
+DROP INDEX IF EXISTS records_owner;
+DROP INDEX IF EXISTS records_parent;
+DROP INDEX IF EXISTS records_peer;
+DROP INDEX IF EXISTS records_location;
+ALTER TABLE records RENAME TO records_1;
 """
+    + _SCHEMA
+    + """
+INSERT OR IGNORE INTO events (id, type, resource, data)
+    SELECT id, coalesce(json_extract(data, '$.type'), ''), coalesce(parent, ''), data
+    FROM records_1 WHERE kind='event' ORDER BY id;
+INSERT INTO records (kind, id, account, region, parent, peer_account, data, location)
+    SELECT kind, id, account, region, parent, peer_account, data,
+        CASE json_type(data, '$.location') WHEN 'text' THEN json_extract(data, '$.location') END
+    FROM records_1 WHERE kind<>'event';
+DROP TABLE records_1;
+"""
+)
 
 
 _loads = orjson.loads
@@ -186,7 +205,7 @@ class SqliteTx:
         db.execute("RELEASE step")
 
     def log(self, event: Record, *, read_only: bool = False) -> None:
-        row = (event["eventId"], event["type"], event["resource"], read_only, _dumps(event))
+        row = (event["eventId"], event["type"], event["resource"], _dumps(event))
         self.logged = True
         if read_only:  # deferred (see the module's docstring)
             store = self._store
@@ -212,7 +231,6 @@ class SqliteTx:
         after: str = "",
         resource: str | None = None,
         type: str | None = None,
-        changes: bool = False,
         limit: int | None = None,
     ) -> list[Record]:
         if self._store._later:
@@ -224,9 +242,10 @@ class SqliteTx:
         if type is not None:
             clauses.append("type=?")
             args.append(type)
-        if changes:
-            clauses.append("read_only=0")  # spelled as events_resource's condition
-        index = "INDEXED BY events_resource" if changes and resource is not None else ""
+        indexed = type not in (None, "api")
+        if indexed:
+            clauses.append("type<>'api'")  # spelled as events_resource's condition
+        index = "INDEXED BY events_resource" if indexed and resource is not None else ""
         sql = f"SELECT data FROM events {index} WHERE {' AND '.join(clauses)} ORDER BY id LIMIT ?"
         args.append(-1 if limit is None else limit)
         return [_loads(r[0]) for r in self._db.execute(sql, args)]
@@ -269,7 +288,8 @@ class SqliteTx:
     ) -> None:
         try:
             self._write().execute(
-                _INSERT, (kind, id, account, region, parent, peer_account, _dumps(data))
+                _INSERT,
+                (kind, id, account, region, parent, peer_account, _dumps(data), location_of(data)),
             )
         except sqlite3.IntegrityError:
             raise IdTaken(f"{kind} {id}") from None
@@ -329,11 +349,10 @@ class SqliteTx:
         clauses, args = filters(kind, "?", account=account, region=region, parent=parent)
         index = _index(parent, account, False)
         for member, value in (where or {}).items():
-            if member == "location" and account is not None and region is not None:
-                # Spelled as records_location's expression (a literal path) to use it.
-                clauses.append("json_extract(data, '$.location')=?")
+            if member == "location":  # a column of its own (clauses.location_of)
+                clauses.append("location=?")
                 args.append(value)
-                if parent is None:
+                if parent is None and account is not None and region is not None:
                     index = "INDEXED BY records_location"
                 continue
             clauses.append("json_extract(data, ?)=?")
@@ -463,7 +482,7 @@ class SqliteStore:
         self._unopened: list[SqliteTx] = []  # nested units with no savepoint yet
         # Deferred events (rows for ``_LOG``), when the oldest
         # came, and how many of them the open transaction has written.
-        self._later: list[tuple[str, str, str, bool, str]] = []
+        self._later: list[tuple[str, str, str, str]] = []
         self._later_since = 0.0
         self._written = 0
         self._checkpointer: _Checkpointer | None = None
@@ -471,9 +490,8 @@ class SqliteStore:
 
     def _setup(self, fresh: bool) -> None:
         db = self._db
-        # 8 KiB pages keep a whole record (a VIF is ~1.5 KB of JSON) in its B-tree leaf; at
-        # 4 KiB SQLite spills anything over ~1,000 bytes of a WITHOUT ROWID row to an overflow
-        # page, which doubles the pages a lookup reads and the file's size. New files only.
+        # 8 KiB pages: a create cost less CPU than at 4 KiB (fewer levels, fewer splits),
+        # though it writes more bytes to the WAL (benchmarks/README.md). New files only.
         db.execute("PRAGMA page_size=8192")
         db.execute("PRAGMA journal_mode=WAL")
         db.execute(f"PRAGMA synchronous={'FULL' if self.durability == 'full' else 'NORMAL'}")
@@ -484,13 +502,12 @@ class SqliteStore:
         db.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
         # A WAL grown under a burst of writes is cut back to 16 MiB when it next restarts.
         db.execute("PRAGMA journal_size_limit=16777216")
-        db.executescript(_SCHEMA)
         version = db.execute("PRAGMA user_version").fetchone()[0]
         if fresh or version != SCHEMA_VERSION:
+            # Made, or upgraded, and stamped in one transaction: a crash leaves the old layout.
             db.execute("BEGIN IMMEDIATE")
-            if not fresh and version < 2:
-                for statement in _UPGRADE_1.split(";")[:-1]:
-                    db.execute(statement)
+            for statement in (_SCHEMA if fresh or version >= 2 else _UPGRADE_1).split(";")[:-1]:
+                db.execute(statement)
             db.execute(f"PRAGMA application_id={APPLICATION_ID}")
             db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             db.execute("COMMIT")

@@ -236,32 +236,3 @@ def test_a_discarded_packet_never_becomes_the_repeat_that_keeps_a_session_up() -
             assert ours.receive_bytes(data, t) is None
             assert ours.detect_deadline == deadline
     assert ours.expire(deadline) is not None and ours.state is State.DOWN
-
-
-def test_figures_change_whenever_info_does() -> None:
-    """The child process builds ``info()`` only for sessions whose ``figures()`` moved."""
-    ours, theirs = up_pair()
-    seen: list[tuple[tuple, dict]] = []
-
-    def snap() -> None:
-        seen.append((ours.figures(), ours.info()))
-
-    snap()
-    data = theirs.packet_bytes(1.0)
-    for t in (1.0, 1.3, 1.9):  # repeats; the last one with a longer gap
-        ours.receive_bytes(data, t)
-        snap()
-    ours.packet_bytes(2.0)
-    ours.packet_bytes(ours.next_tx + 0.05)  # type: ignore[operator]  # a late packet
-    snap()
-    ours.expire(10.0)  # Down, remote forgotten
-    snap()
-    ours.admin(True)
-    snap()
-    ours.admin(False)
-    snap()
-    ours.receive_bytes(theirs.packet_bytes(11.0), 11.0)  # the remote speaks again
-    snap()
-    for (fig_a, info_a), (fig_b, info_b) in zip(seen, seen[1:], strict=False):
-        assert fig_a != fig_b or info_a == info_b
-    assert len({repr(info) for _, info in seen}) >= 6
