@@ -27,7 +27,9 @@
    a packet, the latest packet sent; the speaker's and the customers' own) are read at the end
    of the API runs, and the downs again after the route-table views, which keep the server's
    event loop busy. The load tool runs at nice -5 so that wrk, beside it on CPU 1, does not
-   make its BFD packets late; ``--profile DIR`` samples the server with py-spy.
+   make its BFD packets late; ``--profile DIR`` samples the server with py-spy. The server's
+   BFD process inherits the server's CPU (0); ``--bfd-cpu N`` moves it to CPU N once the
+   sessions are configured (on two cores: beside wrk and the load tool, which it then slows).
 
 Prints the figures; the exit status is 1 if a target is missed (N sessions up, loaded rate
 >= half the idle rate, p99 SYN -> Established < 1 s; with ``--bfd`` every BFD session Up,
@@ -286,6 +288,9 @@ def main(args: argparse.Namespace) -> int:
         print(f"seeded {len(pairs)} VIFs in {time.monotonic() - t0:.1f} s", flush=True)
         while len(api.control("GET", "/bgp/sessions")["sessions"]) < args.sessions:
             time.sleep(0.5)
+        if args.bfd_cpu is not None:
+            for kid in children(server.pid):  # the BFD process, started with the sessions
+                os.sched_setaffinity(kid, {args.bfd_cpu})
         plan = [
             {"amazon": p["transport"]["amazon"]["address"], "port": p["transport"]["amazon"]["port"],
              "customer": p["transport"]["customer"]["address"], "key": KEY,
@@ -397,7 +402,9 @@ def main(args: argparse.Namespace) -> int:
             f"| load average at the start / end | {load0[0]:.1f} / {os.getloadavg()[0]:.1f} |",
         ]
         if args.bfd:
-            lines.insert(4, f"| BFD sessions Up (300 ms x 3, speaker's view) | {bfd_up} |")
+            where = "the server's" if args.bfd_cpu is None else str(args.bfd_cpu)
+            lines.insert(4, f"| BFD sessions Up (300 ms x 3, speaker's view; BFD process on CPU "
+                            f"{where}) | {bfd_up} |")  # fmt: skip
             lines.insert(
                 5,
                 f"| sessions ended by BFD Down up to the end of the API runs (why: {why}) | "
@@ -655,5 +662,7 @@ if __name__ == "__main__":
     parser.add_argument("--no-routes", action="store_true", help="customers announce nothing")
     parser.add_argument("--bfd", action="store_true", help="customers run BFD, 300 ms x 3")
     parser.add_argument("--profile", metavar="DIR", help="py-spy the server into DIR")
+    parser.add_argument("--bfd-cpu", type=int, metavar="N",
+                        help="pin the server's BFD process to CPU N (default: the server's)")  # fmt: skip
     ns = parser.parse_args()
     sys.exit(customers_main(ns) if ns.mode == "customers" else main(ns))
