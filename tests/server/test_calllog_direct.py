@@ -68,3 +68,32 @@ def test_other_handlers_get_the_standard_chain() -> None:
     finally:
         logging.getLogger("dxlocal.api").removeHandler(extra)
         logs.configure("warning", "text", stream=io.StringIO())
+
+
+def test_served_call_line_names_what_its_event_names(caplog: pytest.LogCaptureFixture) -> None:
+    """A served call's line takes the service's account, Region, operation and resource (the
+    ones its event records): a configured key's account, the connection a create made."""
+    from dxlocal.config import Settings
+    from dxlocal.server.service import Service
+
+    service = Service(Settings(state=":memory:", credentials="AKIDEXAMPLE:secret:444455556666"))
+    headers = {
+        **HEADERS,
+        "content-type": "application/x-amz-json-1.1",
+        "authorization": HEADERS["authorization"].replace("111122223333", "AKIDEXAMPLE"),
+    }
+    try:
+        with caplog.at_level(logging.INFO, logger="dxlocal.api"):
+            body = BODY.replace(b"EqDC2", b"EqLD5")  # a London location
+            status, _, answer = service.handle("POST", "/", headers, body)
+            failed, _, _ = service.handle("POST", "/", headers, BODY)
+        made = json.loads(answer)["connectionId"]
+        with service.store.transaction() as tx:
+            (event,) = tx.events(resource=made, type="api")
+    finally:
+        service.close()
+    assert status == 200 and failed == 400
+    line, bad = caplog.records[-2:]
+    assert line.getMessage().startswith(f"444455556666 eu-west-2 CreateConnection {made} 200 ")
+    assert (line.account, line.region, line.resource) == (event["account"], "eu-west-2", made)
+    assert bad.status == 400 and bad.error == "DirectConnectClientException"

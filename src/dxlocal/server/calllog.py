@@ -5,7 +5,10 @@
 time, account, region, operation, the resource the call names or creates, HTTP status (and
 error code), milliseconds in dxlocal. Nothing is computed unless INFO is enabled for the logger
 (``dxlocal serve`` enables it by default; in-process mode leaves logging to the application).
-Control API calls are logged at DEBUG.
+Control API calls are logged at DEBUG. A call the service answered comes with what the
+service learnt of it (``Seen``: the caller's account and Region, the operation, the resource
+its event names), so nothing is parsed twice; for any other answer the line is read from the
+request and the answer.
 
 ``dxlocal serve`` (commands/logs.py) names its handler with ``direct``: while that handler is
 the only one the line would reach, the line goes straight to it, formatted as its formatter
@@ -33,6 +36,8 @@ _FORM = "application/x-www-form-urlencoded"
 _ACTION = re.compile(rb"(?:^|&)Action=([A-Za-z0-9]+)(?:&|$)")
 
 
+# (account, region, operation, resource) of a call the service answered.
+Seen = tuple[str, str, str, str]
 _direct: Any = None  # commands/logs.py's BatchingHandler, when it alone writes the lines
 
 
@@ -111,8 +116,12 @@ def record(
     status: int,
     payload: bytes,
     started: float,
+    seen: Seen | None = None,
 ) -> None:
     ms = round((time.perf_counter() - started) * 1000, 2)
+    if seen is not None:
+        _line(*seen, status, "", ms)
+        return
     if path.startswith("/_dxlocal"):
         log.debug("control %s %s %d %.2fms", method, path, status, ms)
         return
@@ -128,6 +137,12 @@ def record(
     error = ""
     if status >= 300 and isinstance(answer, dict):
         error = str(answer.get("__type", "")).rpartition("#")[2]
+    _line(account, region, operation, resource, status, error, ms)
+
+
+def _line(
+    account: str, region: str, operation: str, resource: str, status: int, error: str, ms: float
+) -> None:
     handler = _straight()
     if handler is not None:
         message = f"{account} {region} {operation} {resource or '-'} {status}"

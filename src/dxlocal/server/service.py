@@ -90,28 +90,30 @@ class Service:
         self, method: str, path: str, headers: Mapping[str, str], body: bytes
     ) -> Response | Deferred:
         if not calllog.enabled():
-            return self._handle(method, path, headers, body)
+            return self._handle(method, path, headers, body)[0]
         started = time.perf_counter()
-        answer = self._handle(method, path, headers, body)
+        answer, seen = self._handle(method, path, headers, body)
         if not isinstance(answer, tuple):
             return answer  # a control route that waits: not an API call
-        status, out_headers, payload = answer
+        status, _, payload = answer
         settings = self.settings
         calllog.record(
             settings.default_account, settings.default_region,
-            method, path, headers, body, status, payload, started,
+            method, path, headers, body, status, payload, started, seen,
         )  # fmt: skip
-        return status, out_headers, payload
+        return answer
 
     def _handle(
         self, method: str, path: str, headers: Mapping[str, str], body: bytes
-    ) -> Response | Deferred:
+    ) -> tuple[Response | Deferred, calllog.Seen | None]:
+        """The answer, and what the call log needs of a served call (``None`` when the call
+        failed or was no API call: the log line then reads the request itself)."""
         request_id = ids.request_id()
         # A signed GET / is an AWS SDK's (S3 ListBuckets), answered by the front door.
         bare = path.split("?", 1)[0]  # control paths keep their query (server/control.py)
         if console.serves(method, bare) and "authorization" not in headers:
             status, content_type, page = console.page(bare)
-            return status, [*_headers(request_id, content_type), *console.HEADERS], page
+            return (status, [*_headers(request_id, content_type), *console.HEADERS], page), None
         control = path.startswith("/_dxlocal")
         door = _CONTROL if control else frontdoor.route(method, path, headers, body)
         wire = door.wire
@@ -126,15 +128,15 @@ class Service:
                     )
                 answer = self.control.dispatch(method, path, body)
                 if not isinstance(answer, tuple):
-                    return self._later(answer, request_id)
+                    return self._later(answer, request_id), None
                 status, payload = answer
-                return status, _headers(request_id, "application/json"), payload
-            payload = self._call(door, method, path, headers, body, request_id)
-            return 200, wire.headers(request_id), payload
+                return (status, _headers(request_id, "application/json"), payload), None
+            payload, seen = self._call(door, method, path, headers, body, request_id)
+            return (200, wire.headers(request_id), payload), seen
         except ApiError as exc:
-            return exc.status, wire.headers(request_id), wire.error(exc, request_id)
+            return (exc.status, wire.headers(request_id), wire.error(exc, request_id)), None
         except Exception:
-            return _failure(request_id, wire)
+            return _failure(request_id, wire), None
 
     async def _later(
         self, answer: Coroutine[Any, Any, tuple[int, bytes]], request_id: str
@@ -154,7 +156,7 @@ class Service:
         headers: Mapping[str, str],
         body: bytes,
         request_id: str,
-    ) -> bytes:
+    ) -> tuple[bytes, calllog.Seen]:
         if len(body) > self.settings.max_body:
             raise errors.RequestTooLarge(
                 f"Request body of {len(body)} bytes exceeds the {self.settings.max_body}-byte limit."
@@ -200,12 +202,12 @@ class Service:
                     payload = door.wire.serialize(op, result, request_id)
                     # A call that changed nothing has its event written later, in a batch
                     # (docs/failures.md#events): a read then opens no write transaction.
+                    resource = events.resource_of(name, params, result)
                     events.write(
-                        tx, now, "api", account=ctx.account, region=region,
-                        resource=events.resource_of(name, params, result), service=door.service,
-                        operation=name, status=200, read_only=not tx.changed,
+                        tx, now, "api", account=ctx.account, region=region, resource=resource,
+                        service=door.service, operation=name, status=200, read_only=not tx.changed,
                     )  # fmt: skip
-                    return payload
+                    return payload, (ctx.account, region, name, resource)
             except ApiError as exc:
                 self._log_failure(door.service, name, caller, region, params, exc.status, now)
                 raise
