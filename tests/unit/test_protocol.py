@@ -84,6 +84,30 @@ def test_serializer_keeps_modelled_members_only():
     assert conn == {"connectionId": "dxcon-f1234567", "loaIssueTime": 12.5}
 
 
+def test_serializer_writes_the_models_order_without_nulls():
+    shape = spec.operation("DescribeConnections").output_shape
+    record = {
+        "macSecKeys": [],  # no minimum length: kept when empty
+        "tags": [{"key": "k", "value": "v", "_x": 1}],
+        "vlan": None,
+        "connectionId": "dxcon-f1234567",
+        "rateLimiterStatus": {"inUse": 0, "maxAllowed": 10},
+    }
+    text = awsjson.serialize(shape, {"connections": [record], "nextToken": None})
+    assert json.loads(text) == {
+        "connections": [
+            {
+                "connectionId": "dxcon-f1234567",
+                "tags": [{"key": "k", "value": "v"}],
+                "macSecKeys": [],
+                "rateLimiterStatus": {"maxAllowed": 10, "inUse": 0},
+            }
+        ]
+    }
+    assert text.index(b"connectionId") < text.index(b"tags") < text.index(b"macSecKeys")
+    assert text.index(b"maxAllowed") < text.index(b"inUse")
+
+
 def test_error_body():
     assert json.loads(awsjson.error_body(ClientError("nope"))) == {
         "__type": "DirectConnectClientException",
