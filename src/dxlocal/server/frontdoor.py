@@ -86,6 +86,9 @@ class _Table:
             if "query" in svc.wires:
                 self.by_version[meta["apiVersion"]] = svc
         self.direct_connect = self.served[spec.SERVICE_NAME]
+        # Routes of served awsJson targets by (target, POST?): clients send a few targets,
+        # each answered by the same immutable Route.
+        self.targets: dict[tuple[str, bool], Route] = {}
         # The body types these wires speak at "/" (server/origin.py refuses others), and the
         # JSON ones other services' SDKs send, so those get the "not served" answer (both
         # need a CORS preflight, which this server never grants).
@@ -116,17 +119,25 @@ def route(method: str, path: str, headers: Mapping[str, str], body: bytes) -> Ro
         return _unserved(_scope(headers) or prefix, f"operation path {path!r}", CBOR)
     target = headers.get("x-amz-target", "")
     if target:
+        is_form = headers.get("content-type", "").startswith(FORM)
+        known = None if is_form else t.targets.get((target, method == "POST"))
+        if known is not None:
+            return known
         prefix, _, op = target.partition(".")
         svc = t.by_target.get(prefix)
         if svc is not None and "json" in svc.wires:
             wire = svc.wires["json"]
-            if headers.get("content-type", "").startswith(FORM):
+            if is_form:
                 # A form (which a page can post without a preflight) never carries JSON.
                 refused = origin.UnsupportedMediaTypeException(
                     f"An X-Amz-Target request must carry {wire.content_type}."
                 )
                 return Route(svc.name, wire, "", refused)
-            return Route(svc.name, wire, op if method == "POST" else "")
+            if len(t.targets) >= 1024:
+                t.targets.clear()
+            known = Route(svc.name, wire, op if method == "POST" else "")
+            t.targets[target, method == "POST"] = known
+            return known
         wire = JSON_1_0 if headers.get("content-type", "").endswith("1.0") else JSON_1_1
         return _unserved(_scope(headers) or prefix, f"operation {target!r}", wire)
     # The credential scope's service (read only where the route depends on it).

@@ -104,23 +104,30 @@ class _Connection(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         self.last = self.server.now()
-        limits = self.server.limits
+        if len(data) <= _SLICE:  # most reads: one slice, fed as it is
+            if data and not self.stopping:
+                self._feed(data)
+            return
         view = memoryview(data)
         while view and not self.stopping:
             piece = view[:_SLICE] if self.in_head or not self.began else view
             view = view[len(piece) :]
-            try:
-                self.parser.feed_data(piece)
-            except httptools.HttpParserUpgrade:
-                self.refuse(400, "upgrades are not supported")
-            except httptools.HttpParserError:
-                if not self.stopping:  # a limit hit in a callback has answered already
-                    self.refuse(400, "malformed HTTP request")
-            if self.in_head and not self.stopping:
-                # Bytes of a head not yet complete (httptools keeps partial fields itself).
-                self.head_seen += len(piece)
-                if self.head_seen > limits.max_request_line + limits.max_header_bytes + _SLICE:
-                    self._too_large()
+            self._feed(piece)
+
+    def _feed(self, piece: bytes | memoryview) -> None:
+        try:
+            self.parser.feed_data(piece)
+        except httptools.HttpParserUpgrade:
+            self.refuse(400, "upgrades are not supported")
+        except httptools.HttpParserError:
+            if not self.stopping:  # a limit hit in a callback has answered already
+                self.refuse(400, "malformed HTTP request")
+        if self.in_head and not self.stopping:
+            # Bytes of a head not yet complete (httptools keeps partial fields itself).
+            self.head_seen += len(piece)
+            limits = self.server.limits
+            if self.head_seen > limits.max_request_line + limits.max_header_bytes + _SLICE:
+                self._too_large()
 
     def _too_large(self) -> None:
         if not self.header_bytes:

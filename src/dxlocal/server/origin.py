@@ -48,11 +48,14 @@ class _Accepted:
 
 
 _BY_PREFIX: dict[str, _Accepted] = {}
+# (path, content type) -> (media type, headers it requires), or why it is refused.
+_VERDICTS: dict[tuple[str, str | None], tuple[str, dict[str, str]] | str] = {}
 
 
 def accept(prefix: str, media_type: str, **required_headers: str) -> None:
     """Let requests under path ``prefix`` carry bodies of ``media_type`` (the longest
     matching prefix decides); ``required_headers`` use ``_`` for ``-`` in names."""
+    _VERDICTS.clear()
     entry = _BY_PREFIX.setdefault(prefix, _Accepted())
     media_type = media_type.lower()
     entry.media_types.add(media_type)
@@ -138,15 +141,29 @@ def check(method: str, path: str, headers: Mapping[str, str], body: bytes, setti
     content_type = headers.get("content-type")
     if content_type is None and not body:
         return
-    media_type = (content_type or "").split(";", 1)[0].strip().lower()
-    accepted = _accepted(path)
-    if accepted is None or media_type not in accepted.media_types:
-        wanted = " or ".join(sorted(accepted.media_types)) if accepted else "none"
-        raise UnsupportedMediaTypeException(
-            f"Content-Type {content_type!r} is not accepted for {path}; send {wanted}."
-        )
-    for name, value in accepted.required.get(media_type, {}).items():
+    # A client sends the same path and content type on every call: each pair is judged once.
+    key = (path, content_type)
+    verdict = _VERDICTS.get(key)
+    if verdict is None:
+        if len(_VERDICTS) >= 1024:
+            _VERDICTS.clear()
+        verdict = _VERDICTS[key] = _media_verdict(path, content_type)
+    if isinstance(verdict, str):
+        raise UnsupportedMediaTypeException(verdict)
+    media_type, required = verdict
+    for name, value in required.items():
         if headers.get(name, "").lower() != value:
             raise UnsupportedMediaTypeException(
                 f"A {media_type} request to {path} must carry the header {name}: {value}."
             )
+
+
+def _media_verdict(path: str, content_type: str | None) -> tuple[str, dict[str, str]] | str:
+    """(media type, headers it requires) when ``path`` accepts ``content_type``, else the
+    refusal's message."""
+    media_type = (content_type or "").split(";", 1)[0].strip().lower()
+    accepted = _accepted(path)
+    if accepted is None or media_type not in accepted.media_types:
+        wanted = " or ".join(sorted(accepted.media_types)) if accepted else "none"
+        return f"Content-Type {content_type!r} is not accepted for {path}; send {wanted}."
+    return media_type, accepted.required.get(media_type, {})

@@ -67,6 +67,7 @@ class Service:
         # Per (service, operation) of the served models: its model and handler (None: not
         # implemented), looked up at its first call rather than at every call.
         self._operations: dict[tuple[str, str], tuple[Any, Any]] = {}
+        self._signing: dict[str, str] = {}  # SigV4 signing name per served service
         self.auth = auth.Authenticator(settings, temporary=self._temporary)
         self.control_token = (
             control_token.load_or_create(settings)
@@ -247,8 +248,10 @@ class Service:
         """Access key, account ("" when the store must tell: temporary credentials under
         ``--auth none``) and region of the request, verified under ``--auth sigv4``
         (server/auth.py); an awsQuery service answers failures with its own codes."""
-        meta = frontdoor.table().served[door.service].model.metadata
-        signing = meta.get("signingName", meta["endpointPrefix"])
+        signing = self._signing.get(door.service)
+        if signing is None:
+            meta = frontdoor.table().served[door.service].model.metadata
+            signing = self._signing[door.service] = meta.get("signingName", meta["endpointPrefix"])
         try:
             return self.auth.caller(method, path, headers, body, signing, verify=not self.trusted)
         except auth.AuthFailure as exc:
