@@ -25,11 +25,13 @@ __all__ = ["CONTENT_TYPE", "AwsJson", "error_body", "parse_body", "parse_input",
 
 
 def parse_body(body: bytes) -> dict[str, Any]:
-    if not body or not body.strip():
+    if not body:
         return {}
     try:
         value = orjson.loads(body)
     except ValueError as exc:  # orjson.JSONDecodeError, invalid UTF-8 included
+        if not body.strip():  # only white space: no input
+            return {}
         raise SerializationException(f"Malformed JSON in request body: {exc}") from None
     if not isinstance(value, dict):
         raise SerializationException("The request body must be a JSON object.")

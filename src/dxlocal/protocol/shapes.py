@@ -32,8 +32,15 @@ from dxlocal.protocol.cbor import Timestamp
 class InputWalker:
     """Checks JSON values against input shapes; returns the cleaned value."""
 
+    def __init__(self) -> None:
+        # The method for each shape type, looked up once.
+        self._by_type: dict[str, Callable[[Any, Any, str], Any]] = {}
+
     def walk(self, shape: Shape, value: Any, path: str) -> Any:
-        return getattr(self, "_" + shape.type_name)(shape, value, path)
+        method = self._by_type.get(shape.type_name)
+        if method is None:
+            method = self._by_type[shape.type_name] = getattr(self, "_" + shape.type_name)
+        return method(shape, value, path)
 
     def _structure(self, shape: StructureShape, value: Any, path: str) -> dict[str, Any]:
         if not isinstance(value, dict):

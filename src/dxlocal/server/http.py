@@ -270,12 +270,13 @@ class _Connection(asyncio.Protocol):
     ) -> None:
         if self.closed or self.transport is None:
             return
-        head = [f"HTTP/1.1 {status} {_REASONS.get(status, 'Unknown')}"]
-        head += [f"{k}: {v}" for k, v in headers]
-        head.append(f"content-length: {len(body)}")
-        if not keep_alive:
-            head.append("connection: close")
-        self.transport.write("\r\n".join(head).encode("latin-1") + b"\r\n\r\n" + body)
+        head = (
+            f"HTTP/1.1 {status} {_REASONS.get(status, 'Unknown')}\r\n"
+            + "".join([f"{k}: {v}\r\n" for k, v in headers])
+            + f"content-length: {len(body)}\r\n"
+            + ("\r\n" if keep_alive else "connection: close\r\n\r\n")
+        )
+        self.transport.write(head.encode("latin-1") + body)
         if not keep_alive:
             self.transport.close()
             self.closed = True
