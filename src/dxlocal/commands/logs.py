@@ -32,7 +32,10 @@ def _stamp(created: float) -> str:
     second = int(created)
     if second != _second[0]:  # a line per call: the date is formatted once a second
         _second = (second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)))
-    return f"{_second[1]}.{int((created - second) * 1000):03d}Z"
+    return _second[1] + _MILLIS[int((created - second) * 1000)]
+
+
+_MILLIS = [f".{ms:03d}Z" for ms in range(1000)]  # a line's milliseconds, written once
 
 
 class TextFormatter(logging.Formatter):

@@ -64,7 +64,8 @@ def _straight() -> Any:
         or parent.name != "dxlocal"
         or parent.propagate
         or parent.filters
-        or parent.handlers != [handler]
+        or len(parent.handlers) != 1
+        or parent.handlers[0] is not handler
         or handler.filters
         or handler.level > logging.INFO
         or log.disabled
