@@ -64,7 +64,9 @@ def test_a_reader_waits_for_the_next_event(dx):
 
 
 @pytest.mark.parametrize(
-    "query", ["since=yesterday", "limit=-1", "wait=x"], ids=["since", "limit", "wait"]
+    "query",
+    ["since=yesterday", "since=inf", "since=nan", "since=1e400", "limit=-1", "wait=x"],
+    ids=["since", "since-inf", "since-nan", "since-huge", "limit", "wait"],
 )
 def test_bad_queries_are_refused(dx, query: str):
     with pytest.raises(Exception) as caught:

@@ -89,6 +89,8 @@ def test_status_prints_the_tree(seeded) -> None:
 
 
 def test_export_import_round_trips_everything(seeded, tmp_path) -> None:
+    # A location's fault (scheduled, not begun) belongs to no account: its record has "".
+    seeded.control("POST", "/faults", {"target": "location", "id": "EqDC2", "in": 3600})
     out = dxlocal("export", "--endpoint", seeded.url)
     assert out.returncode == 0, out.stderr
     (tmp_path / "state.json").write_text(out.stdout)

@@ -354,6 +354,16 @@ def test_rows_and_timers_hold_everything_an_export_needs(store):
         assert tx.timers() == [(3.0, "connection", "c1", "purge"), (9.0, "lag", "l1", "step")]
 
 
+def test_a_listing_with_the_peer_account_is_in_id_order(store):
+    with store.transaction() as tx:
+        _put(tx, "k", "b", account="1", region="r")
+        _put(tx, "k", "a", account="2", region="r", peer_account="1")
+        _put(tx, "k", "c", account="1", region="r")
+    with store.transaction() as tx:
+        got = tx.list("k", account="1", region="r", include_peer=True)
+    assert [r["id"] for r in got] == ["a", "b", "c"]
+
+
 def _event(rid, resource="", type_="api"):
     return {"eventId": rid, "type": type_, "resource": resource, "time": 1.0}
 

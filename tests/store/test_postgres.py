@@ -69,12 +69,22 @@ def test_the_schema_is_stamped_and_a_newer_one_refused(pg_url):
         _open(pg_url)
 
 
-def test_a_layout_1_schema_has_its_events_moved_to_the_log(pg_url):
-    """Layout 1 kept events as records of kind ``event``."""
+@pytest.mark.parametrize("version", [1, 2])
+def test_an_older_schema_is_upgraded(pg_url, version):
+    """Layout 1 kept events as records of kind ``event``; layout 2 (a development step) had
+    them in a table with a ``read_only`` column; neither had the location column."""
     _open(pg_url).close()
     event = {"eventId": "ev-1", "time": 1.0, "type": "state", "resource": "dxcon-1"}
     with psycopg.connect(pg_url, autocommit=True) as conn:
         conn.execute("DROP TABLE dxlocal.events")
+        if version == 2:
+            conn.execute(
+                "CREATE TABLE dxlocal.events (id text PRIMARY KEY, type text NOT NULL,"
+                " resource text NOT NULL, read_only boolean NOT NULL, data text NOT NULL)"
+            )
+            conn.execute(
+                "CREATE INDEX events_resource ON dxlocal.events (resource, id) WHERE NOT read_only"
+            )
         conn.execute("ALTER TABLE dxlocal.records DROP COLUMN location")  # and its index
         conn.execute(
             "CREATE INDEX records_location"
@@ -84,11 +94,18 @@ def test_a_layout_1_schema_has_its_events_moved_to_the_log(pg_url):
             "INSERT INTO dxlocal.records VALUES"
             " ('connection', 'dxcon-1', '1', 'r', NULL, NULL, '{\"location\": \"EqDC2\"}')"
         )
-        conn.execute("UPDATE dxlocal.meta SET value='1'")
-        conn.execute(
-            "INSERT INTO dxlocal.records VALUES ('event', 'ev-1', '1', 'r', 'dxcon-1', NULL, %s)",
-            (json.dumps(event),),
-        )
+        conn.execute("UPDATE dxlocal.meta SET value=%s", (str(version),))
+        if version == 2:
+            conn.execute(
+                "INSERT INTO dxlocal.events VALUES ('ev-1', 'state', 'dxcon-1', false, %s)",
+                (json.dumps(event),),
+            )
+        else:
+            conn.execute(
+                "INSERT INTO dxlocal.records VALUES"
+                " ('event', 'ev-1', '1', 'r', 'dxcon-1', NULL, %s)",
+                (json.dumps(event),),
+            )
     store = _open(pg_url)
     with store.transaction() as tx:
         assert tx.events(resource="dxcon-1", type="state") == [event]

@@ -54,21 +54,34 @@ CREATE INDEX timers_due ON timers (due);
 """
 
 
-@pytest.mark.parametrize("version", [0, 1])
-def test_a_layout_1_file_is_upgraded_in_place(tmp_path, version):
+# Layout 2, a development step: layout 1's records, events in a table with ``read_only``.
+LAYOUT_2_EVENTS = """
+CREATE TABLE events (id TEXT PRIMARY KEY, type TEXT NOT NULL, resource TEXT NOT NULL,
+    read_only INTEGER NOT NULL, data TEXT NOT NULL) WITHOUT ROWID;
+CREATE INDEX events_resource ON events (resource, id) WHERE read_only=0;
+"""
+
+
+@pytest.mark.parametrize("version", [0, 1, 2])
+def test_an_older_layout_is_upgraded_in_place(tmp_path, version):
     """Layout 1 (and the unstamped 0): events among the records, the location inside the
-    JSON, records ordered by id."""
-    path = str(tmp_path / "v1.sqlite3")
+    JSON, records ordered by id. Layout 2: the same records, events in a table of theirs."""
+    path = str(tmp_path / "old.sqlite3")
     db = sqlite3.connect(path)
-    db.executescript(LAYOUT_1)
+    db.executescript(LAYOUT_1 + (LAYOUT_2_EVENTS if version == 2 else ""))
     if version:
         db.execute(f"PRAGMA application_id={APPLICATION_ID}")
         db.execute(f"PRAGMA user_version={version}")
     event = {"eventId": "ev-1", "time": 1.0, "type": "state", "resource": "dxcon-1"}
-    db.execute(
-        "INSERT INTO records VALUES ('event', 'ev-1', '1', 'r', 'dxcon-1', NULL, ?)",
-        (json.dumps(event),),
-    )
+    if version == 2:
+        db.execute(
+            "INSERT INTO events VALUES ('ev-1', 'state', 'dxcon-1', 0, ?)", (json.dumps(event),)
+        )
+    else:
+        db.execute(
+            "INSERT INTO records VALUES ('event', 'ev-1', '1', 'r', 'dxcon-1', NULL, ?)",
+            (json.dumps(event),),
+        )
     db.execute(
         "INSERT INTO records VALUES ('connection', 'dxcon-1', '1', 'r', NULL, NULL,"
         ' \'{"location": "EqDC2"}\')'
@@ -94,7 +107,9 @@ def test_a_layout_1_file_is_upgraded_in_place(tmp_path, version):
     db = sqlite3.connect(path)
     assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert db.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
-    assert "records_1" not in {r[0] for r in db.execute("SELECT name FROM sqlite_master")}
+    names = {r[0] for r in db.execute("SELECT name FROM sqlite_master")}
+    assert not names & {"records_1", "events_1"}
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     db.close()
 
 

@@ -12,6 +12,7 @@ as ``since`` to read on.
 
 from __future__ import annotations
 
+import math
 import time
 import weakref
 from typing import Any
@@ -72,7 +73,11 @@ def _query(body: dict[str, Any]) -> dict[str, Any]:
             since = float(since)
         except ValueError:
             raise ClientError("since must be an event id (ev-…) or a time in seconds.") from None
-    if since is not None and (isinstance(since, bool) or not isinstance(since, str | int | float)):
+    if since is not None and (
+        isinstance(since, bool)
+        or not isinstance(since, str | int | float)
+        or (not isinstance(since, str) and not math.isfinite(since))
+    ):
         raise ClientError("since must be an event id (ev-…) or a time in seconds.")
     query["since"] = since
     for name in FILTERS:

@@ -99,7 +99,8 @@ def load(ctx: ControlContext, document: Any, *, replace: bool) -> dict[str, int]
         seen.add((kind, rid))
         rows.append(
             (kind, rid, item["data"], {
-                "account": _text(item.get("account"), "account"),
+                # "" for what belongs to no account (a location's or a device's fault).
+                "account": _text(item.get("account"), "account", empty=True),
                 "region": _text(item.get("region"), "region", empty=True),
                 "parent": _optional(item.get("parent"), "parent"),
                 "peer_account": _optional(item.get("peerAccount"), "peerAccount"),
@@ -132,8 +133,8 @@ def load(ctx: ControlContext, document: Any, *, replace: bool) -> dict[str, int]
 def _log(tx: Any, rid: str, event: dict[str, Any]) -> None:
     """An exported event back into the log, under its own id."""
     try:
-        tx.log({**event, "eventId": rid, "type": str(event.get("type", "")),
-                "resource": str(event.get("resource", ""))})  # fmt: skip
+        tx.log({**event, "eventId": rid, "type": str(event.get("type") or ""),
+                "resource": str(event.get("resource") or "")})  # fmt: skip
     except IdTaken:
         raise ClientError(f"State document: event {rid} exists already.") from None
 

@@ -50,7 +50,7 @@ from dxlocal.store.clauses import filters, location_of, update_set
 from dxlocal.store.locations import shown
 
 #: ``dxlocal.meta.schema_version``: the layout below.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _SCHEMA = """
 CREATE SCHEMA IF NOT EXISTS dxlocal;
@@ -94,7 +94,7 @@ CREATE TABLE dxlocal.leases (
     expires double precision NOT NULL
 );
 """
-# The event log, in a table of its own (store/sqlite.py tells why); layout 2.
+# The event log, in a table of its own (store/sqlite.py tells why); since layout 2.
 _EVENTS = """
 CREATE TABLE dxlocal.events (
     id text COLLATE "C" PRIMARY KEY,
@@ -104,8 +104,14 @@ CREATE TABLE dxlocal.events (
 );
 CREATE INDEX events_resource ON dxlocal.events (resource, id) WHERE type<>'api';
 """
-# Layout 1 kept events as records of kind "event", and indexed the location inside the JSON.
-_UPGRADE_1 = """
+# Layout 1 kept events as records of kind "event" and indexed the location inside the JSON;
+# layout 2 (a development step, never released) had the events table with a ``read_only``
+# column and no location column. ``_UPGRADE`` takes either to this layout.
+_UPGRADE_2 = """
+ALTER TABLE dxlocal.events DROP COLUMN read_only;
+CREATE INDEX events_resource ON dxlocal.events (resource, id) WHERE type<>'api';
+"""
+_UPGRADE = """
 ALTER TABLE dxlocal.records ADD COLUMN location text COLLATE "C";
 UPDATE dxlocal.records SET location = data::jsonb ->> 'location'
     WHERE jsonb_typeof(data::jsonb -> 'location') = 'string';
@@ -116,7 +122,7 @@ INSERT INTO dxlocal.events (id, type, resource, data)
     SELECT id, coalesce(data::jsonb ->> 'type', ''), coalesce(parent, ''), data
     FROM dxlocal.records WHERE kind='event' ON CONFLICT DO NOTHING;
 DELETE FROM dxlocal.records WHERE kind='event';
-UPDATE dxlocal.meta SET value='2' WHERE key='schema_version';
+UPDATE dxlocal.meta SET value='3' WHERE key='schema_version';
 """
 
 # Taken while the schema is checked or created, so servers starting together create it once.
@@ -405,9 +411,9 @@ class PostgresStore:
                     f"{where} was written by a newer dxlocal (state schema {version}; this"
                     f" release reads up to {SCHEMA_VERSION}); upgrade dxlocal"
                 )
-            if version < 2:
-                self._conn.execute(_EVENTS)
-                self._conn.execute(_UPGRADE_1)
+            if version < SCHEMA_VERSION:
+                self._conn.execute(_EVENTS if version < 2 else _UPGRADE_2)
+                self._conn.execute(_UPGRADE)
 
     # --- statements, with PostgreSQL's failures in the contract's terms ---------------------
 

@@ -65,7 +65,7 @@ from dxlocal.store.clauses import filters, location_of, update_set
 APPLICATION_ID = 0x64786C63
 #: ``PRAGMA user_version``: the layout of the tables below. Raise it with each change, and
 #: teach ``_check_existing`` to upgrade the older layouts it can.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 #: The most the WAL may hold, in bytes (see the module's docstring).
 WAL_CAP = 128 * 1024 * 1024
 #: Deferred events are written once the oldest has waited this long (seconds) or this many
@@ -122,18 +122,20 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE INDEX IF NOT EXISTS events_resource ON events (resource, id) WHERE type<>'api';
 """
 # Layout 1 (and the unstamped 0): records ordered by (kind, id) (WITHOUT ROWID), the
-# location indexed inside the JSON, and events among the records as kind "event".
-_UPGRADE_1 = (
-    """
+# location indexed inside the JSON, and events among the records as kind "event". Layout 2
+# (a development step, never released): the same records, events in a table of their own
+# with a ``read_only`` column. Both are rebuilt into this layout; see ``_upgrade``.
+_UPGRADE_OLD = """
 DROP INDEX IF EXISTS records_id;
 DROP INDEX IF EXISTS records_owner;
 DROP INDEX IF EXISTS records_parent;
 DROP INDEX IF EXISTS records_peer;
 DROP INDEX IF EXISTS records_location;
+DROP INDEX IF EXISTS events_resource;
 ALTER TABLE records RENAME TO records_1;
 """
-    + _SCHEMA
-    + """
+_UPGRADE_OLD_EVENTS = "ALTER TABLE events RENAME TO events_1;"
+_UPGRADE_COPY = """
 INSERT OR IGNORE INTO events (id, type, resource, data)
     SELECT id, coalesce(json_extract(data, '$.type'), ''), coalesce(parent, ''), data
     FROM records_1 WHERE kind='event' ORDER BY id;
@@ -143,7 +145,26 @@ INSERT INTO records (kind, id, account, region, parent, peer_account, data, loca
     FROM records_1 WHERE kind<>'event';
 DROP TABLE records_1;
 """
-)
+_UPGRADE_COPY_EVENTS = """
+INSERT OR IGNORE INTO events (id, type, resource, data)
+    SELECT id, type, resource, data FROM events_1 ORDER BY id;
+DROP TABLE events_1;
+"""
+
+
+def _statements(script: str) -> list[str]:
+    """The statements of one of the scripts above (none holds a ';' but at its end)."""
+    return [s for s in script.split(";") if s.strip()]
+
+
+def _upgrade(db: sqlite3.Connection) -> None:
+    """Rebuild an older layout's tables into this one, inside the caller's transaction."""
+    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    old_events = "events" in tables
+    script = _UPGRADE_OLD + (_UPGRADE_OLD_EVENTS if old_events else "") + _SCHEMA
+    script += _UPGRADE_COPY + (_UPGRADE_COPY_EVENTS if old_events else "")
+    for statement in _statements(script):
+        db.execute(statement)
 
 
 _loads = orjson.loads
@@ -326,12 +347,13 @@ class SqliteTx:
         if include_peer and account is not None and region is not None and parent is None:
             # Two index lookups beat one OR scan on a large table.
             sql = (
-                "SELECT data FROM records INDEXED BY records_owner"
+                "SELECT id, data FROM records INDEXED BY records_owner"
                 " WHERE kind=? AND account=? AND region=? UNION ALL "
-                "SELECT data FROM records INDEXED BY records_peer"
-                " WHERE kind=? AND peer_account=? AND region=? AND account<>?"
+                "SELECT id, data FROM records INDEXED BY records_peer"
+                " WHERE kind=? AND peer_account=? AND region=? AND account<>? ORDER BY 1"
             )
             args = [kind, account, region, kind, account, region, account]
+            return [_loads(r[1]) for r in self._db.execute(sql, args)]
         return [_loads(r[0]) for r in self._db.execute(sql, args)]
 
     def count(
@@ -506,8 +528,11 @@ class SqliteStore:
         if fresh or version != SCHEMA_VERSION:
             # Made, or upgraded, and stamped in one transaction: a crash leaves the old layout.
             db.execute("BEGIN IMMEDIATE")
-            for statement in (_SCHEMA if fresh or version >= 2 else _UPGRADE_1).split(";")[:-1]:
-                db.execute(statement)
+            if fresh:
+                for statement in _statements(_SCHEMA):
+                    db.execute(statement)
+            else:
+                _upgrade(db)
             db.execute(f"PRAGMA application_id={APPLICATION_ID}")
             db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             db.execute("COMMIT")
@@ -642,9 +667,18 @@ class SqliteStore:
         with self._lock:
             self._later.clear()
             self._written = 0
-            self._db.execute("DELETE FROM records")
-            self._db.execute("DELETE FROM timers")
-            self._db.execute("DELETE FROM events")
+            own = not self._db.in_transaction  # else part of the unit that is open
+            if own:
+                self._db.execute("BEGIN IMMEDIATE")  # all or nothing
+            try:
+                for table in ("records", "timers", "events"):
+                    self._db.execute(f"DELETE FROM {table}")
+            except BaseException:
+                if own:
+                    self._db.execute("ROLLBACK")
+                raise
+            if own:
+                self._db.execute("COMMIT")
 
     def close(self) -> None:
         if self._checkpointer is not None:
@@ -662,7 +696,6 @@ class SqliteStore:
             self._lock_fd = None
 
     def iter_kinds(self) -> Iterator[str]:
-        self.flush_later(0)
         with self._lock:
             rows = self._db.execute("SELECT DISTINCT kind FROM records").fetchall()
         yield from (r[0] for r in rows)
