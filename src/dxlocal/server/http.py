@@ -56,6 +56,7 @@ _REASONS = {s.value: s.phrase for s in HTTPStatus}
 
 
 _SLICE = 16 * 1024  # a request head is parsed in slices this size, so its size is known
+_NAMES: dict[bytes, str] = {}  # header names as sent -> lower-case text
 
 
 class _Connection(asyncio.Protocol):
@@ -195,7 +196,12 @@ class _Connection(asyncio.Protocol):
         if self.header_bytes > self.server.limits.max_header_bytes:
             self.refuse(431, "request header fields too large")
             return
-        self.headers[name.decode("latin-1").lower()] = value.decode("latin-1")
+        key = _NAMES.get(name)
+        if key is None:
+            key = name.decode("latin-1").lower()
+            if len(_NAMES) < 256 and len(name) <= 64:  # the names clients send: a few dozen
+                _NAMES[name] = key
+        self.headers[key] = value.decode("latin-1")
 
     def on_headers_complete(self) -> None:
         self.in_head = False
