@@ -40,9 +40,10 @@ def _kept(work: Work) -> list[float]:
 def _drain(work: Work, retention: events.Retention, now: float) -> list[int]:
     passes = []
     while True:
+        limit = retention.batch
         with work.unit("retention") as unit:
             passes.append(retention.run(unit.tx, now))
-        if passes[-1] < retention.BATCH:
+        if passes[-1] < limit:
             return passes
 
 
@@ -55,12 +56,13 @@ def test_events_older_than_the_age_go(work: Work) -> None:
 
 
 def test_only_the_newest_count_stay_in_batches(work: Work) -> None:
-    times = [float(t) for t in range(1, 2_501)]
-    _log(work, times[:2_000])
-    _log(work, times[2_000:], later=True)  # deferred ones count once written
+    times = [float(t) for t in range(1, 7_501)]
+    _log(work, times[:7_000])
+    _log(work, times[7_000:], later=True)  # deferred ones count once written
     retention = events.Retention(max_age=0, max_count=300)
-    assert _drain(work, retention, now=3_000.0) == [1_000, 1_000, 200]
-    assert _kept(work) == times[-300:]
+    # Passes grow while a full one leaves more behind, and start small again after.
+    assert _drain(work, retention, now=8_000.0) == [1_000, 2_000, 4_000, 200]
+    assert _kept(work) == times[-300:] and retention.batch == retention.BATCH
 
 
 def test_no_limits_keep_everything(work: Work) -> None:

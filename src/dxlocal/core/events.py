@@ -130,7 +130,8 @@ class Retention:
     the newest ``max_count`` (0: no limit), dropping the oldest in batches from the server's
     timer task, never in a call (docs/failures.md#events)."""
 
-    BATCH = 1_000  # events dropped per pass at most
+    BATCH = 1_000  # events dropped by a pass at most, while the log keeps to its limits
+    MAX_BATCH = 8_000  # a pass's limit grows to this while the log runs past them
     EVERY = 1.0  # seconds between passes, while the last one found nothing more to drop
     COUNT_EVERY = 10.0  # seconds between two counts (a count walks the kept events)
 
@@ -139,6 +140,7 @@ class Retention:
         self.max_count = max_count
         self._next = 0.0  # time.monotonic() of the next pass
         self._next_count = 0.0
+        self.batch = self.BATCH
 
     def due(self) -> bool:
         return (self.max_age > 0 or self.max_count > 0) and time.monotonic() >= self._next
@@ -152,10 +154,14 @@ class Retention:
         keep = None
         if self.max_count > 0 and mono >= self._next_count:
             keep = self.max_count
-        dropped = tx.trim_events(before=before, keep=keep, limit=self.BATCH)
-        if dropped >= self.BATCH:
-            self._next = mono  # more to drop: again at the next tick
+        dropped = tx.trim_events(before=before, keep=keep, limit=self.batch)
+        if dropped >= self.batch:
+            # More to drop: again at the next tick, and a bigger pass, so that a log written
+            # faster than a thousand events a tick (a server under load) still keeps its cap.
+            self._next = mono
+            self.batch = min(self.batch * 2, self.MAX_BATCH)
         else:
+            self.batch = self.BATCH
             self._next = mono + self.EVERY
             if keep is not None:
                 self._next_count = mono + self.COUNT_EVERY
