@@ -55,6 +55,12 @@ def resource_of(operation: str, request: Any, answer: Any) -> str:
     return (made or asked) if creates else (asked or made)
 
 
+def id_at(time: float) -> str:
+    """An id that sorts before every event written at or after ``time`` (ids start with
+    the microsecond they were written at, never before their time) and after the rest."""
+    return f"ev-{max(int(time * 1_000_000), 0):015x}"
+
+
 def next_id(now: float) -> str:
     """An id after every one this process gave out: time order, then write order. The 16
     random bits (the process's own generator, seeded from the system's at start: no call
@@ -148,9 +154,7 @@ class Retention:
     def run(self, tx: Any, now: float) -> int:
         """One pass in ``tx``: how many events it dropped (``Tx.trim_events``)."""
         mono = time.monotonic()
-        before = (
-            f"ev-{max(int((now - self.max_age) * 1_000_000), 0):015x}" if self.max_age > 0 else None
-        )
+        before = id_at(now - self.max_age) if self.max_age > 0 else None
         keep = None
         if self.max_count > 0 and mono >= self._next_count:
             keep = self.max_count

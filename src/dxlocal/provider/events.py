@@ -17,6 +17,7 @@ import time
 import weakref
 from typing import Any
 
+from dxlocal.core import events
 from dxlocal.core.bell import Bell
 from dxlocal.core.errors import ClientError
 from dxlocal.core.work import ControlContext, Work
@@ -43,21 +44,19 @@ def read(tx: Any, query: dict[str, Any]) -> list[dict[str, Any]]:
     """The events matching ``query`` (already checked by ``_query``), oldest first. The log
     filters by id, resource and type; the other filters are applied here, page by page."""
     since, limit, kind = query.get("since"), query["limit"], query.get("type") or None
-    after = since if isinstance(since, str) else ""
-    if since is not None and not isinstance(since, str):
-        # Ids start with the microsecond they were written at, never before their time.
-        after = f"ev-{max(int(since * 1_000_000), 0):015x}"
+    at = None if since is None or isinstance(since, str) else since  # a time, not an id
+    after = events.id_at(at) if at is not None else since or ""
     wanted = [(name, query[name]) for name in FILTERS[2:] if query.get(name)]
-    page = max(limit, 1000) if wanted or since is not None else limit
+    page = max(limit, 1000) if wanted or at is not None else limit  # filtered here: read on
     found: list[dict[str, Any]] = []
     while len(found) < limit:
         batch = tx.events(
             after=after, resource=query.get("resource") or None, type=kind, limit=page
-        )  # fmt: skip
+        )
         found += (
             e for e in batch
             if all(e.get(name) == value for name, value in wanted)
-            and (isinstance(since, str) or since is None or e["time"] >= since)
+            and (at is None or e["time"] >= at)
         )  # fmt: skip
         if len(batch) < page:
             break

@@ -40,6 +40,24 @@ def update_set(data: Record, columns: dict[str, Any], mark: str) -> tuple[str, l
     return ", ".join(sets), args
 
 
+def event_filters(
+    mark: str, after: str, resource: str | None, type: str | None
+) -> tuple[list[str], list[Any], bool]:
+    """The ``WHERE`` tests of ``Tx.events``, their arguments, and whether the resource index
+    (``events_resource``, events of a type other than ``api``) can answer them."""
+    where, args = [f"id>{mark}"], [after]
+    if resource is not None:
+        where.append(f"resource={mark}")
+        args.append(resource)
+    indexed = type not in (None, "api")
+    if type is not None:
+        where.append(f"type={mark}")
+        args.append(type)
+    if indexed:
+        where.append("type<>'api'")  # spelled as the index's condition, so the planner uses it
+    return where, args, indexed
+
+
 def filters(
     kind: str,
     mark: str,

@@ -46,7 +46,7 @@ from dxlocal.store.base import (
     StoreError,
 )
 from dxlocal.store.clauses import dumps as _dumps
-from dxlocal.store.clauses import filters, location_of, update_set
+from dxlocal.store.clauses import event_filters, filters, location_of, update_set
 from dxlocal.store.locations import shown
 
 #: ``dxlocal.meta.schema_version``: the layout below.
@@ -213,15 +213,7 @@ class PostgresTx:
         type: str | None = None,
         limit: int | None = None,
     ) -> list[Record]:
-        clauses, args = ["id>%s"], [after]
-        if resource is not None:
-            clauses.append("resource=%s")
-            args.append(resource)
-        if type is not None:
-            clauses.append("type=%s")
-            args.append(type)
-        if type not in (None, "api"):
-            clauses.append("type<>'api'")  # spelled as events_resource's condition
+        clauses, args, _ = event_filters("%s", after, resource, type)
         rows = self._run(
             f"SELECT data FROM dxlocal.events WHERE {' AND '.join(clauses)} ORDER BY id LIMIT %s",
             (*args, limit),

@@ -59,7 +59,7 @@ import orjson
 
 from dxlocal.store.base import DURABILITY, IdTaken, Record, StateInUse, StateRefused
 from dxlocal.store.clauses import dumps as _dumps
-from dxlocal.store.clauses import filters, location_of, update_set
+from dxlocal.store.clauses import event_filters, filters, location_of, update_set
 
 #: ``PRAGMA application_id`` of a dxlocal state file ("dxlc").
 APPLICATION_ID = 0x64786C63
@@ -256,16 +256,7 @@ class SqliteTx:
     ) -> list[Record]:
         if self._store._later:
             self._flush_later()
-        clauses, args = ["id>?"], [after]
-        if resource is not None:
-            clauses.append("resource=?")
-            args.append(resource)
-        if type is not None:
-            clauses.append("type=?")
-            args.append(type)
-        indexed = type not in (None, "api")
-        if indexed:
-            clauses.append("type<>'api'")  # spelled as events_resource's condition
+        clauses, args, indexed = event_filters("?", after, resource, type)
         index = "INDEXED BY events_resource" if indexed and resource is not None else ""
         sql = f"SELECT data FROM events {index} WHERE {' AND '.join(clauses)} ORDER BY id LIMIT ?"
         args.append(-1 if limit is None else limit)
