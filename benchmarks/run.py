@@ -1,6 +1,7 @@
 """dxlocal vs moto_server, side by side, in one run (see benchmarks/README.md).
 
-Each server is started on loopback on a free port, loaded with wrk, and stopped. The
+Each server is started on loopback on a free port, loaded with wrk, and stopped; for the
+DescribeConnections figure both run at once and are measured in interleaved rounds. The
 results go to stdout as a table and to benchmarks/results/ as JSON and Markdown. The exit
 status is non-zero if any measured request was answered with a non-2xx status.
 """
@@ -45,6 +46,7 @@ class Options:
     connections: int
     duration: int
     warmup: int
+    rounds: int
     pin: bool
     server_cpu: str
     load_cpu: str
@@ -221,6 +223,11 @@ def measure(
     warm_args: list[str] | None = None,
 ) -> dict[str, Any]:
     wrk(server.port, script, warm_args if warm_args is not None else args, opts.warmup, opts)
+    return measure_once(server, script, args, opts)
+
+
+def measure_once(server: Server, script: str, args: list[str], opts: Options) -> dict[str, Any]:
+    """One wrk run of opts.duration seconds, no warm-up."""
     before = server.cpu_seconds()
     result = wrk(server.port, script, args, opts.duration, opts)
     # The server's own CPU time per answered request: unlike req/s, it hardly moves when
@@ -254,37 +261,79 @@ def describe_connections(opts: Options, out: dict[str, Any]) -> str:
     state = str(WORK / "connections.sqlite3")
     made, report = seed.seed_connections(state, n)
     account, cid = made[n // 2]
-    body = {"connectionId": cid}
     row: dict[str, Any] = {
         "store": f"{n} connections",
         "dxlocal_seed_per_s": round(n / report.seconds, 1),
     }
-    with dxlocal(state, opts) as server:
-        server.wait_ready()
-        check(server, account, "DescribeConnections", body, cid)
-        row["dxlocal"] = measure(
-            server,
-            "replay.lua",
-            [replay_file("dc-dxlocal", "DescribeConnections", [(account, body)])],
-            opts,
-        )
-    with moto(opts) as server:
-        server.wait_ready()
+    # Both servers up at once, so that each round measures them back to back: on a shared
+    # machine the speed drifts far more over the minute between two runs than within one.
+    with dxlocal(state, opts) as dx, moto(opts) as mo:
+        dx.wait_ready()
+        mo.wait_ready(60)
+        check(dx, account, "DescribeConnections", {"connectionId": cid}, cid)
         start = time.perf_counter()
-        ids = moto_seed_connections(server.port, n)
+        ids = moto_seed_connections(mo.port, n)
         row["moto_seed_per_s"] = round(n / (time.perf_counter() - start), 1)
         mid = ids[n // 2]
-        check(server, account, "DescribeConnections", {"connectionId": mid}, mid)
-        row["moto"] = measure(
-            server,
-            "replay.lua",
-            [replay_file("dc-moto", "DescribeConnections", [(account, {"connectionId": mid})])],
-            opts,
-        )
-        post(server.port, account, "DescribeConnections", {"connectionId": mid})
-        row["moto_rss_mib"] = round(server.rss()["VmRSS"], 1)
+        check(mo, account, "DescribeConnections", {"connectionId": mid}, mid)
+        replays = {
+            name: replay_file(f"dc-{name}", "DescribeConnections", [(account, {"connectionId": i})])
+            for name, i in (("dxlocal", cid), ("moto", mid))
+        }
+        targets = {"dxlocal": (dx, replays["dxlocal"]), "moto": (mo, replays["moto"])}
+        for server, replay in targets.values():
+            wrk(server.port, "replay.lua", [replay], opts.warmup, opts)
+        rounds = interleaved(targets, opts)
+        post(mo.port, account, "DescribeConnections", {"connectionId": mid})
+        row["moto_rss_mib"] = round(mo.rss()["VmRSS"], 1)
+    ratios = [r["ratio"] for r in rounds]
+    row["rounds"] = rounds
+    row["dxlocal"] = median_of([r["dxlocal"] for r in rounds])
+    row["moto"] = median_of([r["moto"] for r in rounds])
+    row["ratio_median"] = round(statistics.median(ratios), 2)
+    row["ratio_min"] = min(ratios)
+    row["ratio_max"] = max(ratios)
     out["describe_connections"] = row
     return state
+
+
+def interleaved(targets: dict[str, tuple[Server, str]], opts: Options) -> list[dict[str, Any]]:
+    """opts.rounds rounds of one run per server, in ABBA order so that a steady drift in the
+    machine's speed weighs on both alike; each round's ratio compares two adjacent runs."""
+    names = list(targets)
+    rounds = []
+    for i in range(opts.rounds):
+        order = names[:] if i % 2 == 0 else names[::-1]
+        result: dict[str, Any] = {"round": i + 1, "order": order}
+        for name in order:
+            server, replay = targets[name]
+            idle = [s for n, (s, _) in targets.items() if n != name]
+            idle_before = sum(s.cpu_seconds() for s in idle)
+            result[name] = measure_once(server, "replay.lua", [replay], opts)
+            # CPU the waiting server used meanwhile, on the measured server's core.
+            result[name]["other_server_cpu_ms"] = round(
+                (sum(s.cpu_seconds() for s in idle) - idle_before) * 1000
+            )
+        result["ratio"] = round(result[names[0]]["rps"] / result[names[1]]["rps"], 2)
+        print(
+            f"   round {i + 1}: "
+            + ", ".join(f"{n} {result[n]['rps']:,.0f} req/s" for n in order)
+            + f", {result['ratio']:.1f}x",
+            flush=True,
+        )
+        rounds.append(result)
+    return rounds
+
+
+def median_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Per-field median of several wrk results; request and error counts are summed."""
+    summed = ("requests", "non2xx", "socket_errors")
+    return {
+        k: sum(r[k] for r in runs)
+        if k in summed
+        else round(statistics.median(r[k] for r in runs), 2)
+        for k in runs[0]
+    }
 
 
 def moto_seed_connections(port: int, n: int) -> list[str]:
@@ -451,10 +500,12 @@ def table(out: dict[str, Any], opts: Options) -> str:
 
     if "describe_connections" in out:
         r = out["describe_connections"]
-        ratio = r["dxlocal"]["rps"] / r["moto"]["rps"]
+        ratio = r["ratio_median"]
         lines.append(
             f"| DescribeConnections by id, {r['store']} | {load(r['dxlocal'])} | {load(r['moto'])} "
-            f"| {ratio:.1f}x{cpu_ratio(r)} | >= 40x | {'yes' if ratio >= 40 else 'NO'} |"
+            f"| {ratio:.1f}x median of {len(r['rounds'])} interleaved rounds "
+            f"({r['ratio_min']:.1f}-{r['ratio_max']:.1f}x){cpu_ratio(r)} "
+            f"| >= 40x | {'yes' if ratio >= 40 else 'NO'} |"
         )
     if "create_connection" in out:
         r = out["create_connection"]
@@ -536,7 +587,7 @@ def machine(opts: Options) -> dict[str, Any]:
         "dxlocal": dx_version,
         "moto": moto_version,
         "wrk": wrk_version[0] if wrk_version else "",
-        "wrk_settings": f"-t{opts.threads} -c{opts.connections} -d{opts.duration}s after a {opts.warmup} s warm-up, keep-alive",
+        "wrk_settings": f"-t{opts.threads} -c{opts.connections} -d{opts.duration}s after a {opts.warmup} s warm-up, keep-alive; DescribeConnections: {opts.rounds} interleaved rounds",
         "pinning": f"server on CPU {opts.server_cpu}, wrk on CPU {opts.load_cpu} (taskset)"
         if opts.pin
         else "none",
@@ -555,6 +606,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--warmup", type=int, default=3, help="seconds of warm-up before each (default 3)"
     )
+    p.add_argument(
+        "--rounds",
+        type=int,
+        help="interleaved rounds of the DescribeConnections figure (default 5, 2 with --quick)",
+    )
     p.add_argument("--no-pin", action="store_true", help="do not pin the server and wrk to CPUs")
     p.add_argument("--server-cpu", default="0")
     p.add_argument("--load-cpu", default="1")
@@ -572,6 +628,7 @@ def main(argv: list[str] | None = None) -> int:
         connections=a.connections,
         duration=2 if a.quick else a.duration,
         warmup=1 if a.quick else a.warmup,
+        rounds=a.rounds or (2 if a.quick else 5),
         pin=not a.no_pin and shutil.which("taskset") is not None and (os.cpu_count() or 1) >= 2,
         server_cpu=a.server_cpu,
         load_cpu=a.load_cpu,
