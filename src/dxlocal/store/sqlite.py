@@ -41,6 +41,12 @@ misses one); and at the end of a read-only transaction once the oldest has waite
 ``LATER_AGE`` seconds or ``LATER_MAX`` wait (``flush_later``, which the server also calls
 from its timer task). A crash of the process can lose those not yet written, at most
 ``LATER_AGE`` seconds' worth.
+
+Records read by id are kept in memory as their stored JSON (``RecordCache``): the process
+that owns the file is its only writer, so a record's row changes only through ``insert``,
+``update`` and ``delete`` here. Each of these drops the record from the cache and marks it
+written until the outermost transaction ends; a written record is read from the database
+(the open transaction's own view) and cached again only after the COMMIT or ROLLBACK.
 """
 
 from __future__ import annotations
@@ -74,10 +80,13 @@ LATER_AGE = 0.5
 LATER_MAX = 10_000
 #: The page cache's cap, in KiB (``PRAGMA cache_size`` in its negative, KiB form).
 CACHE_KIB = 16_000
+#: The record cache's cap, in bytes of stored JSON (``RecordCache``).
+RECORD_CACHE_BYTES = 8 * 1024 * 1024
 _INSERT = (
     "INSERT INTO records (kind, id, account, region, parent, peer_account, data, location)"
     " VALUES (?,?,?,?,?,?,?,?)"
 )
+_GET = "SELECT data FROM records WHERE kind=? AND id=?"
 _LOG = "INSERT INTO events (id, type, resource, data) VALUES (?,?,?,?)"
 _LOG_LATER = _LOG.replace("INSERT", "INSERT OR IGNORE", 1)
 
@@ -181,6 +190,39 @@ def lock_state(location: str) -> int:
     return fd
 
 
+class RecordCache:
+    """Committed records by (kind, id), as their stored JSON, oldest dropped first past
+    ``cap`` bytes; ``written``: those changed in the open transaction (see the module's
+    docstring)."""
+
+    __slots__ = ("rows", "written", "size", "cap")
+
+    def __init__(self, cap: int = RECORD_CACHE_BYTES) -> None:
+        self.rows: dict[tuple[str, str], str] = {}
+        self.written: set[tuple[str, str]] = set()
+        self.size = 0
+        self.cap = cap
+
+    def keep(self, key: tuple[str, str], data: str) -> None:
+        if key in self.written or key in self.rows:
+            return
+        self.rows[key] = data
+        self.size += len(data)
+        while self.size > self.cap and self.rows:
+            self.size -= len(self.rows.pop(next(iter(self.rows))))
+
+    def write(self, key: tuple[str, str]) -> None:
+        self.written.add(key)
+        data = self.rows.pop(key, None)
+        if data is not None:
+            self.size -= len(data)
+
+    def clear(self) -> None:
+        """Forget every record (the ``written`` marks stay until the transaction ends)."""
+        self.rows.clear()
+        self.size = 0
+
+
 class SqliteTx:
     """One call's view of the store. Reads run as they come; the write transaction
     (``BEGIN IMMEDIATE``) opens at the first write, so read-only calls never take it."""
@@ -282,10 +324,16 @@ class SqliteTx:
         return cur.rowcount
 
     def get(self, kind: str, id: str) -> Record | None:
-        row = self._db.execute(
-            "SELECT data FROM records WHERE kind=? AND id=?", (kind, id)
-        ).fetchone()
-        return _loads(row[0]) if row else None
+        key = (kind, id)
+        cache = self._store._records
+        data = cache.rows.get(key)
+        if data is None:
+            row = self._db.execute(_GET, key).fetchone()
+            if row is None:
+                return None
+            data = row[0]
+            cache.keep(key, data)
+        return _loads(data)
 
     def insert(
         self,
@@ -298,8 +346,10 @@ class SqliteTx:
         parent: str | None = None,
         peer_account: str | None = None,
     ) -> None:
+        db = self._write()
+        self._store._records.write((kind, id))
         try:
-            self._write().execute(
+            db.execute(
                 _INSERT,
                 (kind, id, account, region, parent, peer_account, _dumps(data), location_of(data)),
             )
@@ -309,15 +359,16 @@ class SqliteTx:
 
     def update(self, kind: str, id: str, data: Record, **columns: Any) -> None:
         sets, args = update_set(data, columns, "?")
-        cur = self._write().execute(
-            f"UPDATE records SET {sets} WHERE kind=? AND id=?", (*args, kind, id)
-        )
+        db = self._write()
+        self._store._records.write((kind, id))
+        cur = db.execute(f"UPDATE records SET {sets} WHERE kind=? AND id=?", (*args, kind, id))
         if cur.rowcount != 1:
             raise KeyError(f"{kind} {id} is not in the store")
         self.changed.add((kind, id))
 
     def delete(self, kind: str, id: str) -> None:
         db = self._write()
+        self._store._records.write((kind, id))
         db.execute("DELETE FROM records WHERE kind=? AND id=?", (kind, id))
         db.execute("DELETE FROM timers WHERE kind=? AND id=?", (kind, id))
         self.changed.add((kind, id))
@@ -500,6 +551,7 @@ class SqliteStore:
         self._written = 0
         self._checkpointer: _Checkpointer | None = None
         self._leases: dict[str, tuple[str, float]] = {}
+        self._records = RecordCache()
 
     def _setup(self, fresh: bool) -> None:
         db = self._db
@@ -544,36 +596,33 @@ class SqliteStore:
         self._checkpointer = _Checkpointer(self.location, self._lock, interval, limit)
         self._checkpointer.start()
 
-    @contextmanager
-    def transaction(self) -> Iterator[SqliteTx]:
-        with self._lock:
-            if self._depth:
-                # Nested (a request inside a group commit, a timer inside a request): a
-                # savepoint, so a failure undoes this unit only. It opens at the unit's
-                # first write (``SqliteTx._write``): a unit that only reads costs nothing.
-                self._depth += 1
-                tx = SqliteTx(self)
-                self._unopened.append(tx)
-                try:
-                    yield tx
-                except BaseException:
-                    if tx._opened:
-                        self._db.execute("ROLLBACK TO step")
-                        self._db.execute("RELEASE step")
-                        self._rolled_back(tx._mark)
-                    raise
-                else:
-                    if tx._opened:
-                        self._db.execute("RELEASE step")
-                finally:
-                    if not tx._opened:
-                        self._unopened.remove(tx)
-                    self._depth -= 1
+    def transaction(self) -> _Transaction:
+        """``with store.transaction() as tx``: the outermost is a transaction, committed at
+        its end; one opened inside another (a request inside a group commit, a timer inside
+        a request) is a savepoint, so a failure undoes that unit only. The savepoint opens at
+        the unit's first write (``SqliteTx._write``): a unit that only reads costs nothing."""
+        return _Transaction(self)
+
+    def _end_nested(self, tx: SqliteTx, failed: bool) -> None:
+        try:
+            if failed:
+                if tx._opened:
+                    self._db.execute("ROLLBACK TO step")
+                    self._db.execute("RELEASE step")
+                    self._rolled_back(tx._mark)
+            elif tx._opened:
+                self._db.execute("RELEASE step")
+        finally:
+            if not tx._opened:
+                self._unopened.remove(tx)
+            self._depth -= 1
+
+    def _end(self, tx: SqliteTx, failed: bool) -> None:
+        try:
+            if failed:
+                self._roll_back()
                 return
-            self._depth = 1
             try:
-                tx = SqliteTx(self)
-                yield tx
                 if self._later and (
                     self._begun
                     or len(self._later) >= LATER_MAX
@@ -581,29 +630,32 @@ class SqliteStore:
                 ):
                     tx._flush_later()  # into a COMMIT made anyway, or they waited enough
             except BaseException:
-                if self._begun:
-                    self._db.execute("ROLLBACK")
-                self._written = 0
+                self._roll_back()
                 raise
-            else:
-                if self._begun:
-                    try:
-                        self._db.execute("COMMIT")
-                    except BaseException:
-                        # A failed COMMIT (disk full, I/O error) may leave the transaction
-                        # open: end it, so the next call does not commit these writes.
-                        if self._db.in_transaction:
-                            self._db.execute("ROLLBACK")
-                        self._written = 0
-                        raise
-                    if self._written:
-                        del self._later[: self._written]
-                        self._written = 0
-                    self._cap_wal()
-            finally:
-                self._depth = 0
-                self._begun = False
-                self._unopened.clear()
+            if self._begun:
+                try:
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    # A failed COMMIT (disk full, I/O error) may leave the transaction
+                    # open: end it, so the next call does not commit these writes.
+                    if self._db.in_transaction:
+                        self._db.execute("ROLLBACK")
+                    self._written = 0
+                    raise
+                if self._written:
+                    del self._later[: self._written]
+                    self._written = 0
+                self._cap_wal()
+        finally:
+            self._depth = 0
+            self._begun = False
+            self._unopened.clear()
+            self._records.written.clear()
+
+    def _roll_back(self) -> None:
+        if self._begun:
+            self._db.execute("ROLLBACK")
+        self._written = 0
 
     def _rolled_back(self, mark: int) -> None:
         """A savepoint rolled back: the deferred inserts it wrote are to be written again."""
@@ -658,6 +710,7 @@ class SqliteStore:
         with self._lock:
             self._later.clear()
             self._written = 0
+            self._records.clear()
             own = not self._db.in_transaction  # else part of the unit that is open
             if own:
                 self._db.execute("BEGIN IMMEDIATE")  # all or nothing
@@ -690,6 +743,43 @@ class SqliteStore:
         with self._lock:
             rows = self._db.execute("SELECT DISTINCT kind FROM records").fetchall()
         yield from (r[0] for r in rows)
+
+
+class _Transaction:
+    """``SqliteStore.transaction()``: a class rather than a generator, as it wraps every
+    call. Holds the store's lock from enter to exit."""
+
+    __slots__ = ("store", "tx", "nested")
+
+    def __init__(self, store: SqliteStore) -> None:
+        self.store = store
+
+    def __enter__(self) -> SqliteTx:
+        store = self.store
+        store._lock.acquire()
+        try:
+            tx = self.tx = SqliteTx(store)
+            self.nested = bool(store._depth)
+            if self.nested:
+                store._depth += 1
+                store._unopened.append(tx)
+            else:
+                store._depth = 1
+        except BaseException:
+            store._lock.release()
+            raise
+        return tx
+
+    def __exit__(self, kind: Any, exc: Any, tb: Any) -> bool:
+        store = self.store
+        try:
+            if self.nested:
+                store._end_nested(self.tx, exc is not None)
+            else:
+                store._end(self.tx, exc is not None)
+        finally:
+            store._lock.release()
+        return False
 
 
 def _check_existing(db: sqlite3.Connection, location: str) -> bool:

@@ -1,0 +1,103 @@
+"""The SQLite store's record cache (store/sqlite.py, ``RecordCache``): a record read by id
+comes from memory once cached, and never shows a write that was rolled back or hides one
+that was made."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from dxlocal.store.sqlite import RecordCache, SqliteStore
+
+KIND = "connection"
+
+
+@pytest.fixture(params=["file", "memory"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqliteStore]:
+    where = str(tmp_path / "state.sqlite3") if request.param == "file" else ":memory:"
+    s = SqliteStore(where)
+    with s.transaction() as tx:
+        tx.insert(KIND, "dxcon-1", {"n": 1}, account="1", region="r")
+    yield s
+    s.close()
+
+
+def _read(store: SqliteStore, rid: str = "dxcon-1") -> dict | None:
+    with store.transaction() as tx:
+        return tx.get(KIND, rid)
+
+
+def _selects(store: SqliteStore) -> list[str]:
+    seen: list[str] = []
+    store._db.set_trace_callback(lambda sql: seen.append(sql) if "SELECT" in sql else None)
+    return seen
+
+
+def test_a_cached_record_is_read_without_a_query(store: SqliteStore) -> None:
+    assert _read(store) == {"n": 1}
+    seen = _selects(store)
+    assert _read(store) == {"n": 1} and _read(store) == {"n": 1}
+    assert seen == []
+    first = _read(store)
+    first["n"] = 99  # each read is a fresh copy: changing it changes nothing stored
+    assert _read(store) == {"n": 1}
+
+
+def test_a_committed_update_or_delete_is_read_back(store: SqliteStore) -> None:
+    assert _read(store) == {"n": 1}
+    with store.transaction() as tx:
+        tx.update(KIND, "dxcon-1", {"n": 2})
+    assert _read(store) == {"n": 2}
+    with store.transaction() as tx:
+        tx.delete(KIND, "dxcon-1")
+    assert _read(store) is None
+    with store.transaction() as tx:
+        tx.insert(KIND, "dxcon-1", {"n": 3}, account="1", region="r")
+    assert _read(store) == {"n": 3}
+
+
+def test_a_rolled_back_write_is_never_cached(store: SqliteStore) -> None:
+    assert _read(store) == {"n": 1}
+    with pytest.raises(RuntimeError), store.transaction() as tx:
+        tx.update(KIND, "dxcon-1", {"n": 2})
+        assert tx.get(KIND, "dxcon-1") == {"n": 2}  # the transaction sees its own write
+        assert tx.get(KIND, "dxcon-1") == {"n": 2}
+        raise RuntimeError
+    assert _read(store) == {"n": 1}
+    with pytest.raises(RuntimeError), store.transaction() as tx:
+        tx.insert(KIND, "dxcon-2", {"n": 5}, account="1", region="r")
+        assert tx.get(KIND, "dxcon-2") == {"n": 5}
+        raise RuntimeError
+    assert _read(store, "dxcon-2") is None
+
+
+def test_a_rolled_back_savepoint_is_never_cached(store: SqliteStore) -> None:
+    with store.transaction() as outer:
+        with pytest.raises(RuntimeError), store.transaction() as inner:
+            inner.update(KIND, "dxcon-1", {"n": 2})
+            assert inner.get(KIND, "dxcon-1") == {"n": 2}
+            raise RuntimeError
+        assert outer.get(KIND, "dxcon-1") == {"n": 1}
+        with store.transaction() as inner:
+            inner.update(KIND, "dxcon-1", {"n": 3})
+        assert outer.get(KIND, "dxcon-1") == {"n": 3}
+    assert _read(store) == {"n": 3}
+
+
+def test_reset_forgets_every_record(store: SqliteStore) -> None:
+    assert _read(store) == {"n": 1}
+    store.reset()
+    assert _read(store) is None
+
+
+def test_the_cache_keeps_to_its_cap() -> None:
+    cache = RecordCache(cap=100)
+    for i in range(50):
+        cache.keep((KIND, f"dxcon-{i}"), "x" * 30)
+        assert cache.size <= 100
+    assert list(cache.rows) == [(KIND, f"dxcon-{i}") for i in (47, 48, 49)]  # the newest
+    cache.write((KIND, "dxcon-48"))
+    cache.keep((KIND, "dxcon-48"), "y" * 30)  # written in the open transaction: not kept
+    assert (KIND, "dxcon-48") not in cache.rows and cache.size == 60
