@@ -418,6 +418,8 @@ def test_trim_events_drops_the_oldest_by_id_bound_and_count_in_batches(store):
             tx.log(_event(rid, "dxcon-aaaaaaaa", "state"))
         _put(tx, "connection", "dxcon-aaaaaaaa")
     with store.transaction() as tx:
+        assert tx.event_beyond(10) is None and tx.event_beyond(9) == ids[0]
+        assert tx.event_beyond(0) == ids[9]
         assert tx.trim_events() == 0  # no bound: nothing goes
         assert tx.trim_events(before=ids[0]) == 0
         assert tx.trim_events(keep=10) == 0

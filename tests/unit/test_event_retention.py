@@ -14,7 +14,7 @@ from dxlocal.config import Settings
 from dxlocal.core import events
 from dxlocal.core.clock import Clock
 from dxlocal.core.work import Work
-from dxlocal.store.sqlite import SqliteStore
+from dxlocal.store.sqlite import SqliteStore, SqliteTx
 
 
 @pytest.fixture
@@ -63,6 +63,28 @@ def test_only_the_newest_count_stay_in_batches(work: Work) -> None:
     # Passes grow while a full one leaves more behind, and start small again after.
     assert _drain(work, retention, now=8_000.0) == [1_000, 2_000, 4_000, 200]
     assert _kept(work) == times[-300:] and retention.batch == retention.BATCH
+
+
+def test_a_log_far_over_its_cap_is_counted_once_a_second(
+    work: Work, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _log(work, [float(t) for t in range(1, 5_001)])
+    retention = events.Retention(max_age=0, max_count=100)
+    counts = []
+    real = SqliteTx.event_beyond
+
+    def counted(tx: SqliteTx, keep: int) -> str | None:
+        counts.append(keep)
+        return real(tx, keep)
+
+    monkeypatch.setattr(SqliteTx, "event_beyond", counted)
+    assert _drain(work, retention, now=9_000.0) == [1_000, 2_000, 1_900]
+    assert counts == [100]  # the passes after the first drop up to the same bound
+    assert _kept(work) == [float(t) for t in range(4_901, 5_001)]
+    _log(work, [9_001.0, 9_002.0])
+    assert _drain(work, retention, now=9_003.0) == [0]  # not counted again yet
+    monkeypatch.setattr(retention, "_next_count", 0.0)  # a second on
+    assert _drain(work, retention, now=9_003.0) == [2] and counts == [100, 100]
 
 
 def test_no_limits_keep_everything(work: Work) -> None:

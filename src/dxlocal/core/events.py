@@ -139,26 +139,34 @@ class Retention:
     BATCH = 1_000  # events dropped by a pass at most, while the log keeps to its limits
     MAX_BATCH = 8_000  # a pass's limit grows to this while the log runs past them
     EVERY = 1.0  # seconds between passes, while the last one found nothing more to drop
-    COUNT_EVERY = 10.0  # seconds between two counts (a count walks the kept events)
+    # Seconds between two counts (a count walks the newest ``max_count`` events, ~10 ms per
+    # 100,000): while the log is over its cap, every ``EVERY``; else every ``COUNT_EVERY``.
+    COUNT_EVERY = 10.0
 
     def __init__(self, max_age: float, max_count: int) -> None:
         self.max_age = max_age
         self.max_count = max_count
         self._next = 0.0  # time.monotonic() of the next pass
         self._next_count = 0.0
+        self._over: str | None = None  # the last count's bound: what sorts before it goes
         self.batch = self.BATCH
 
     def due(self) -> bool:
         return (self.max_age > 0 or self.max_count > 0) and time.monotonic() >= self._next
 
     def run(self, tx: Any, now: float) -> int:
-        """One pass in ``tx``: how many events it dropped (``Tx.trim_events``)."""
+        """One pass in ``tx``: how many events it dropped (``Tx.trim_events``). The count's
+        bound is kept between counts, so the passes of a log far over its cap (a server
+        under load) drop batches without walking the kept events each time."""
         mono = time.monotonic()
-        before = id_at(now - self.max_age) if self.max_age > 0 else None
-        keep = None
         if self.max_count > 0 and mono >= self._next_count:
-            keep = self.max_count
-        dropped = tx.trim_events(before=before, keep=keep, limit=self.batch)
+            beyond = tx.event_beyond(self.max_count)
+            self._over = beyond + "\x00" if beyond is not None else None  # that one too
+            self._next_count = mono + (self.EVERY if beyond is not None else self.COUNT_EVERY)
+        before = id_at(now - self.max_age) if self.max_age > 0 else None
+        if self._over is not None:
+            before = max(before or "", self._over)
+        dropped = tx.trim_events(before=before, limit=self.batch)
         if dropped >= self.batch:
             # More to drop: again at the next tick, and a bigger pass, so that a log written
             # faster than a thousand events a tick (a server under load) still keeps its cap.
@@ -167,6 +175,5 @@ class Retention:
         else:
             self.batch = self.BATCH
             self._next = mono + self.EVERY
-            if keep is not None:
-                self._next_count = mono + self.COUNT_EVERY
+            self._over = None  # reached
         return dropped

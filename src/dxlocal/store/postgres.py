@@ -223,12 +223,7 @@ class PostgresTx:
     def trim_events(
         self, *, before: str | None = None, keep: int | None = None, limit: int = 1000
     ) -> int:
-        bound = None  # the newest id to drop because of ``keep``
-        if keep is not None:
-            row = self._run(
-                "SELECT id FROM dxlocal.events ORDER BY id DESC LIMIT 1 OFFSET %s", (keep,)
-            ).fetchone()
-            bound = row[0] if row is not None else None
+        bound = self.event_beyond(keep) if keep is not None else None  # dropped, and all before
         if before is None and bound is None:
             return 0
         cur = self._run(
@@ -237,6 +232,12 @@ class PostgresTx:
             (before or "", bound or "", limit),
         )
         return cur.rowcount
+
+    def event_beyond(self, keep: int) -> str | None:
+        row = self._run(
+            "SELECT id FROM dxlocal.events ORDER BY id DESC LIMIT 1 OFFSET %s", (keep,)
+        ).fetchone()
+        return row[0] if row is not None else None
 
     def update(self, kind: str, id: str, data: Record, **columns: Any) -> None:
         sets, args = update_set(data, columns, "%s")

@@ -309,11 +309,9 @@ class SqliteTx:
     ) -> int:
         bound = before
         if keep is not None:
-            row = self._db.execute(
-                "SELECT id FROM events ORDER BY id DESC LIMIT 1 OFFSET ?", (keep,)
-            ).fetchone()
-            if row is not None:
-                bound = max(bound or "", row[0] + "\x00")  # that one too, and all before it
+            beyond = self.event_beyond(keep)
+            if beyond is not None:
+                bound = max(bound or "", beyond + "\x00")  # that one too, and all before it
         oldest = self._db.execute("SELECT min(id) FROM events").fetchone()
         if bound is None or oldest[0] is None or oldest[0] >= bound:
             return 0  # nothing to drop: no write transaction
@@ -322,6 +320,14 @@ class SqliteTx:
             (bound, limit),
         )
         return cur.rowcount
+
+    def event_beyond(self, keep: int) -> str | None:
+        if self._store._later:
+            self._flush_later()  # deferred events count as soon as they are logged
+        row = self._db.execute(
+            "SELECT id FROM events ORDER BY id DESC LIMIT 1 OFFSET ?", (keep,)
+        ).fetchone()
+        return row[0] if row is not None else None
 
     def get(self, kind: str, id: str) -> Record | None:
         key = (kind, id)
