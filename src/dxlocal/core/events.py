@@ -100,6 +100,19 @@ def write(
     return event
 
 
+def api_call(
+    tx: Any, now: float, account: str, region: str, resource: str, service: str,
+    operation: str, status: int, read_only: bool,
+) -> None:  # fmt: skip
+    """``write`` of an API call's event (type ``api``), one per call: built straight."""
+    event = {
+        "eventId": next_id(now), "time": now, "type": "api", "account": account,
+        "region": region, "resourceType": "", "resource": resource, "service": service,
+        "operation": operation, "status": status,
+    }  # fmt: skip
+    tx.log(event, read_only=read_only)
+
+
 def snapshot(kind: str, record: dict[str, Any]) -> tuple[str, dict[str, str]]:
     """What ``changes`` compares: a record's state and its sessions' statuses."""
     state = record.get(STATE_FIELDS.get(kind, ""), "")

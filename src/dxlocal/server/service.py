@@ -204,9 +204,9 @@ class Service:
                     # A call that changed nothing has its event written later, in a batch
                     # (docs/failures.md#events): a read then opens no write transaction.
                     resource = events.resource_of(name, params, result)
-                    events.write(
-                        tx, now, "api", account=ctx.account, region=region, resource=resource,
-                        service=door.service, operation=name, status=200, read_only=not tx.changed,
+                    events.api_call(
+                        tx, now, ctx.account, region, resource, door.service, name, 200,
+                        not tx.changed,
                     )  # fmt: skip
                     return payload, (ctx.account, region, name, resource)
             except ApiError as exc:
@@ -234,10 +234,9 @@ class Service:
         dropped, not the answer."""
         try:
             with self.work.unit(name, account=account) as unit:
-                events.write(
-                    unit.tx, now, "api", account=account, region=region,
-                    resource=events.resource_of(name, params, None), service=service, operation=name,
-                    status=status, read_only=True,
+                events.api_call(
+                    unit.tx, now, account, region, events.resource_of(name, params, None),
+                    service, name, status, True,
                 )  # fmt: skip
         except (Conflict, IdTaken):
             log.debug("event of a failed %s dropped after a conflict", name)

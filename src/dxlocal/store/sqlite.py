@@ -315,11 +315,14 @@ class SqliteTx:
         oldest = self._db.execute("SELECT min(id) FROM events").fetchone()
         if bound is None or oldest[0] is None or oldest[0] >= bound:
             return 0  # nothing to drop: no write transaction
-        cur = self._write().execute(
-            "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE id<? ORDER BY id LIMIT ?)",
-            (bound, limit),
-        )
-        return cur.rowcount
+        # At most ``limit``: below the id of the one after them, a range of the table's first
+        # pages deleted in one pass (an IN list of ids costs twice as much per event).
+        row = self._db.execute(
+            "SELECT id FROM events ORDER BY id LIMIT 1 OFFSET ?", (limit,)
+        ).fetchone()
+        if row is not None and row[0] < bound:
+            bound = row[0]
+        return self._write().execute("DELETE FROM events WHERE id<?", (bound,)).rowcount
 
     def event_beyond(self, keep: int) -> str | None:
         if self._store._later:
