@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from dxlocal.store.base import Tx
 
 
-@dataclass
+@dataclass(slots=True)
 class RequestContext:
     account: str
     region: str

@@ -227,6 +227,8 @@ class SqliteTx:
     """One call's view of the store. Reads run as they come; the write transaction
     (``BEGIN IMMEDIATE``) opens at the first write, so read-only calls never take it."""
 
+    __slots__ = ("_store", "_db", "changed", "soonest", "logged", "_opened", "_mark")
+
     def __init__(self, store: SqliteStore) -> None:
         self._store = store
         self._db = store._db
