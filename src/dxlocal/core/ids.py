@@ -79,7 +79,7 @@ _REQUEST_COUNTER = itertools.count(secrets.randbits(40))
 
 
 def request_id() -> str:
-    return f"{_REQUEST_PREFIX}{next(_REQUEST_COUNTER) & 0xFFFFFFFFFFFF:012x}"
+    return "%s%012x" % (_REQUEST_PREFIX, next(_REQUEST_COUNTER) & 0xFFFFFFFFFFFF)  # noqa: UP031
 
 
 def auth_key() -> str:
