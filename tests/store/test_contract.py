@@ -7,6 +7,7 @@ import threading
 
 import pytest
 
+from dxlocal.core import events
 from dxlocal.store import Conflict, IdTaken, StateInUse
 from dxtest import wait_until
 
@@ -410,6 +411,36 @@ def test_an_event_id_is_taken_once_and_a_failed_unit_logs_nothing(store):
         assert tx.events() == []
 
 
+def test_trim_events_through_an_id_drops_it_and_those_before(store):
+    ids = [f"ev-{i:015x}" for i in range(1, 6)]
+    with store.transaction() as tx:
+        for rid in ids:
+            tx.log(_event(rid, "dxcon-aaaaaaaa"))
+    with store.transaction() as tx:
+        assert tx.trim_events(through=ids[2], limit=2) == 2  # ids[0], ids[1]
+        assert tx.trim_events(through=ids[2]) == 1  # ids[2] itself
+        assert tx.trim_events(through=ids[0], keep=1) == 1  # the count's bound is later
+    with store.transaction() as tx:
+        assert [e["eventId"] for e in tx.events()] == ids[4:]
+
+
+def test_retention_keeps_the_newest_on_every_backend(store):
+    """core/events.py ``Retention``: the count's bound, kept between passes, on this store."""
+    ids = [f"ev-{i:015x}" for i in range(1, 11)]
+    with store.transaction() as tx:
+        for rid in ids:
+            tx.log(_event(rid, "dxcon-aaaaaaaa"))
+    retention = events.Retention(max_age=0, max_count=3)
+    retention.batch = 4
+    passes = []
+    for _ in range(3):
+        with store.transaction() as tx:
+            passes.append(retention.run(tx, 1e9))
+    assert passes == [4, 3, 0]  # the second pass drops up to the first one's bound
+    with store.transaction() as tx:
+        assert [e["eventId"] for e in tx.events()] == ids[7:]
+
+
 def test_trim_events_drops_the_oldest_by_id_bound_and_count_in_batches(store):
     """``trim_events``, the event log's retention (docs/failures.md#events)."""
     ids = [f"ev-{i:015x}" for i in range(1, 11)]
@@ -427,6 +458,7 @@ def test_trim_events_drops_the_oldest_by_id_bound_and_count_in_batches(store):
         assert tx.trim_events(keep=5, limit=1) == 1  # ids[3], the oldest first
         assert tx.trim_events(keep=5) == 1  # ids[4]
         assert tx.trim_events(before=ids[9], keep=3, limit=2) == 2  # ids[5], ids[6]
+        assert tx.trim_events(through=ids[6]) == 0  # gone already
     with store.transaction() as tx:
         assert [e["eventId"] for e in tx.events()] == ids[7:]
         assert [e["eventId"] for e in tx.events(resource="dxcon-aaaaaaaa", type="state")] == ids[7:]

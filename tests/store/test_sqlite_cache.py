@@ -4,6 +4,7 @@ that was made."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -84,6 +85,39 @@ def test_a_rolled_back_savepoint_is_never_cached(store: SqliteStore) -> None:
             inner.update(KIND, "dxcon-1", {"n": 3})
         assert outer.get(KIND, "dxcon-1") == {"n": 3}
     assert _read(store) == {"n": 3}
+
+
+def test_a_commit_by_another_connection_empties_the_cache(tmp_path: Path) -> None:
+    """The same file under another name (a link) escapes the lock: ``data_version`` tells."""
+    real = tmp_path / "real.sqlite3"
+    first = SqliteStore(str(real))
+    (tmp_path / "link.sqlite3").symlink_to(real)
+    second = SqliteStore(str(tmp_path / "link.sqlite3"))
+    try:
+        with first.transaction() as tx:
+            tx.insert(KIND, "dxcon-1", {"n": 1}, account="1", region="r")
+        assert _read(first) == {"n": 1}
+        with second.transaction() as tx:
+            tx.update(KIND, "dxcon-1", {"n": 2})
+        assert _read(first) == {"n": 2}
+    finally:
+        second.close()
+        first.close()
+
+
+def test_a_checkpoint_keeps_the_cache(tmp_path: Path) -> None:
+    store = SqliteStore(str(tmp_path / "state.sqlite3"))
+    try:
+        with store.transaction() as tx:
+            tx.insert(KIND, "dxcon-1", {"n": 1}, account="1", region="r")
+        assert _read(store) == {"n": 1}
+        other = sqlite3.connect(tmp_path / "state.sqlite3")
+        other.execute("PRAGMA wal_checkpoint(PASSIVE)")  # what the background thread does
+        other.close()
+        seen = _selects(store)
+        assert _read(store) == {"n": 1} and seen == []
+    finally:
+        store.close()
 
 
 def test_reset_forgets_every_record(store: SqliteStore) -> None:

@@ -162,7 +162,7 @@ class Retention:
         self.max_count = max_count
         self._next = 0.0  # time.monotonic() of the next pass
         self._next_count = 0.0
-        self._over: str | None = None  # the last count's bound: what sorts before it goes
+        self._over: str | None = None  # the last count's bound: it and all before it go
         self.batch = self.BATCH
 
     def due(self) -> bool:
@@ -174,13 +174,10 @@ class Retention:
         under load) drop batches without walking the kept events each time."""
         mono = time.monotonic()
         if self.max_count > 0 and mono >= self._next_count:
-            beyond = tx.event_beyond(self.max_count)
-            self._over = beyond + "\x00" if beyond is not None else None  # that one too
-            self._next_count = mono + (self.EVERY if beyond is not None else self.COUNT_EVERY)
+            self._over = tx.event_beyond(self.max_count)
+            self._next_count = mono + (self.COUNT_EVERY if self._over is None else self.EVERY)
         before = id_at(now - self.max_age) if self.max_age > 0 else None
-        if self._over is not None:
-            before = max(before or "", self._over)
-        dropped = tx.trim_events(before=before, limit=self.batch)
+        dropped = tx.trim_events(before=before, through=self._over, limit=self.batch)
         if dropped >= self.batch:
             # More to drop: again at the next tick, and a bigger pass, so that a log written
             # faster than a thousand events a tick (a server under load) still keeps its cap.

@@ -208,11 +208,16 @@ class Tx(Protocol):
         of ``resource`` and of ``type``, as given."""
 
     def trim_events(
-        self, *, before: str | None = None, keep: int | None = None, limit: int = 1000
+        self,
+        *,
+        before: str | None = None,
+        through: str | None = None,
+        keep: int | None = None,
+        limit: int = 1000,
     ) -> int:
         """Drop the oldest events (the log's retention): those whose id sorts before
-        ``before`` and those beyond the newest ``keep``, at most ``limit``; how many were
-        dropped."""
+        ``before``, those up to ``through`` (itself included) and those beyond the newest
+        ``keep``, at most ``limit``; how many were dropped."""
 
     def event_beyond(self, keep: int) -> str | None:
         """The id of the newest event older than the newest ``keep`` (``None``: the log

@@ -221,15 +221,23 @@ class PostgresTx:
         return [orjson.loads(r[0]) for r in rows]
 
     def trim_events(
-        self, *, before: str | None = None, keep: int | None = None, limit: int = 1000
+        self,
+        *,
+        before: str | None = None,
+        through: str | None = None,
+        keep: int | None = None,
+        limit: int = 1000,
     ) -> int:
-        bound = self.event_beyond(keep) if keep is not None else None  # dropped, and all before
-        if before is None and bound is None:
+        if keep is not None:
+            beyond = self.event_beyond(keep)
+            if beyond is not None and (through is None or beyond > through):
+                through = beyond  # dropped, and all before it
+        if before is None and through is None:
             return 0
         cur = self._run(
             "DELETE FROM dxlocal.events WHERE id IN (SELECT id FROM dxlocal.events"
             " WHERE id<%s OR id<=%s ORDER BY id LIMIT %s)",
-            (before or "", bound or "", limit),
+            (before or "", through or "", limit),
         )
         return cur.rowcount
 

@@ -47,6 +47,9 @@ that owns the file is its only writer, so a record's row changes only through ``
 ``update`` and ``delete`` here. Each of these drops the record from the cache and marks it
 written until the outermost transaction ends; a written record is read from the database
 (the open transaction's own view) and cached again only after the COMMIT or ROLLBACK.
+Should another connection commit all the same (the file opened under another name, through
+a link, or by another program), ``PRAGMA data_version`` moves, and the next outermost
+transaction starts with an empty cache.
 """
 
 from __future__ import annotations
@@ -307,13 +310,20 @@ class SqliteTx:
         return [_loads(r[0]) for r in self._db.execute(sql, args)]
 
     def trim_events(
-        self, *, before: str | None = None, keep: int | None = None, limit: int = 1000
+        self,
+        *,
+        before: str | None = None,
+        through: str | None = None,
+        keep: int | None = None,
+        limit: int = 1000,
     ) -> int:
-        bound = before
         if keep is not None:
             beyond = self.event_beyond(keep)
-            if beyond is not None:
-                bound = max(bound or "", beyond + "\x00")  # that one too, and all before it
+            if beyond is not None and (through is None or beyond > through):
+                through = beyond
+        bound = before
+        if through is not None:
+            bound = max(bound or "", through + "\x00")  # that one too, and all before it
         oldest = self._db.execute("SELECT min(id) FROM events").fetchone()
         if bound is None or oldest[0] is None or oldest[0] >= bound:
             return 0  # nothing to drop: no write transaction
@@ -563,6 +573,7 @@ class SqliteStore:
         self._checkpointer: _Checkpointer | None = None
         self._leases: dict[str, tuple[str, float]] = {}
         self._records = RecordCache()
+        self._data_version = -1  # PRAGMA data_version at the last outermost transaction
 
     def _setup(self, fresh: bool) -> None:
         db = self._db
@@ -613,6 +624,14 @@ class SqliteStore:
         a request) is a savepoint, so a failure undoes that unit only. The savepoint opens at
         the unit's first write (``SqliteTx._write``): a unit that only reads costs nothing."""
         return _Transaction(self)
+
+    def _check_version(self) -> None:
+        """Forget the cached records if another connection committed since the last look
+        (the same file opened under another name, through a link, or another program)."""
+        version = self._db.execute("PRAGMA data_version").fetchone()[0]
+        if version != self._data_version:
+            self._data_version = version
+            self._records.clear()
 
     def _end_nested(self, tx: SqliteTx, failed: bool) -> None:
         try:
@@ -776,6 +795,7 @@ class _Transaction:
                 store._unopened.append(tx)
             else:
                 store._depth = 1
+                store._check_version()
         except BaseException:
             store._lock.release()
             raise
