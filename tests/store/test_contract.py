@@ -419,7 +419,7 @@ def test_trim_events_through_an_id_drops_it_and_those_before(store):
     with store.transaction() as tx:
         assert tx.trim_events(through=ids[2], limit=2) == 2  # ids[0], ids[1]
         assert tx.trim_events(through=ids[2]) == 1  # ids[2] itself
-        assert tx.trim_events(through=ids[0], keep=1) == 1  # the count's bound is later
+        assert tx.trim_events(through=tx.event_beyond(1)) == 1  # ids[3]: a count's bound
     with store.transaction() as tx:
         assert [e["eventId"] for e in tx.events()] == ids[4:]
 
@@ -453,11 +453,11 @@ def test_trim_events_drops_the_oldest_by_id_bound_and_count_in_batches(store):
         assert tx.event_beyond(0) == ids[9]
         assert tx.trim_events() == 0  # no bound: nothing goes
         assert tx.trim_events(before=ids[0]) == 0
-        assert tx.trim_events(keep=10) == 0
+        assert tx.trim_events(through=tx.event_beyond(10)) == 0
         assert tx.trim_events(before=ids[3]) == 3  # ids[0..2]
-        assert tx.trim_events(keep=5, limit=1) == 1  # ids[3], the oldest first
-        assert tx.trim_events(keep=5) == 1  # ids[4]
-        assert tx.trim_events(before=ids[9], keep=3, limit=2) == 2  # ids[5], ids[6]
+        assert tx.trim_events(through=tx.event_beyond(5), limit=1) == 1  # ids[3], oldest first
+        assert tx.trim_events(through=tx.event_beyond(5)) == 1  # ids[4]
+        assert tx.trim_events(before=ids[9], through=tx.event_beyond(3), limit=2) == 2  # 5, 6
         assert tx.trim_events(through=ids[6]) == 0  # gone already
     with store.transaction() as tx:
         assert [e["eventId"] for e in tx.events()] == ids[7:]

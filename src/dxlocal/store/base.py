@@ -212,12 +212,11 @@ class Tx(Protocol):
         *,
         before: str | None = None,
         through: str | None = None,
-        keep: int | None = None,
         limit: int = 1000,
     ) -> int:
         """Drop the oldest events (the log's retention): those whose id sorts before
-        ``before``, those up to ``through`` (itself included) and those beyond the newest
-        ``keep``, at most ``limit``; how many were dropped."""
+        ``before`` and those up to ``through`` (itself included; ``event_beyond`` gives the
+        bound of a count), at most ``limit``; how many were dropped."""
 
     def event_beyond(self, keep: int) -> str | None:
         """The id of the newest event older than the newest ``keep`` (``None``: the log

@@ -225,13 +225,8 @@ class PostgresTx:
         *,
         before: str | None = None,
         through: str | None = None,
-        keep: int | None = None,
         limit: int = 1000,
     ) -> int:
-        if keep is not None:
-            beyond = self.event_beyond(keep)
-            if beyond is not None and (through is None or beyond > through):
-                through = beyond  # dropped, and all before it
         if before is None and through is None:
             return 0
         cur = self._run(

@@ -314,13 +314,8 @@ class SqliteTx:
         *,
         before: str | None = None,
         through: str | None = None,
-        keep: int | None = None,
         limit: int = 1000,
     ) -> int:
-        if keep is not None:
-            beyond = self.event_beyond(keep)
-            if beyond is not None and (through is None or beyond > through):
-                through = beyond
         bound = before
         if through is not None:
             bound = max(bound or "", through + "\x00")  # that one too, and all before it
