@@ -3,6 +3,7 @@ line the standard logging chain would write, in both formats."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
@@ -97,3 +98,55 @@ def test_served_call_line_names_what_its_event_names(caplog: pytest.LogCaptureFi
     assert line.getMessage().startswith(f"444455556666 eu-west-2 CreateConnection {made} 200 ")
     assert (line.account, line.region, line.resource) == (event["account"], "eu-west-2", made)
     assert bad.status == 400 and bad.error == "DirectConnectClientException"
+
+
+class _Writes(io.StringIO):
+    """A stream that counts its writes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes = 0
+
+    def write(self, text: str) -> int:
+        self.writes += 1
+        return super().write(text)
+
+
+def test_a_loop_turn_is_written_once_and_no_line_is_lost_between_loops(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    stream = _Writes()
+    handler = logs.BatchingHandler(stream)
+    asked = []
+    running = asyncio.get_running_loop
+
+    def get_running_loop() -> asyncio.AbstractEventLoop:
+        asked.append(1)  # a getpid system call each in Python 3.11
+        return running()
+
+    monkeypatch.setattr(logs.asyncio, "get_running_loop", get_running_loop)
+
+    async def turn() -> None:
+        for i in range(10):
+            handler.hold(f"a{i}")
+        assert stream.writes == 0  # held until the end of the turn
+        assert len(asked) == 1  # the turn's first line only
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        assert stream.writes == 1
+
+    asyncio.run(turn())
+
+    loop = asyncio.new_event_loop()
+
+    def stop_before_the_flush() -> None:
+        handler.hold("b0")  # its flush is scheduled on a loop that stops first
+        loop.stop()
+
+    loop.call_soon(stop_before_the_flush)
+    loop.run_forever()
+    loop.close()
+    assert stream.writes == 1
+    handler.hold("c0")  # no loop runs: written at once, with what was held
+    assert stream.getvalue().split() == [*(f"a{i}" for i in range(10)), "b0", "c0"]
+    assert stream.writes == 2

@@ -97,24 +97,34 @@ class BatchingHandler(logging.Handler):
 
     def hold(self, line: str) -> None:
         """Keep ``line`` for the write at the end of this loop turn."""
-        self._held.append(line)
+        held = self._held
+        held.append(line)
+        scheduled = self._loop
+        if scheduled is not None and scheduled.is_running():
+            # The turn's flush is on its way: no need to ask which loop runs, a question
+            # that costs a system call (getpid) on every line in Python 3.11's asyncio.
+            if len(held) >= MAX_HELD:
+                self.flush()
+            return
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
             loop = None
-        if loop is None or len(self._held) >= MAX_HELD:
+        if loop is None or len(held) >= MAX_HELD:
             self.flush()
-        elif self._loop is not loop:
+        else:
             self._loop = loop
             loop.call_soon(self.flush)
 
     def flush(self) -> None:
         with self.lock:  # type: ignore[union-attr]
             self._loop = None
-            if not self._held:
+            held = self._held
+            count = len(held)  # a line another thread adds meanwhile stays for the next
+            if not count:
                 return
-            text = "\n".join(self._held) + "\n"
-            self._held.clear()
+            text = "\n".join(held[:count]) + "\n"
+            del held[:count]
             try:
                 self.stream.write(text)
                 self.stream.flush()
