@@ -67,3 +67,31 @@ def test_an_aborted_group_answers_each_request_once_and_keeps_nothing(tmp_path):
     with service.store.transaction() as tx:
         assert tx.list("connection") == []  # the first request's create was rolled back
     service.close()
+
+
+def test_reads_are_answered_in_their_turn_and_a_write_waits_for_the_commit(tmp_path):
+    """A group that wrote nothing has nothing to COMMIT: its answers leave at the end of
+    its first loop turn. A group that wrote stays open a turn more for requests on their
+    way, and answers only after its COMMIT."""
+    service = Service(Settings(state=str(tmp_path / "s.sqlite3")))
+    server = HttpServer(service)
+    body = b'{"location": "EqDC2", "bandwidth": "1Gbps", "connectionName": "held"}'
+    reader, writer = Client(), Client()
+    seen: list[tuple[list[int], bool]] = []
+
+    async def main() -> None:
+        server._loop = asyncio.get_running_loop()
+        server.enqueue(reader, "POST", "/", LOCATIONS, b"{}", True)  # type: ignore[arg-type]
+        await asyncio.sleep(0)  # the turn that handles the read
+        seen.append((list(reader.answers), server._group is None))
+        server.enqueue(writer, "POST", "/", CREATE, body, True)  # type: ignore[arg-type]
+        await asyncio.sleep(0)  # the turn that handles the write
+        seen.append((list(writer.answers), server._group is None))
+        await asyncio.sleep(0.02)
+
+    asyncio.run(main())
+    assert seen == [([200], True), ([], False)]
+    assert writer.answers == [200]
+    with service.store.transaction() as tx:
+        assert len(tx.list("connection")) == 1
+    service.close()

@@ -158,7 +158,9 @@ class Authenticator:
         known = self.keys.get(key)
         if known is not None:
             return key, known.account, region
-        return key, (key if _ACCOUNT.match(key) else ""), region
+        # An access key of 12 ASCII digits is the account (str methods: no regex per call).
+        is_account = len(key) == 12 and key.isascii() and key.isdigit()
+        return key, (key if is_account else ""), region
 
     # --- Signature Version 4 ------------------------------------------------------------
 

@@ -4,17 +4,21 @@
     call_soon(flush) once per loop turn:
         the open group: the outermost unit of work (core/work.py), which fires due timers
           └─ each request: a nested unit (a savepoint of its own)
-        new requests in the next turn? ── yes (and the group not full) ─▶ flush again
-                                       └─ no ─▶ COMMIT ─▶ listeners hear the group's
-                                                changes ─▶ every response is written
+        wrote anything, and new requests in the next turn? ── yes (and the group not full)
+                                                             ─▶ flush again
+                 └─ no ─▶ COMMIT ─▶ listeners hear the group's changes ─▶ every response
+                          is written
 
 A response leaves only after the COMMIT that holds its changes, so an acknowledged call is
 durable; requests that arrive together share that COMMIT (group commit), which is what the
 write path costs most. A group stays open while each loop turn (a poll that does not wait)
 brings more requests, up to 64 requests or 5 ms, so clients whose requests cross on the
-wire share one COMMIT rather than alternating between two half-size ones. A failed request rolls back its own savepoint only. Keep-alive,
-pipelining (answers in order), chunked request bodies and ``Expect: 100-continue`` are
-handled; bodies beyond the size limit are not kept (the service answers 413).
+wire share one COMMIT rather than alternating between two half-size ones. A group that has
+written nothing (reads only: their events are written later, docs/failures.md#events) is
+answered at the end of its first turn, as its COMMIT has nothing to make durable. A failed
+request rolls back its own savepoint only. Keep-alive, pipelining (answers in order), chunked
+request bodies and ``Expect: 100-continue`` are handled; bodies beyond the size limit are not
+kept (the service answers 413).
 
 Shutdown (SIGTERM, SIGINT): the requests already received are handled in a last group and
 answered after its COMMIT; then every connection is closed, so a request that arrives later
@@ -30,6 +34,7 @@ import collections
 import contextlib
 import logging
 import signal
+import time
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import Any, Protocol
@@ -53,10 +58,13 @@ _BUSY = (
     b'{"__type":"ServiceUnavailable","message":"The server has too many open connections."}',
 )
 _REASONS = {s.value: s.phrase for s in HTTPStatus}
+_CRLF = "\r\n"
 
 
 _SLICE = 16 * 1024  # a request head is parsed in slices this size, so its size is known
 _NAMES: dict[bytes, str] = {}  # header names as sent -> lower-case text
+# The clock of the limits' timeouts: the loop's own, without a method call per request.
+_now = time.monotonic
 
 
 class _Connection(asyncio.Protocol):
@@ -65,20 +73,21 @@ class _Connection(asyncio.Protocol):
     before it, and then the connection closes; nothing after it is read."""
 
     __slots__ = (
-        "server", "transport", "parser", "url", "headers", "body", "size", "closed",
+        "server", "limits", "transport", "parser", "url", "headers", "body", "size", "closed",
         "in_head", "head_seen", "header_bytes", "began", "last", "inflight", "stopping",
         "final", "backlog",
     )  # fmt: skip
 
     def __init__(self, server: HttpServer) -> None:
         self.server = server
+        self.limits = server.limits
         self.transport: asyncio.Transport | None = None
         self.parser = httptools.HttpRequestParser(self)
         self.closed = False
         self.inflight = 0  # requests handed to the server, not yet answered
         self.stopping = False  # no further request is read
         self.final: tuple[int, str] | None = None  # an error owed after the inflight answers
-        self.last = server.now()
+        self.last = _now()
         self.in_head = False
         self.began = 0.0
         # Answers held back behind one not ready yet (a control route that waits), so the
@@ -104,7 +113,7 @@ class _Connection(asyncio.Protocol):
         self.server.forget(self)
 
     def data_received(self, data: bytes) -> None:
-        self.last = self.server.now()
+        self.last = _now()
         if len(data) <= _SLICE:  # most reads: one slice, fed as it is
             if data and not self.stopping:
                 self._feed(data)
@@ -126,7 +135,7 @@ class _Connection(asyncio.Protocol):
         if self.in_head and not self.stopping:
             # Bytes of a head not yet complete (httptools keeps partial fields itself).
             self.head_seen += len(piece)
-            limits = self.server.limits
+            limits = self.limits
             if self.head_seen > limits.max_request_line + limits.max_header_bytes + _SLICE:
                 self._too_large()
 
@@ -157,7 +166,7 @@ class _Connection(asyncio.Protocol):
         connection. True if closed."""
         if self.closed or self.stopping:
             return False
-        limits = self.server.limits
+        limits = self.limits
         if self.in_head:
             if now - self.began > limits.header_timeout:
                 self.refuse(408, "request head not received in time")
@@ -180,20 +189,20 @@ class _Connection(asyncio.Protocol):
     def on_message_begin(self) -> None:
         self._reset()
         self.in_head = True
-        self.began = self.server.now()
+        self.began = _now()
 
     def on_url(self, url: bytes) -> None:
         if self.stopping:
             return
         self.url += url
-        if len(self.url) > self.server.limits.max_request_line:
+        if len(self.url) > self.limits.max_request_line:
             self.refuse(414, "request line too long")
 
     def on_header(self, name: bytes, value: bytes) -> None:
         if self.stopping:
             return
         self.header_bytes += len(name) + len(value) + 4
-        if self.header_bytes > self.server.limits.max_header_bytes:
+        if self.header_bytes > self.limits.max_header_bytes:
             self.refuse(431, "request header fields too large")
             return
         key = _NAMES.get(name)
@@ -266,7 +275,7 @@ class _Connection(asyncio.Protocol):
     ) -> None:
         """The answer to the oldest request in flight."""
         self.inflight -= 1
-        self.last = self.server.now()
+        self.last = _now()
         self._send(status, headers, body, keep_alive)
         if self.inflight == 0:
             self._send_final()  # an error owed for a later request, then the close
@@ -276,11 +285,11 @@ class _Connection(asyncio.Protocol):
     ) -> None:
         if self.closed or self.transport is None:
             return
+        fields = [*map(": ".join, headers), f"content-length: {len(body)}"]
+        if not keep_alive:
+            fields.append("connection: close")
         head = (
-            f"HTTP/1.1 {status} {_REASONS.get(status, 'Unknown')}\r\n"
-            + "".join([f"{k}: {v}\r\n" for k, v in headers])
-            + f"content-length: {len(body)}\r\n"
-            + ("\r\n" if keep_alive else "connection: close\r\n\r\n")
+            f"HTTP/1.1 {status} {_REASONS.get(status, 'Unknown')}\r\n{_CRLF.join(fields)}\r\n\r\n"
         )
         self.transport.write(head.encode("latin-1") + body)
         if not keep_alive:
@@ -309,12 +318,10 @@ class HttpServer:
         self._scheduled = False
         # The open group: its transaction, when it opened, the answers it holds back.
         self._group: contextlib.AbstractContextManager[Any] | None = None
+        self._group_tx: Any = None  # the open group's transaction (store/base.py Tx)
         self._opened = 0.0
         self._answers: list[tuple[_Connection, Any, bool]] = []
         self._loop: asyncio.AbstractEventLoop | None = None
-
-    def now(self) -> float:
-        return self._loop.time() if self._loop is not None else 0.0
 
     def admit(self, conn: _Connection) -> None:
         """A new connection: past the cap, the longest-idle one is closed to make room;
@@ -339,7 +346,7 @@ class HttpServer:
     def _sweep(self) -> None:
         """Close connections past a timeout; runs every ``limits.sweep_interval``."""
         assert self._loop is not None
-        now = self._loop.time()
+        now = _now()
         for conn in list(self._connections):
             conn.close_if_idle(now)
         self._loop.call_later(self.limits.sweep_interval, self._sweep)
@@ -380,7 +387,7 @@ class HttpServer:
                 # The outermost unit: it fires the timers that are due, ahead of the
                 # group's requests and in its COMMIT.
                 self._group = self.service.work.unit("group")
-                self._group.__enter__()
+                self._group_tx = self._group.__enter__().tx
                 self._opened = self._loop.time()
             done = 0
             try:
@@ -396,7 +403,8 @@ class HttpServer:
                     raise
                 return
             if (
-                len(self._answers) < MAX_GROUP
+                self._group_tx.wrote  # else nothing to make durable: answered now
+                and len(self._answers) < MAX_GROUP
                 and self._loop.time() - self._opened < MAX_AGE
                 and not self._closing
             ):
@@ -411,6 +419,7 @@ class HttpServer:
         """COMMIT the open group (or roll it back after ``error``), then write its answers:
         no answer leaves before the COMMIT that holds its changes."""
         group, self._group = self._group, None
+        self._group_tx = None
         answers, self._answers = self._answers, []
         if group is None:
             return

@@ -111,10 +111,12 @@ class Service:
         failed or was no API call: the log line then reads the request itself)."""
         request_id = ids.request_id()
         # A signed GET / is an AWS SDK's (S3 ListBuckets), answered by the front door.
-        bare = path.split("?", 1)[0]  # control paths keep their query (server/control.py)
-        if console.serves(method, bare) and "authorization" not in headers:
-            status, content_type, page = console.page(bare)
-            return (status, [*_headers(request_id, content_type), *console.HEADERS], page), None
+        if method == "GET" and "authorization" not in headers:
+            bare = path.split("?", 1)[0]  # control paths keep their query (server/control.py)
+            if console.serves(method, bare):
+                status, content_type, page = console.page(bare)
+                headers_out = [*_headers(request_id, content_type), *console.HEADERS]
+                return (status, headers_out, page), None
         control = path.startswith("/_dxlocal")
         door = _CONTROL if control else frontdoor.route(method, path, headers, body)
         wire = door.wire

@@ -117,6 +117,13 @@ class Tx(Protocol):
     #: This unit appended to the event log (``log``), now or deferred.
     logged: bool
 
+    @property
+    def wrote(self) -> bool:
+        """False while the outermost transaction this unit belongs to has certainly written
+        nothing, so its COMMIT would make nothing durable (the front end then answers its
+        reads at once, server/http.py); a backend that cannot tell says True."""
+        ...
+
     def get(self, kind: str, id: str) -> Record | None: ...
 
     def insert(

@@ -154,6 +154,10 @@ class PostgresTx:
         self.soonest = math.inf
         self.logged = False
 
+    @property
+    def wrote(self) -> bool:
+        return True  # not tracked: a shared store's calls are not grouped (server/http.py)
+
     def _run(self, sql: str, args: Any = None) -> psycopg.Cursor[Any]:
         return self._store._execute(sql, args)
 

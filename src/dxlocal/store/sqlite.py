@@ -286,6 +286,10 @@ class SqliteTx:
         except sqlite3.IntegrityError:
             raise IdTaken(f"event {row[0]}") from None
 
+    @property
+    def wrote(self) -> bool:
+        return self._store._begun  # the write transaction opens at the first write
+
     def _flush_later(self) -> None:
         """Write the deferred events not yet in this transaction."""
         store = self._store
