@@ -190,6 +190,24 @@ def test_changed_names_every_record_the_unit_touched(store):
     assert tx.changed == {("connection", "c1"), ("connection", "c2")}
 
 
+def test_wrote_is_false_only_while_nothing_is_written(backend, store):
+    """``Tx.wrote`` may say True of a backend that cannot tell; once a unit (or one nested
+    in it) wrote, every backend says True until the outermost unit ends."""
+    with store.transaction() as tx:
+        _put(tx, "connection", "c1")
+    with store.transaction() as outer:
+        outer.get("connection", "c1")
+        outer.list("connection")
+        if backend.name.startswith("sqlite"):
+            assert not outer.wrote  # reads write nothing: the COMMIT has nothing to keep
+        with store.transaction() as inner:
+            inner.update("connection", "c1", {"v": 1})
+            assert inner.wrote
+        assert outer.wrote
+    with store.transaction() as tx:
+        assert tx.wrote == (not backend.name.startswith("sqlite"))
+
+
 def test_a_failed_unit_changes_nothing(store):
     with store.transaction() as tx:
         _put(tx, "connection", "c1", {"v": 1})
