@@ -95,3 +95,31 @@ def test_reads_are_answered_in_their_turn_and_a_write_waits_for_the_commit(tmp_p
     with service.store.transaction() as tx:
         assert len(tx.list("connection")) == 1
     service.close()
+
+
+def test_a_group_that_cannot_open_fails_its_requests_and_the_next_group_serves(tmp_path):
+    service = Service(Settings(state=str(tmp_path / "s.sqlite3")))
+    store = service.store
+    real = store._check_version
+    failures = [OSError("disk gone")]
+
+    def check_version() -> None:
+        if failures:
+            raise failures.pop()
+        real()
+
+    store._check_version = check_version  # type: ignore[method-assign]
+    server = HttpServer(service)
+    first, second = Client(), Client()
+
+    async def main() -> None:
+        server._loop = asyncio.get_running_loop()
+        server.enqueue(first, "POST", "/", LOCATIONS, b"{}", True)  # type: ignore[arg-type]
+        await asyncio.sleep(0.01)
+        server.enqueue(second, "POST", "/", LOCATIONS, b"{}", True)  # type: ignore[arg-type]
+        await asyncio.sleep(0.01)
+
+    asyncio.run(main())
+    assert first.answers == [500] and second.answers == [200]
+    assert server._group is None
+    service.close()

@@ -67,7 +67,8 @@ class JsonFormatter(logging.Formatter):
 class BatchingHandler(logging.Handler):
     """Writes the lines of one event-loop turn in one go, at the end of that turn (asyncio's
     ``call_soon``), instead of a write and a flush per line; outside a running loop (another
-    thread, before the server starts) a line is written at once. Lines are never dropped:
+    thread, before the server starts) a line is written at once, unless a loop's flush is
+    already on its way (it takes the line along). Lines are never dropped:
     ``logging.shutdown`` (at exit) flushes what is held."""
 
     def __init__(self, stream: Any) -> None:

@@ -386,8 +386,15 @@ class HttpServer:
             if self._group is None:
                 # The outermost unit: it fires the timers that are due, ahead of the
                 # group's requests and in its COMMIT.
-                self._group = self.service.work.unit("group")
-                self._group_tx = self._group.__enter__().tx
+                group = self.service.work.unit("group")
+                try:
+                    self._group_tx = group.__enter__().tx
+                except Exception:  # the store failed (it left nothing open): these fail
+                    log.exception("opening a group of %d requests failed", len(batch))
+                    for conn, *_, keep_alive in batch:
+                        conn.answer(_FAILURE, keep_alive)
+                    return
+                self._group = group
                 self._opened = self._loop.time()
             done = 0
             try:
