@@ -102,3 +102,19 @@ def test_reset_drops_them(store, tmp_path: Path) -> None:
     store.reset()
     store.flush_later(0)
     assert _on_disk(tmp_path / "state.sqlite3") == []
+
+
+@pytest.mark.parametrize("count", [1, 9, 10, 11, 99, 100, 101, 237])
+def test_every_deferred_event_is_written_once_whatever_the_batch(
+    store, tmp_path: Path, count: int
+) -> None:
+    """They go in by multi-row statements of 100, 10 and 1 rows: each row once, data kept."""
+    ids = [f"ev-{i:04d}" for i in range(count)]
+    with store.transaction() as tx:
+        for rid in ids:
+            _later(tx, rid)
+        _later(tx, ids[0])  # the same id again: ignored, as an insert of a taken id is
+    with store.transaction() as tx:
+        assert [e["eventId"] for e in tx.events()] == ids
+        assert tx.events(limit=1)[0] == {"eventId": ids[0], "type": "api", "resource": "x"}
+    assert _on_disk(tmp_path / "state.sqlite3") == ids

