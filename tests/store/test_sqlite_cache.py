@@ -135,3 +135,27 @@ def test_the_cache_keeps_to_its_cap() -> None:
     cache.write((KIND, "dxcon-48"))
     cache.keep((KIND, "dxcon-48"), "y" * 30)  # written in the open transaction: not kept
     assert (KIND, "dxcon-48") not in cache.rows and cache.size == 60
+
+
+def test_the_commit_check_asks_sqlite_only_after_a_commit(tmp_path: Path) -> None:
+    """Between commits the WAL-index header in the -shm file reads the same, so a group of
+    cached reads runs no statement at all; after a commit, ours or another's, SQLite is
+    asked again (``PRAGMA data_version``)."""
+    store = SqliteStore(str(tmp_path / "state.sqlite3"))
+    asked: list[str] = []
+    store._db.set_trace_callback(lambda sql: asked.append(sql) if "data_version" in sql else None)
+    try:
+        with store.transaction() as tx:
+            tx.insert(KIND, "dxcon-1", {"n": 1}, account="1", region="r")
+        assert _read(store) == {"n": 1}  # asks: a commit came before
+        asked.clear()
+        for _ in range(3):
+            assert _read(store) == {"n": 1}
+        assert asked == []
+        other = sqlite3.connect(tmp_path / "state.sqlite3")
+        other.execute("UPDATE records SET data='{\"n\": 2}' WHERE id='dxcon-1'")
+        other.commit()
+        other.close()
+        assert _read(store) == {"n": 2} and len(asked) == 1
+    finally:
+        store.close()
