@@ -159,3 +159,49 @@ def test_the_commit_check_asks_sqlite_only_after_a_commit(tmp_path: Path) -> Non
         assert _read(store) == {"n": 2} and len(asked) == 1
     finally:
         store.close()
+
+
+def test_a_store_opened_through_a_link_watches_the_index_sqlite_uses(tmp_path: Path) -> None:
+    """SQLite names the -shm after the file the link leads to: a stale file under the
+    link's own name must not stand in for it."""
+    real = tmp_path / "real.sqlite3"
+    link = tmp_path / "link.sqlite3"
+    link.symlink_to(real)
+    (tmp_path / "link.sqlite3-shm").write_bytes(b"\x07" * 4096)  # left over, never written
+    store = SqliteStore(str(link))
+    try:
+        with store.transaction() as tx:
+            tx.insert(KIND, "dxcon-1", {"n": 1}, account="1", region="r")
+        assert _read(store) == {"n": 1}
+        other = sqlite3.connect(real)
+        other.execute("UPDATE records SET data='{\"n\": 2}' WHERE id='dxcon-1'")
+        other.commit()
+        other.close()
+        assert _read(store) == {"n": 2}
+    finally:
+        store.close()
+
+
+def test_stores_sharing_a_file_share_its_index_map_until_the_last_closes(tmp_path: Path) -> None:
+    real = tmp_path / "real.sqlite3"
+    first = SqliteStore(str(real))
+    (tmp_path / "link.sqlite3").symlink_to(real)
+    second = SqliteStore(str(tmp_path / "link.sqlite3"))
+    try:
+        for store in (first, second):
+            with store.transaction() as tx:
+                tx.get(KIND, "dxcon-1")
+        assert first._shm is not None and first._shm is second._shm
+        shared = first._shm
+        first.close()
+        assert shared.users == 1 and not shared.map.closed  # the descriptor stays open
+        other = sqlite3.connect(real)
+        other.execute("INSERT INTO records (kind, id, account, region, data) "
+                      "VALUES ('connection', 'dxcon-9', '1', 'r', '{\"n\": 9}')")  # fmt: skip
+        other.commit()
+        other.close()
+        with second.transaction() as tx:
+            assert tx.get(KIND, "dxcon-9") == {"n": 9}
+    finally:
+        second.close()
+    assert shared.map.closed

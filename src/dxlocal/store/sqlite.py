@@ -601,8 +601,8 @@ class SqliteStore:
         self._records = RecordCache()
         self._data_version = -1  # PRAGMA data_version at the last outermost transaction
         # The -shm file's WAL-index header, mapped (``_wal_header``), and as last seen.
-        self._shm: mmap.mmap | None = None
-        self._shm_fd: int | None = None  # -1: no -shm to map
+        self._shm: _SharedIndex | None = None
+        self._shm_tried = False
         self._header: bytes | None = None
 
     def _setup(self, fresh: bool) -> None:
@@ -680,17 +680,14 @@ class SqliteStore:
         """The WAL-index header's two copies, or None where there is no ``-shm`` to map
         (``:memory:``, or SQLite keeping the index elsewhere): then the pragma always asks."""
         if self._shm is None:
-            if self._wal is None or self._shm_fd is not None:
+            if self._wal is None or self._shm_tried:
                 return None
-            try:
-                # Kept open until the store closes: closing any descriptor of a file drops
-                # every POSIX lock this process holds on it, SQLite's among them.
-                self._shm_fd = os.open(self.location + "-shm", os.O_RDONLY)
-                self._shm = mmap.mmap(self._shm_fd, _WAL_HEADER, access=mmap.ACCESS_READ)
-            except (OSError, ValueError):  # not there, or shorter than a header
-                self._shm_fd = self._shm_fd if self._shm_fd is not None else -1
+            self._shm_tried = True
+            # SQLite names the -shm after the file a link leads to.
+            self._shm = _SharedIndex.open(os.path.realpath(self.location) + "-shm")
+            if self._shm is None:
                 return None
-        return self._shm[:_WAL_HEADER]
+        return self._shm.map[:_WAL_HEADER]
 
     def _end_nested(self, tx: SqliteTx, failed: bool) -> None:
         try:
@@ -822,11 +819,8 @@ class SqliteStore:
                 self.flush_later(0)
             self._db.close()
             if self._shm is not None:
-                self._shm.close()
+                self._shm.release()  # after SQLite's connections (see _SharedIndex)
                 self._shm = None
-            if self._shm_fd is not None and self._shm_fd >= 0:
-                os.close(self._shm_fd)  # after SQLite's connections, whose locks it would drop
-            self._shm_fd = None
             self._unlock()
 
     def _unlock(self) -> None:
@@ -838,6 +832,63 @@ class SqliteStore:
         with self._lock:
             rows = self._db.execute("SELECT DISTINCT kind FROM records").fetchall()
         yield from (r[0] for r in rows)
+
+
+class _SharedIndex:
+    """A read-only map of the start of one ``-shm`` file, shared by the stores of this
+    process that use it (the same file under two names) and closed with the last of them.
+
+    Closing any descriptor of a file drops every POSIX lock this process holds on it,
+    SQLite's on the ``-shm`` among them (SQLite itself keeps such descriptors open while a
+    connection of the process uses the file): so the map (which holds a descriptor of its
+    own) is closed only when no store of this process has the file open, after their
+    connections closed. A SQLite connection that the application opened on the same file
+    itself and keeps open past that point loses its locks, as it would with any descriptor
+    closed behind SQLite's back."""
+
+    _open: dict[tuple[int, int], _SharedIndex] = {}  # by (device, inode)
+    _kept: list[int] = []  # descriptors whose map failed
+    _guard = threading.Lock()
+
+    def __init__(self, key: tuple[int, int], fd: int) -> None:
+        self.key = key
+        self.fd = fd
+        self.map = mmap.mmap(fd, _WAL_HEADER, access=mmap.ACCESS_READ)
+        self.users = 1
+
+    @classmethod
+    def open(cls, path: str) -> _SharedIndex | None:
+        with cls._guard:
+            try:
+                info = os.stat(path)
+            except OSError:
+                return None
+            key = (info.st_dev, info.st_ino)
+            shared = cls._open.get(key)
+            if shared is not None:
+                shared.users += 1
+                return shared
+            if info.st_size < _WAL_HEADER:
+                return None
+            try:
+                fd = os.open(path, os.O_RDONLY)
+            except OSError:
+                return None
+            try:
+                shared = cls._open[key] = cls(key, fd)
+            except (OSError, ValueError):
+                cls._kept.append(fd)  # not closed (see above): kept, unused, for good
+                return None
+            return shared
+
+    def release(self) -> None:
+        with self._guard:
+            self.users -= 1
+            if self.users:
+                return
+            del self._open[self.key]
+            self.map.close()
+            os.close(self.fd)
 
 
 class _Transaction:
