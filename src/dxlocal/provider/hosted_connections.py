@@ -12,10 +12,9 @@ the customer lists it with DescribeConnections, the partner with DescribeHostedC
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from dxlocal.core import errors
+from dxlocal.core import errors, ids
 from dxlocal.core import tags as tagging
 from dxlocal.core.context import RequestContext
 from dxlocal.core.errors import ClientError
@@ -39,7 +38,6 @@ HOSTED_SPEEDS = {
     "10Gbps": 10000,
     "25Gbps": 25000,
 }
-_ACCOUNT = re.compile(r"^\d{12}$")
 
 
 def hosting_parent(
@@ -94,7 +92,7 @@ def _allocate(
 ) -> dict[str, Any]:
     tag_list = tagging.check(tags)
     kind, parent = hosting_parent(ctx, parent_id, lag_ok=lag_ok)
-    if not _ACCOUNT.match(owner_account or ""):
+    if not ids.is_account(owner_account or ""):
         raise ClientError(f"ownerAccount {owner_account!r} is not a 12-digit AWS account ID.")
     if bandwidth not in HOSTED_SPEEDS:
         raise ClientError(

@@ -31,7 +31,7 @@ from typing import Any
 import orjson
 
 from dxlocal import spec
-from dxlocal.core import lifecycle
+from dxlocal.core import ids, lifecycle
 from dxlocal.core.context import RequestContext
 from dxlocal.core.errors import ApiError, ValidationError
 from dxlocal.provider._registry import operation
@@ -108,7 +108,7 @@ def get_caller_identity(ctx: RequestContext) -> dict[str, Any]:
 
 @operation("GetAccessKeyInfo", service=SERVICE)
 def get_access_key_info(ctx: RequestContext, access_key_id: str) -> dict[str, Any]:
-    if re.fullmatch(r"\d{12}", access_key_id):
+    if ids.is_account(access_key_id):
         return {"Account": access_key_id}
     found = lookup(ctx.tx, access_key_id)
     return {"Account": found.account if found else ctx.settings.default_account}

@@ -35,13 +35,13 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
+from dxlocal.core import ids
 from dxlocal.core.errors import ApiError
 
 ALGORITHM = "AWS4-HMAC-SHA256"
 MAX_SKEW = 300.0  # seconds between X-Amz-Date and the server's clock
 SERVICE = "directconnect"
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/\d{8}/([a-z0-9-]+)/")
-_ACCOUNT = re.compile(r"^\d{12}$")
 _DATE = "%Y%m%dT%H%M%SZ"
 _MISMATCH = (
     "The request signature we calculated does not match the signature you provided. "
@@ -103,7 +103,7 @@ def parse_credentials(text: str) -> dict[str, Key]:
         if not entry:
             continue
         parts = [p.strip() for p in entry.split(":")]
-        if len(parts) != 3 or not all(parts) or not _ACCOUNT.match(parts[2]):
+        if len(parts) != 3 or not all(parts) or not ids.is_account(parts[2]):
             raise CredentialsError(
                 f"credential entry {entry.split(':')[0]!r}... is not "
                 "ACCESS_KEY_ID:SECRET_ACCESS_KEY:ACCOUNT (a 12-digit account)"
@@ -158,9 +158,7 @@ class Authenticator:
         known = self.keys.get(key)
         if known is not None:
             return key, known.account, region
-        # An access key of 12 ASCII digits is the account (str methods: no regex per call).
-        is_account = len(key) == 12 and key.isascii() and key.isdigit()
-        return key, (key if is_account else ""), region
+        return key, (key if ids.is_account(key) else ""), region
 
     # --- Signature Version 4 ------------------------------------------------------------
 

@@ -26,12 +26,11 @@ from typing import Any
 
 import orjson
 
-from dxlocal.core import events
+from dxlocal.core import events, ids
 from dxlocal.protocol import cbor, rpcv2cbor
 
 log = logging.getLogger("dxlocal.api")
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/\d{8}/([a-z0-9-]+)/")
-_ACCOUNT = re.compile(r"^\d{12}$")
 _FORM = "application/x-www-form-urlencoded"
 _ACTION = re.compile(rb"(?:^|&)Action=([A-Za-z0-9]+)(?:&|$)")
 
@@ -93,7 +92,7 @@ def _caller(authorization: str, default_account: str, default_region: str) -> tu
     if not match:
         return default_account, default_region
     key, region = match.groups()
-    return (key if _ACCOUNT.match(key) else default_account), region
+    return (key if ids.is_account(key) else default_account), region
 
 
 def _operation(path: str, headers: Mapping[str, str], body: bytes) -> str:

@@ -13,10 +13,10 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from dxlocal.core import ids
 from dxlocal.core.errors import SerializationException
 
 Rule = Callable[[str, Any], None]
-_ACCOUNT = re.compile(r"^\d{12}$")
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 MAX_DEPTH = 16
 
@@ -34,7 +34,7 @@ def _string(name: str, value: Any) -> None:
 
 
 def _account(name: str, value: Any) -> None:
-    if not isinstance(value, str) or not _ACCOUNT.match(value):
+    if not isinstance(value, str) or not ids.is_account(value):
         raise _fail(name, "a 12-digit account id string", value)
 
 

@@ -63,7 +63,7 @@ _CRLF = "\r\n"
 
 _SLICE = 16 * 1024  # a request head is parsed in slices this size, so its size is known
 _NAMES: dict[bytes, str] = {}  # header names as sent -> lower-case text
-# The clock of the limits' timeouts: the loop's own, without a method call per request.
+# The server's one clock (timeouts, a group's age): monotonic seconds, read directly.
 _now = time.monotonic
 
 
@@ -395,7 +395,7 @@ class HttpServer:
                         conn.answer(_FAILURE, keep_alive)
                     return
                 self._group = group
-                self._opened = self._loop.time()
+                self._opened = _now()
             done = 0
             try:
                 for conn, method, path, headers, body, keep_alive in batch:
@@ -412,7 +412,7 @@ class HttpServer:
             if (
                 self._group_tx.wrote  # else nothing to make durable: answered now
                 and len(self._answers) < MAX_GROUP
-                and self._loop.time() - self._opened < MAX_AGE
+                and _now() - self._opened < MAX_AGE
                 and not self._closing
             ):
                 # One more loop turn (a poll that does not wait): requests already on their

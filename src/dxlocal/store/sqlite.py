@@ -313,15 +313,10 @@ class SqliteTx:
         db = self._write()
         start = 0
         for size in _LATER_ROWS:
-            whole = start + (len(rows) - start) // size * size
-            if whole > start:
-                sql = _LOG_LATER[size]
-                if size == 1:
-                    db.executemany(sql, rows[start:whole])
-                else:
-                    for at in range(start, whole, size):
-                        db.execute(sql, list(chain.from_iterable(rows[at : at + size])))
-            start = whole
+            while len(rows) - start >= size:
+                chunk = rows[start : start + size]
+                db.execute(_LOG_LATER[size], list(chain.from_iterable(chunk)))
+                start += size
         store._written = len(store._later)
 
     def events(
