@@ -6,10 +6,11 @@ import base64
 import json
 
 import pytest
+from botocore.model import ShapeResolver
 
 from dxlocal import spec
 from dxlocal.core.errors import ClientError, SerializationException
-from dxlocal.protocol import awsjson
+from dxlocal.protocol import awsjson, shapes
 
 
 def parse(op: str, body: bytes):
@@ -106,6 +107,37 @@ def test_serializer_writes_the_models_order_without_nulls():
     }
     assert text.index(b"connectionId") < text.index(b"tags") < text.index(b"macSecKeys")
     assert text.index(b"maxAllowed") < text.index(b"inUse")
+
+
+def test_serializer_walks_a_structure_that_contains_itself():
+    # No Direct Connect shape does, but a model may (a tree): the compiled walks must end.
+    resolver = ShapeResolver(
+        {
+            "Node": {
+                "type": "structure",
+                "members": {
+                    "name": {"shape": "Name"},
+                    "parent": {"shape": "Node"},
+                    "children": {"shape": "Nodes"},
+                },
+            },
+            "Nodes": {"type": "list", "member": {"shape": "Node"}},
+            "Name": {"type": "string"},
+        }
+    )
+    node = resolver.get_shape_by_name("Node")
+    tree = {
+        "name": "a",
+        "_x": 1,
+        "parent": {"name": "p"},
+        "children": [{"name": "c", "children": []}],
+    }
+    for binary in (False, True):
+        assert shapes.shape_output(node, tree, binary=binary) == {
+            "name": "a",
+            "parent": {"name": "p"},
+            "children": [{"name": "c", "children": []}],
+        }
 
 
 def test_error_body():

@@ -179,24 +179,44 @@ class OutputWalker:
     def _structure(self, shape: StructureShape, value: dict[str, Any]) -> dict[str, Any]:
         walk = self._walks.get(shape.name)
         if walk is None:
-            walk = self._walks[shape.name] = self._compile(shape)
+            walk = self._walk_of(shape)
         return walk(value)
+
+    def _walk_of(self, shape: StructureShape) -> Callable[[dict[str, Any]], dict[str, Any]]:
+        walk = self._walks.get(shape.name)
+        if walk is None:
+            # Stands in while the structure is compiled, should it contain itself.
+            walks, name = self._walks, shape.name
+            walks[name] = lambda value: walks[name](value)
+            walk = walks[name] = self._compile(shape)
+        return walk
 
     def _compile(self, shape: StructureShape) -> Callable[[dict[str, Any]], dict[str, Any]]:
         """The walk of one structure as a function with a few straight lines per member, in
         the model's order (a loop over the members costs twice as much on every answer): a
-        scalar is copied as is, anything else goes through its walker; a member is left out
-        when absent or null, and a list the model says is never empty when it is empty."""
+        scalar is copied as is, a structure (or a list of them) goes straight to that
+        structure's own compiled walk, anything else through its walker; a member is left
+        out when absent or null, and a list the model says is never empty when it is empty."""
         lines = ["def walk(value):", "    out = {}", "    get = value.get"]
         env: dict[str, Any] = {}
         for i, (name, member) in enumerate(shape.members.items()):
             never_empty = member.metadata.get("min")
             lines.append(f"    v = get({name!r})")
             lines.append(f"    if v is not None{' and v != []' if never_empty else ''}:")
-            if member.type_name in _SCALARS:
+            kind = member.type_name
+            item = member.member if kind == "list" else None
+            if kind in _SCALARS:
                 lines.append(f"        out[{name!r}] = v")
+            elif kind == "structure":
+                env[f"walk{i}"] = self._walk_of(member)
+                lines.append(f"        out[{name!r}] = walk{i}(v)")
+            elif item is not None and item.type_name in _SCALARS:
+                lines.append(f"        out[{name!r}] = list(v)")
+            elif item is not None and item.type_name == "structure":
+                env[f"walk{i}"] = self._walk_of(item)
+                lines.append(f"        out[{name!r}] = [walk{i}(x) for x in v]")
             else:
-                env[f"walk{i}"] = getattr(self, "_" + member.type_name)
+                env[f"walk{i}"] = getattr(self, "_" + kind)
                 env[f"member{i}"] = member
                 lines.append(f"        out[{name!r}] = walk{i}(member{i}, v)")
         lines.append("    return out")
