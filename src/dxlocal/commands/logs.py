@@ -74,7 +74,7 @@ class BatchingHandler(logging.Handler):
     def __init__(self, stream: Any) -> None:
         super().__init__()
         self.stream = stream
-        self._held: list[str] = []
+        self._held: list[str | tuple[Any, ...]] = []
         self._loop: asyncio.AbstractEventLoop | None = None  # where a flush is scheduled
 
     def emit(self, record: logging.LogRecord) -> None:
@@ -85,19 +85,15 @@ class BatchingHandler(logging.Handler):
             return
         self.hold(line)
 
-    def call_line(self, message: str, fields: tuple[Any, ...]) -> None:
-        """An API call's INFO line (server/calllog.py), formatted here as the formatter
-        would format its record, without building one."""
-        if isinstance(self.formatter, JsonFormatter):
-            out = {"time": _stamp(time.time()), "level": "INFO", "logger": "dxlocal.api"}
-            out["message"] = message
-            out.update(zip(FIELDS, fields, strict=True))
-            self.hold(json.dumps(out, separators=(",", ":")))
-        else:
-            self.hold(f"{_stamp(time.time())} INFO  {message}")
+    def call_line(self, fields: tuple[Any, ...]) -> None:
+        """An API call's INFO line (server/calllog.py): its ``FIELDS``, formatted as the
+        formatter would format its record (without building one) when the turn's lines are
+        written; the line's time is then, the end of the loop turn that answered the call
+        (a date per line costs as much as the rest of it)."""
+        self.hold(fields)
 
-    def hold(self, line: str) -> None:
-        """Keep ``line`` for the write at the end of this loop turn."""
+    def hold(self, line: str | tuple[Any, ...]) -> None:
+        """Keep ``line`` (or a call line's fields) for the write at the end of this turn."""
         held = self._held
         held.append(line)
         scheduled = self._loop
@@ -124,13 +120,36 @@ class BatchingHandler(logging.Handler):
             count = len(held)  # a line another thread adds meanwhile stays for the next
             if not count:
                 return
-            text = "\n".join(held[:count]) + "\n"
+            call = _json_call if isinstance(self.formatter, JsonFormatter) else _text_call
+            stamp = _stamp(time.time())
+            text = "\n".join([x if x.__class__ is str else call(stamp, *x) for x in held[:count]])
+            text += "\n"
             del held[:count]
             try:
                 self.stream.write(text)
                 self.stream.flush()
             except (OSError, ValueError):  # stderr closed or gone: nowhere to write
                 pass
+
+
+def _text_call(
+    stamp: str, account: str, region: str, operation: str, resource: str, status: int,
+    error: str, ms: float,
+) -> str:  # fmt: skip
+    """A call line as ``TextFormatter`` writes the record server/calllog.py logs."""
+    if error:
+        return f"{stamp} INFO  {account} {region} {operation} {resource or '-'} {status} {error} {ms:.2f}ms"  # noqa: E501
+    return f"{stamp} INFO  {account} {region} {operation} {resource or '-'} {status} {ms:.2f}ms"
+
+
+def _json_call(stamp: str, *fields: Any) -> str:
+    """A call line as ``JsonFormatter`` writes it."""
+    account, region, operation, resource, status, error, ms = fields
+    message = f"{account} {region} {operation} {resource or '-'} {status}"
+    message += f" {error} {ms:.2f}ms" if error else f" {ms:.2f}ms"
+    out = {"time": stamp, "level": "INFO", "logger": "dxlocal.api", "message": message}
+    out.update(zip(FIELDS, (*fields[:-1], round(ms, 2)), strict=True))
+    return json.dumps(out, separators=(",", ":"))
 
 
 def configure(level: str = "info", fmt: str = "text", stream: Any = None) -> None:

@@ -3,7 +3,8 @@
     2026-12-01T17:50:00.123Z INFO  123456789012 us-east-1 CreateConnection dxcon-fg5678ab 200 1.4ms
 
 time, account, region, operation, the resource the call names or creates, HTTP status (and
-error code), milliseconds in dxlocal. Nothing is computed unless INFO is enabled for the logger
+error code), milliseconds in dxlocal. Under ``dxlocal serve`` the time is when the lines of the
+loop turn that answered the call are written, a few milliseconds at most after it. Nothing is computed unless INFO is enabled for the logger
 (``dxlocal serve`` enables it by default; in-process mode leaves logging to the application).
 Control API calls are logged at DEBUG. A call the service answered comes with what the
 service learnt of it (``Seen``: the caller's account and Region, the operation, the resource
@@ -118,7 +119,7 @@ def record(
     started: float,
     seen: Seen | None = None,
 ) -> None:
-    ms = round((time.perf_counter() - started) * 1000, 2)
+    ms = (time.perf_counter() - started) * 1000  # rounded to 2 places where written
     if seen is not None:
         _line(*seen, status, "", ms)
         return
@@ -145,9 +146,7 @@ def _line(
 ) -> None:
     handler = _straight()
     if handler is not None:
-        message = f"{account} {region} {operation} {resource or '-'} {status}"
-        message += f" {error} {ms:.2f}ms" if error else f" {ms:.2f}ms"
-        handler.call_line(message, (account, region, operation, resource, status, error, ms))
+        handler.call_line((account, region, operation, resource, status, error, ms))
         return
     log.info(
         "%s %s %s %s %d%s %.2fms",
@@ -165,6 +164,6 @@ def _line(
             "resource": resource,
             "status": status,
             "error": error,
-            "ms": ms,
+            "ms": round(ms, 2),
         },
     )
