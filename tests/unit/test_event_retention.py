@@ -136,3 +136,20 @@ def test_the_timer_task_trims_the_log(tmp_path: Path, monkeypatch: pytest.Monkey
         assert asyncio.run(tick_until_trimmed()) == [17.0, 18.0, 19.0, 20.0, 21.0]
     finally:
         store.close()
+
+
+def test_event_ids_are_the_microsecond_then_16_random_bits_in_hex(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(events, "_last", 0)
+    made = [events.next_id(t) for t in (1764660316.123456, 1764660316.123456, 0.0, 5.0)]
+    micros = [1764660316123456, 1764660316123457, 1764660316123458, 1764660316123459]
+    for eid, at in zip(made, micros, strict=True):
+        assert len(eid) == 22 and eid[:18] == "ev-%015x" % at  # noqa: UP031
+        int(eid[18:], 16)
+    assert made == sorted(made)  # write order, whatever the clock said
+    assert events.id_at(1764660316.123456) < made[0] < events.id_at(1764660316.12346)
+    # Beyond 15 digits of microseconds the ids grow longer, as the format writes them.
+    monkeypatch.setattr(events, "_last", (1 << 60) - 2)
+    assert events.next_id(0.0)[:18] == "ev-%015x" % ((1 << 60) - 1)  # noqa: UP031
+    assert events.next_id(0.0).startswith("ev-1000000000000000")
