@@ -112,7 +112,7 @@ class _Writes(io.StringIO):
         return super().write(text)
 
 
-def test_a_loop_turn_is_written_once_and_no_line_is_lost_between_loops(
+def test_lines_are_written_together_within_hold_and_none_is_lost_between_loops(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     stream = _Writes()
@@ -126,16 +126,16 @@ def test_a_loop_turn_is_written_once_and_no_line_is_lost_between_loops(
 
     monkeypatch.setattr(logs.asyncio, "get_running_loop", get_running_loop)
 
-    async def turn() -> None:
+    async def turns() -> None:
         for i in range(10):
             handler.hold(f"a{i}")
-        assert stream.writes == 0  # held until the end of the turn
-        assert len(asked) == 1  # the turn's first line only
-        await asyncio.sleep(0)
-        await asyncio.sleep(0)
+            await asyncio.sleep(0)  # loop turns go by: the lines wait
+        assert stream.writes == 0
+        assert len(asked) == 1  # the first line only
+        await asyncio.sleep(logs.HOLD * 3)
         assert stream.writes == 1
 
-    asyncio.run(turn())
+    asyncio.run(turns())
 
     loop = asyncio.new_event_loop()
 
@@ -150,3 +150,24 @@ def test_a_loop_turn_is_written_once_and_no_line_is_lost_between_loops(
     handler.hold("c0")  # no loop runs: written at once, with what was held
     assert stream.getvalue().split() == [*(f"a{i}" for i in range(10)), "b0", "c0"]
     assert stream.writes == 2
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_each_call_line_carries_its_own_millisecond(fmt: str) -> None:
+    stream = io.StringIO()
+    handler = logs.BatchingHandler(stream)
+    handler.setFormatter(logs.JsonFormatter() if fmt == "json" else logs.TextFormatter())
+    start = 1764660316.1231  # 2025-12-02T07:25:16.123Z
+    for late in (0.0, 0.0004, 0.0021, 0.0005, 1.0):
+        handler.call_line((start + late, "111122223333", "eu-west-2", "Op", "", 200, "", 1.0))
+    handler.flush()
+    lines = stream.getvalue().splitlines()
+    times = [re.search(r"\d\d:\d\d:\d\d\.\d{3}Z", line).group(0) for line in lines]  # type: ignore[union-attr]
+    assert times == [
+        "07:25:16.123Z",
+        "07:25:16.123Z",
+        "07:25:16.125Z",
+        "07:25:16.123Z",
+        "07:25:17.123Z",
+    ]
+    assert all(("Op - 200 1.00ms" if fmt == "text" else '"ms":1.0') in x for x in lines)

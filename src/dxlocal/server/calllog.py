@@ -3,8 +3,7 @@
     2026-12-01T17:50:00.123Z INFO  123456789012 us-east-1 CreateConnection dxcon-fg5678ab 200 1.4ms
 
 time, account, region, operation, the resource the call names or creates, HTTP status (and
-error code), milliseconds in dxlocal. Under ``dxlocal serve`` the time is when the lines of the
-loop turn that answered the call are written, a few milliseconds at most after it. Nothing is computed unless INFO is enabled for the logger
+error code), milliseconds in dxlocal. Nothing is computed unless INFO is enabled for the logger
 (``dxlocal serve`` enables it by default; in-process mode leaves logging to the application).
 Control API calls are logged at DEBUG. A call the service answered comes with what the
 service learnt of it (``Seen``: the caller's account and Region, the operation, the resource
@@ -146,7 +145,7 @@ def _line(
 ) -> None:
     handler = _straight()
     if handler is not None:
-        handler.call_line((account, region, operation, resource, status, error, ms))
+        handler.call_line((time.time(), account, region, operation, resource, status, error, ms))
         return
     log.info(
         "%s %s %s %s %d%s %.2fms",
