@@ -158,16 +158,25 @@ def test_each_call_line_carries_its_own_millisecond(fmt: str) -> None:
     handler = logs.BatchingHandler(stream)
     handler.setFormatter(logs.JsonFormatter() if fmt == "json" else logs.TextFormatter())
     start = 1764660316.1231  # 2025-12-02T07:25:16.123Z
-    for late in (0.0, 0.0004, 0.0021, 0.0005, 1.0):
-        handler.call_line((start + late, "111122223333", "eu-west-2", "Op", "", 200, "", 1.0))
-    handler.flush()
+    # Next to a millisecond's edge last: the shared date is the one each line has alone.
+    times = [start + late for late in (0.0, 0.0004, 0.0021, 0.0005, 1.0)]
+    times += [1767225600.001, 1767225600.0010002]
+
+    async def held() -> None:  # on a running loop, so the lines are held and written together
+        for at in times:
+            handler.call_line((at, "111122223333", "eu-west-2", "Op", "", 200, "", 1.0))
+        handler.flush()
+
+    asyncio.run(held())
     lines = stream.getvalue().splitlines()
-    times = [re.search(r"\d\d:\d\d:\d\d\.\d{3}Z", line).group(0) for line in lines]  # type: ignore[union-attr]
-    assert times == [
+    dates = [re.search(r"\d\d:\d\d:\d\d\.\d{3}Z", line).group(0) for line in lines]  # type: ignore[union-attr]
+    assert dates == [
         "07:25:16.123Z",
         "07:25:16.123Z",
         "07:25:16.125Z",
         "07:25:16.123Z",
         "07:25:17.123Z",
+        *(logs._stamp(at)[-13:] for at in (1767225600.001, 1767225600.0010002)),
     ]
+    assert dates[-1] == "00:00:00.001Z"
     assert all(("Op - 200 1.00ms" if fmt == "text" else '"ms":1.0') in x for x in lines)

@@ -140,6 +140,21 @@ def test_serializer_walks_a_structure_that_contains_itself():
         }
 
 
+def test_a_structure_that_fails_to_compile_fails_each_time_alike():
+    resolver = ShapeResolver(
+        {
+            "Odd": {"type": "structure", "members": {"x": {"shape": "Weird"}}},
+            "Weird": {"type": "string"},
+        }
+    )
+    odd = resolver.get_shape_by_name("Odd")
+    odd.members["x"].type_name = "weird"  # a type no walker knows
+    walker = shapes.OutputWalker()
+    for _ in range(2):
+        with pytest.raises(AttributeError):
+            walker.walk(odd, {"x": 1})
+
+
 def test_error_body():
     assert json.loads(awsjson.error_body(ClientError("nope"))) == {
         "__type": "DirectConnectClientException",

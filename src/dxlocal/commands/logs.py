@@ -31,11 +31,16 @@ def _timestamp(record: logging.LogRecord) -> str:
 
 
 def _stamp(created: float) -> str:
+    return _stamp_ms(int(created * 1000))
+
+
+def _stamp_ms(millis: int) -> str:
+    """The date of the millisecond ``millis`` (since the epoch), as every line writes it."""
     global _second
-    second = int(created)
+    second, part = divmod(millis, 1000)
     if second != _second[0]:  # a line per call: the date is formatted once a second
         _second = (second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)))
-    return _second[1] + _MILLIS[int((created - second) * 1000)]
+    return _second[1] + _MILLIS[part]
 
 
 _MILLIS = [f".{ms:03d}Z" for ms in range(1000)]  # a line's milliseconds, written once
@@ -124,16 +129,14 @@ class BatchingHandler(logging.Handler):
                 return
             call = _json_call if isinstance(self.formatter, JsonFormatter) else _text_call
             lines = []
-            since = until = 0.0  # the millisecond the last date was written for
+            last, stamp = -1, ""  # the millisecond the last date was written for
             for x in held[:count]:
                 if x.__class__ is str:
                     lines.append(x)
                     continue
-                at = x[0]
-                if not since <= at < until:  # calls answered in one millisecond share it
-                    stamp = _stamp(at)
-                    since = int(at * 1000) / 1000
-                    until = since + 0.001
+                millis = int(x[0] * 1000)
+                if millis != last:  # calls answered in one millisecond share its date
+                    last, stamp = millis, _stamp_ms(millis)
                 lines.append(call(stamp, x))
             lines.append("")
             text = "\n".join(lines)

@@ -188,7 +188,11 @@ class OutputWalker:
             # Stands in while the structure is compiled, should it contain itself.
             walks, name = self._walks, shape.name
             walks[name] = lambda value: walks[name](value)
-            walk = walks[name] = self._compile(shape)
+            try:
+                walk = walks[name] = self._compile(shape)
+            except BaseException:
+                del walks[name]  # no stand-in left calling itself
+                raise
         return walk
 
     def _compile(self, shape: StructureShape) -> Callable[[dict[str, Any]], dict[str, Any]]:
