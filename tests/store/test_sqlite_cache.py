@@ -87,12 +87,17 @@ def test_a_rolled_back_savepoint_is_never_cached(store: SqliteStore) -> None:
     assert _read(store) == {"n": 3}
 
 
-def test_a_commit_by_another_connection_empties_the_cache(tmp_path: Path) -> None:
-    """The same file under another name (a link) escapes the lock: ``data_version`` tells."""
+def _file_and_link(tmp_path: Path) -> tuple[Path, SqliteStore, SqliteStore]:
+    """A state file, a store on it and a store on a link to it (which escapes the lock)."""
     real = tmp_path / "real.sqlite3"
     first = SqliteStore(str(real))
     (tmp_path / "link.sqlite3").symlink_to(real)
-    second = SqliteStore(str(tmp_path / "link.sqlite3"))
+    return real, first, SqliteStore(str(tmp_path / "link.sqlite3"))
+
+
+def test_a_commit_by_another_connection_empties_the_cache(tmp_path: Path) -> None:
+    """The same file under another name (a link) escapes the lock: ``data_version`` tells."""
+    _, first, second = _file_and_link(tmp_path)
     try:
         with first.transaction() as tx:
             tx.insert(KIND, "dxcon-1", {"n": 1}, account="1", region="r")
@@ -183,10 +188,7 @@ def test_a_store_opened_through_a_link_watches_the_index_sqlite_uses(tmp_path: P
 
 
 def test_stores_sharing_a_file_share_its_index_map_until_the_last_closes(tmp_path: Path) -> None:
-    real = tmp_path / "real.sqlite3"
-    first = SqliteStore(str(real))
-    (tmp_path / "link.sqlite3").symlink_to(real)
-    second = SqliteStore(str(tmp_path / "link.sqlite3"))
+    real, first, second = _file_and_link(tmp_path)
     try:
         for store in (first, second):
             with store.transaction() as tx:

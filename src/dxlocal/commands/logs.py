@@ -20,8 +20,8 @@ FIELDS = ("account", "region", "operation", "resource", "status", "error", "ms")
 
 # Lines held in memory at most before they are written, whatever the loop does.
 MAX_HELD = 256
-# Seconds a line waits at most on a running loop: a write (a system call) per loop turn
-# cost a served call 2% of its CPU under load.
+# Seconds a line waits at most on a running loop: a write and flush (system calls) per loop
+# turn cost a loaded read about 1% of its CPU (benchmarks/README.md).
 HOLD = 0.01
 _second: tuple[int, str] = (-1, "")  # the last second formatted, and its text
 
